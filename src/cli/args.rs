@@ -1,0 +1,190 @@
+//! The command line as clap structs: plain data, every flag documented where it is declared.
+//!
+//! Defaults come from the library's `DEFAULT_*` constants so `--help` and the library agree.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use govaudit::crawl::{
+    DEFAULT_CONCURRENCY, DEFAULT_DELAY_MS, DEFAULT_MAX_BODY_MB, DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_PAGES_PER_SITE, DEFAULT_PER_HOST, DEFAULT_TIMEOUT_S, DEFAULT_USER_AGENT,
+};
+
+/// Audit a government agency's websites: crawl its inventory into SQLite and report what to fix.
+#[derive(Debug, Parser)]
+#[command(name = "govaudit", version, about, long_about = None)]
+pub struct Cli {
+    /// The SQLite database to use.
+    ///
+    /// Default: govaudit.db in the current folder. Example: --db audits/agency.db
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// No progress bars.
+    ///
+    /// Progress bars are shown only when stderr is a terminal; this hides them there too.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Explain decisions (robots.txt, scope, retries) on stderr.
+    #[arg(long, global = true)]
+    pub debug: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl, then list what was found, in one go.
+    Run {
+        /// The inventory CSV.
+        inventory: PathBuf,
+        /// Crawl settings.
+        #[command(flatten)]
+        crawl: CrawlArgs,
+        /// Folder for the output files (sites.csv, pages.csv).
+        ///
+        /// Default: govaudit-report. Example: --out reports/2026-11
+        #[arg(long, value_name = "DIR", default_value = "govaudit-report")]
+        out: PathBuf,
+    },
+    /// Fetch the inventory's sites into the database (resumable: re-run to continue).
+    Crawl {
+        /// The inventory CSV.
+        inventory: PathBuf,
+        /// Crawl settings.
+        #[command(flatten)]
+        crawl: CrawlArgs,
+    },
+    /// List fetched pages.
+    Pages {
+        /// Only pages of this site (origin or host name).
+        #[arg(long, value_name = "HOST")]
+        site: Option<String>,
+        /// Output format: json (NDJSON), csv or table.
+        #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
+        format: String,
+    },
+    /// List the inventory's sites with their crawl figures.
+    Sites {
+        /// Output format: json (NDJSON), csv or table.
+        #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
+        format: String,
+    },
+    /// Work with inventory files.
+    Inventory {
+        /// What to do with the inventory.
+        #[command(subcommand)]
+        action: InventoryAction,
+    },
+    /// Crawl the bundled example agency, served on 127.0.0.1, and summarise.
+    Demo {
+        /// Folder for the example's files and database.
+        ///
+        /// Default: govaudit-demo. The database is OUT/govaudit.db unless --db is given.
+        #[arg(long, value_name = "DIR", default_value = "govaudit-demo")]
+        out: PathBuf,
+    },
+}
+
+/// `govaudit inventory ...`
+#[derive(Debug, Subcommand)]
+pub enum InventoryAction {
+    /// Validate an inventory without crawling: sites, agencies and every problem with its line.
+    Check {
+        /// The inventory CSV.
+        file: PathBuf,
+    },
+}
+
+/// Flags shared by `crawl` and `run`.
+#[derive(Debug, Args, Clone)]
+pub struct CrawlArgs {
+    /// Fetch a public origin from another origin, repeatable.
+    ///
+    /// URLs are stored and reported under FROM. Example:
+    /// --map https://www.example.gov=http://127.0.0.1:8081
+    #[arg(long = "map", value_name = "FROM=TO")]
+    pub map: Vec<String>,
+
+    /// Most pages fetched per site.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PAGES_PER_SITE)]
+    pub max_pages_per_site: u64,
+
+    /// Most links followed from a site's start URL.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_DEPTH)]
+    pub max_depth: u32,
+
+    /// Requests in flight over the whole crawl.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u64, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: u64,
+
+    /// Requests in flight to one host.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PER_HOST as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub per_host: u64,
+
+    /// Milliseconds between requests to one host; a larger robots.txt Crawl-delay wins.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DELAY_MS)]
+    pub delay_ms: u64,
+
+    /// Seconds before a request (headers and body) is given up.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TIMEOUT_S, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout_s: u64,
+
+    /// The User-Agent header; its first word is matched against robots.txt groups.
+    #[arg(long, value_name = "S", default_value = DEFAULT_USER_AGENT)]
+    pub user_agent: String,
+
+    /// Do not check links that leave the inventory's sites.
+    #[arg(long)]
+    pub no_external: bool,
+
+    /// Fetch what robots.txt disallows (only for sites you own).
+    #[arg(long)]
+    pub ignore_robots: bool,
+
+    /// Largest body read, in MiB; longer bodies are cut and the page flagged.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_BODY_MB, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_body_mb: u64,
+
+    /// Never send a request outside this machine (only loopback and --map targets).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crawl_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "govaudit",
+            "crawl",
+            "inv.csv",
+            "--map",
+            "https://a.gov=http://127.0.0.1:1",
+            "--map",
+            "https://b.gov=http://127.0.0.1:2",
+            "--per-host",
+            "2",
+            "--no-external",
+            "--db",
+            "x.db",
+        ])
+        .expect("parses");
+        let Command::Crawl { crawl, .. } = cli.command else {
+            panic!("not crawl")
+        };
+        assert_eq!(crawl.map.len(), 2);
+        assert_eq!(crawl.per_host, 2);
+        assert!(crawl.no_external);
+        assert_eq!(cli.db, Some(PathBuf::from("x.db")));
+        assert!(Cli::try_parse_from(["govaudit", "crawl", "i.csv", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["govaudit", "pages", "--format", "xml"]).is_err());
+    }
+}

@@ -1,0 +1,382 @@
+//! The command-line edge: parses arguments, builds configs, runs one library entry per command and
+//! prints results (data on stdout, messages and progress on stderr).
+
+mod args;
+mod config;
+mod progress;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use serde_json::{json, Map, Value};
+
+use govaudit::inventory::{self, ProblemLevel};
+use govaudit::report::{self, Format};
+use govaudit::{crawl, CrawlSummary, Store};
+
+pub use config::BadInput;
+
+use args::{Cli, Command, InventoryAction};
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.debug);
+    let db = config::db_path(&cli.db);
+    match cli.command {
+        Command::Crawl { inventory, crawl } => {
+            let summary = crawl_inventory(&inventory, &crawl, &db, cli.quiet)?;
+            print_crawl_summary(&summary, &db);
+            Ok(())
+        }
+        Command::Run {
+            inventory,
+            crawl,
+            out,
+        } => {
+            let summary = crawl_inventory(&inventory, &crawl, &db, cli.quiet)?;
+            print_crawl_summary(&summary, &db);
+            write_outputs(&db, &out)
+        }
+        Command::Pages { site, format } => {
+            let store = open_existing(&db)?;
+            print_pages(&store, site.as_deref(), parse_format(&format)?)
+        }
+        Command::Sites { format } => {
+            let store = open_existing(&db)?;
+            print_sites(&store, parse_format(&format)?)
+        }
+        Command::Inventory {
+            action: InventoryAction::Check { file },
+        } => inventory_check(&file),
+        Command::Demo { out } => demo(&out, cli.db.as_deref(), cli.quiet),
+    }
+}
+
+fn init_logging(debug: bool) {
+    let level = if debug { "debug" } else { "warn" };
+    let env =
+        env_logger::Env::default().filter_or("GOVAUDIT_LOG", format!("govaudit={level},warn"));
+    let _ = env_logger::Builder::from_env(env)
+        .format_timestamp(None)
+        .target(env_logger::Target::Stderr)
+        .try_init();
+}
+
+fn parse_format(s: &str) -> Result<Format> {
+    s.parse::<Format>().map_err(|e| BadInput(e).into())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn crawl_inventory(
+    inventory_path: &Path,
+    args: &args::CrawlArgs,
+    db: &Path,
+    quiet: bool,
+) -> Result<CrawlSummary> {
+    let inv = inventory::load(inventory_path).map_err(govaudit::Error::from)?;
+    for p in inv
+        .problems
+        .iter()
+        .filter(|p| p.level == ProblemLevel::Warning)
+    {
+        eprintln!(
+            "{} line {}: {}",
+            inventory_path.display(),
+            p.line,
+            p.message
+        );
+    }
+    let config = config::crawl_config(inventory_path, &inv, args)?;
+    let store = Store::open(db)
+        .map_err(govaudit::Error::from)
+        .with_context(|| format!("opening the database {}", db.display()))?;
+    let bar = progress::CrawlProgress::new(quiet);
+    let rt = runtime()?;
+    let summary = rt
+        .block_on(crawl(&config, &store, &|p| bar.update(p)))
+        .map_err(govaudit::Error::from)?;
+    bar.finish();
+    Ok(summary)
+}
+
+fn print_crawl_summary(s: &CrawlSummary, db: &Path) {
+    let rate = if s.elapsed_s > 0.0 {
+        s.pages as f64 / s.elapsed_s
+    } else {
+        0.0
+    };
+    eprintln!(
+        "{} run {}: {} sites, {} pages fetched, {} external links checked, {} without a response, in {:.1} s ({:.0} pages/s)",
+        if s.resumed { "continued" } else { "crawled" },
+        s.run_id,
+        s.sites,
+        s.pages,
+        s.checks,
+        s.errors,
+        s.elapsed_s,
+        rate
+    );
+    if s.interrupted || s.queued_left > 0 {
+        eprintln!(
+            "{} URLs are still queued; run the same command again to continue{}",
+            s.queued_left,
+            if s.interrupted {
+                ""
+            } else {
+                " (or raise --max-pages-per-site)"
+            }
+        );
+    }
+    if s.pages == 0 && !s.resumed {
+        eprintln!(
+            "nothing was fetched: check robots.txt and --map, and re-run with --debug to see why"
+        );
+    }
+    eprintln!("database: {}", db.display());
+}
+
+fn open_existing(db: &Path) -> Result<Store> {
+    if !db.exists() {
+        return Err(BadInput(format!(
+            "no database at {}; run `govaudit crawl INVENTORY` first, or pass --db",
+            db.display()
+        ))
+        .into());
+    }
+    Store::open(db)
+        .map_err(govaudit::Error::from)
+        .with_context(|| format!("opening the database {}", db.display()))
+}
+
+const PAGE_COLUMNS: &[&str] = &[
+    "url",
+    "site",
+    "status",
+    "content_type",
+    "title",
+    "word_count",
+    "flesch_reading_ease",
+    "flesch_kincaid_grade",
+    "gunning_fog",
+    "smog_index",
+    "coleman_liau_index",
+    "automated_readability_index",
+    "dale_chall",
+    "content_hash",
+    "size",
+    "final_url",
+    "error",
+];
+
+const PAGE_TABLE_COLUMNS: &[&str] = &["url", "status", "content_type", "title", "error"];
+
+fn to_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn page_rows(store: &Store, site: Option<&str>) -> Result<Vec<Map<String, Value>>> {
+    let pages = store.pages(site).map_err(govaudit::Error::from)?;
+    Ok(pages
+        .into_iter()
+        .map(|p| to_map(serde_json::to_value(p).unwrap_or(Value::Null)))
+        .collect())
+}
+
+fn print_pages(store: &Store, site: Option<&str>, format: Format) -> Result<()> {
+    let rows = page_rows(store, site)?;
+    let cols = if format == Format::Table {
+        PAGE_TABLE_COLUMNS
+    } else {
+        PAGE_COLUMNS
+    };
+    let mut out = std::io::stdout().lock();
+    report::write_rows(&mut out, format, cols, &rows)?;
+    out.flush()?;
+    Ok(())
+}
+
+const SITE_COLUMNS: &[&str] = &[
+    "site",
+    "name",
+    "agency",
+    "office",
+    "pages",
+    "broken_links",
+    "duplicate_pages",
+    "inconsistent_answers",
+    "plain_language_findings",
+    "median_grade",
+    "governance_passed",
+    "governance_failed",
+    "recommendation",
+    "merge_into",
+    "channel",
+    "html_pages",
+    "blocked_by_robots",
+    "fetch_errors",
+    "queued",
+    "robots_status",
+];
+
+const SITE_TABLE_COLUMNS: &[&str] = &[
+    "site",
+    "name",
+    "pages",
+    "html_pages",
+    "broken_links",
+    "blocked_by_robots",
+    "fetch_errors",
+    "queued",
+];
+
+fn site_rows(store: &Store) -> Result<Vec<Map<String, Value>>> {
+    let sites = store.sites().map_err(govaudit::Error::from)?;
+    Ok(sites
+        .into_iter()
+        .map(|s| to_map(serde_json::to_value(s).unwrap_or(Value::Null)))
+        .collect())
+}
+
+fn print_sites(store: &Store, format: Format) -> Result<()> {
+    let rows = site_rows(store)?;
+    let cols = if format == Format::Table {
+        SITE_TABLE_COLUMNS
+    } else {
+        SITE_COLUMNS
+    };
+    let mut out = std::io::stdout().lock();
+    report::write_rows(&mut out, format, cols, &rows)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn write_outputs(db: &Path, out_dir: &Path) -> Result<()> {
+    let store = open_existing(db)?;
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let sites_path = out_dir.join("sites.csv");
+    let mut f = std::fs::File::create(&sites_path)
+        .with_context(|| format!("writing {}", sites_path.display()))?;
+    report::write_rows(&mut f, Format::Csv, SITE_COLUMNS, &site_rows(&store)?)?;
+    let pages_path = out_dir.join("pages.csv");
+    let mut f = std::fs::File::create(&pages_path)
+        .with_context(|| format!("writing {}", pages_path.display()))?;
+    report::write_rows(&mut f, Format::Csv, PAGE_COLUMNS, &page_rows(&store, None)?)?;
+    eprintln!(
+        "wrote {} and {}",
+        sites_path.display(),
+        pages_path.display()
+    );
+    Ok(())
+}
+
+fn inventory_check(file: &Path) -> Result<()> {
+    let inv = inventory::read(file).map_err(govaudit::Error::from)?;
+    let errors = inv.errors().count();
+    let warnings = inv.problems.len() - errors;
+    let web = inv.web_sites().count();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", file.display())?;
+    writeln!(
+        out,
+        "  {} rows, {} sites ({} web, {} other channels), {} agencies",
+        inv.rows,
+        inv.sites.len(),
+        web,
+        inv.sites.len() - web,
+        inv.agencies().len()
+    )?;
+    writeln!(out, "  {errors} errors, {warnings} warnings")?;
+    for p in &inv.problems {
+        let level = match p.level {
+            ProblemLevel::Error => "error",
+            ProblemLevel::Warning => "warning",
+        };
+        writeln!(out, "  line {}: {level}: {}", p.line, p.message)?;
+    }
+    for s in inv
+        .sites
+        .iter()
+        .filter(|s| s.path.as_ref().is_some_and(|p| !p.exists()))
+    {
+        writeln!(
+            out,
+            "  line {}: error: {} names a file that does not exist: {}",
+            s.source_line,
+            s.channel.as_str(),
+            s.path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        )?;
+    }
+    out.flush()?;
+    let missing_files = inv
+        .sites
+        .iter()
+        .any(|s| s.path.as_ref().is_some_and(|p| !p.exists()));
+    if errors > 0 || missing_files {
+        return Err(BadInput(format!(
+            "{}: the inventory has problems; fix the lines above",
+            file.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let fresh = db.is_none();
+    let db_path = db
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| out.join("govaudit.db"));
+    let bar = progress::CrawlProgress::new(quiet);
+    let rt = runtime()?;
+    let run = rt
+        .block_on(govaudit::demo::run(out, &db_path, fresh, &|p| {
+            bar.update(p)
+        }))
+        .context("running the demo")?;
+    bar.finish();
+    let store = Store::open(&run.db).map_err(govaudit::Error::from)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "govaudit demo: the Federal Housing Assistance Agency example ({} sites served on 127.0.0.1)",
+        run.servers.len()
+    )?;
+    writeln!(
+        stdout,
+        "crawled {} pages and checked {} external links in {:.1} s",
+        run.crawl.pages, run.crawl.checks, run.crawl.elapsed_s
+    )?;
+    writeln!(stdout)?;
+    report::write_rows(
+        &mut stdout,
+        Format::Table,
+        SITE_TABLE_COLUMNS,
+        &site_rows(&store)?,
+    )?;
+    writeln!(stdout)?;
+    writeln!(stdout, "inventory: {}", run.inventory.display())?;
+    writeln!(stdout, "database:  {}", run.db.display())?;
+    writeln!(
+        stdout,
+        "next: govaudit --db {} pages --format table",
+        run.db.display()
+    )?;
+    let _ = json!(null);
+    Ok(())
+}

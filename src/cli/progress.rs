@@ -1,0 +1,52 @@
+//! Renders the library's progress events with indicatif; hidden when stderr is not a terminal.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use govaudit::Progress;
+
+/// A spinner line for a crawl.
+pub struct CrawlProgress {
+    bar: ProgressBar,
+}
+
+impl CrawlProgress {
+    /// Creates it; hidden with `quiet` or when stderr is not a terminal.
+    pub fn new(quiet: bool) -> CrawlProgress {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        };
+        CrawlProgress { bar }
+    }
+
+    /// Shows a progress event.
+    pub fn update(&self, p: &Progress) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let rate = if p.elapsed_s > 0.0 {
+            p.pages as f64 / p.elapsed_s
+        } else {
+            0.0
+        };
+        self.bar.set_message(format!(
+            "pages {} · link checks {} · queued {} · in flight {} · errors {} · {:.0} pages/s",
+            p.pages, p.checks, p.queued, p.in_flight, p.errors, rate
+        ));
+    }
+
+    /// Removes the line.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

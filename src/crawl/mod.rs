@@ -1,0 +1,1260 @@
+//! The crawl: fetches every site of an inventory into the store, politely and resumably.
+//!
+//! Reads: the inventory's sites, the network (through [`fetch`]), the frontier in the store.
+//! Writes: through the store's single [`Writer`] only. Never names `audit` or `report`.
+//!
+//! # How a crawl runs ([`crawl`])
+//! 1. Start or continue the run: a run of the same inventory that was interrupted is continued.
+//! 2. Seed every site not yet seeded in this run: fetch robots.txt (kept in the store, so a resumed
+//!    crawl obeys the same rules), queue the start URL and every URL of the site's sitemaps
+//!    (`Sitemap:` lines and `/sitemap.xml`, sitemap indexes followed).
+//! 3. Loop: claim queued URLs per site from the frontier table, dispatch them under the global
+//!    `concurrency` limit and each host's [`Gate`] (concurrent requests, delay between requests,
+//!    robots.txt Crawl-delay, Retry-After), hand every outcome to the writer, repeat. A URL stays
+//!    `queued` in the database until its outcome is committed, so a crawl killed at any moment
+//!    loses only what was in flight, and never fetches a finished page again.
+//! 4. Done when no URL is queued, none is in flight and the writer has committed everything.
+//!
+//! # Politeness and guards
+//! - robots.txt is obeyed for our user agent token (`govaudit`) unless `--ignore-robots`; a URL it
+//!   disallows is stored as blocked and never requested. Link checks of URLs outside the inventory
+//!   make one HEAD (GET when HEAD fails) per URL and do not read robots.txt, as link checkers do.
+//! - Redirects of site pages are stored hop by hop: each target is queued like a link, so a loop
+//!   ends at a URL already done and a chain longer than [`MAX_REDIRECTS`] is not followed.
+//! - Retries: up to [`MAX_ATTEMPTS`] attempts for 429, 503, timeouts and dropped connections,
+//!   waiting for `Retry-After` (up to [`MAX_RETRY_WAIT`]) or 1 s, 2 s, 4 s…; every failed attempt is
+//!   stored in `fetch_errors`.
+//! - Spider traps: see [`normalize::trap_reason`]; at most [`MAX_QUERY_VARIANTS`] query strings per
+//!   path; `--max-depth` and `--max-pages-per-site`.
+
+pub mod fetch;
+pub mod normalize;
+pub mod robots;
+pub mod sitemap;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::extract;
+use crate::model::{Channel, Site};
+use crate::store::schema::url_state;
+use crate::store::{
+    self, Discovery, FetchRecord, HopRecord, LinkRecord, Queued, SiteInput, Store, WriteOp,
+};
+use fetch::{Body, Failure, FetchSettings, Fetcher, OriginMap, Response};
+use normalize::Scope;
+use robots::Robots;
+
+/// Default for `--concurrency`: requests in flight over the whole crawl.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Default for `--per-host`: requests in flight to one host.
+pub const DEFAULT_PER_HOST: usize = 4;
+/// Default for `--delay-ms`: pause between requests to one host.
+pub const DEFAULT_DELAY_MS: u64 = 50;
+/// Default for `--timeout-s`.
+pub const DEFAULT_TIMEOUT_S: u64 = 30;
+/// Default for `--max-pages-per-site`.
+pub const DEFAULT_MAX_PAGES_PER_SITE: u64 = 50_000;
+/// Default for `--max-depth`.
+pub const DEFAULT_MAX_DEPTH: u32 = 50;
+/// Default for `--max-body-mb`.
+pub const DEFAULT_MAX_BODY_MB: u64 = 10;
+/// Default `User-Agent`; its first word is the robots.txt token.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "govaudit/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/govaudit/govaudit)"
+);
+/// Longest redirect chain followed.
+pub const MAX_REDIRECTS: u32 = 10;
+/// Attempts per URL for retryable failures.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// Longest `Retry-After` waited for; a longer one ends the URL with an error.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
+/// Most distinct query strings fetched for one path of a site.
+pub const MAX_QUERY_VARIANTS: usize = 100;
+/// Most sitemap files read per site.
+pub const MAX_SITEMAP_FILES: usize = 50;
+/// URLs claimed from the frontier at a time, per site.
+const CLAIM_BATCH: usize = 64;
+/// URLs claimed at a time for external link checks.
+const CLAIM_BATCH_EXTERNAL: usize = 256;
+
+/// Why a crawl could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The inventory has no web site.
+    #[error("the inventory {0} lists no web site to crawl; add a row with a url or domain")]
+    NoWebSites(String),
+    /// The HTTP client could not be built.
+    #[error("cannot set up HTTP: {0}")]
+    Client(#[source] reqwest::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+impl Error {
+    /// Whether the user's input is at fault.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Error::NoWebSites(_))
+    }
+}
+
+/// Everything a crawl needs to know, resolved from flags.
+#[derive(Debug, Clone)]
+pub struct CrawlConfig {
+    /// Names the inventory (its path as given): a re-run with the same name continues the run.
+    pub inventory: String,
+    /// Every inventory entry; only web sites are fetched, the others are stored for the audits.
+    pub sites: Vec<Site>,
+    /// `--map`.
+    pub map: OriginMap,
+    /// `--max-pages-per-site`.
+    pub max_pages_per_site: u64,
+    /// `--max-depth`.
+    pub max_depth: u32,
+    /// `--concurrency`.
+    pub concurrency: usize,
+    /// `--per-host`.
+    pub per_host: usize,
+    /// `--delay-ms`.
+    pub delay: Duration,
+    /// `--timeout-s`.
+    pub timeout: Duration,
+    /// `--user-agent`.
+    pub user_agent: String,
+    /// Not `--no-external`.
+    pub check_external: bool,
+    /// Not `--ignore-robots`.
+    pub respect_robots: bool,
+    /// `--max-body-mb`, in bytes.
+    pub max_body: u64,
+    /// `--offline`: never send a request outside this machine.
+    pub offline: bool,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            inventory: String::new(),
+            sites: Vec::new(),
+            map: OriginMap::default(),
+            max_pages_per_site: DEFAULT_MAX_PAGES_PER_SITE,
+            max_depth: DEFAULT_MAX_DEPTH,
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host: DEFAULT_PER_HOST,
+            delay: Duration::from_millis(DEFAULT_DELAY_MS),
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_S),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            check_external: true,
+            respect_robots: true,
+            max_body: DEFAULT_MAX_BODY_MB * 1024 * 1024,
+            offline: false,
+        }
+    }
+}
+
+/// Where the crawl is, for progress displays.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Progress {
+    /// Site pages finished.
+    pub pages: u64,
+    /// External URLs checked.
+    pub checks: u64,
+    /// Fetches that ended without a response.
+    pub errors: u64,
+    /// URLs waiting in the frontier (refreshed about once a second).
+    pub queued: u64,
+    /// Requests in flight.
+    pub in_flight: u64,
+    /// Seconds since the crawl started.
+    pub elapsed_s: f64,
+}
+
+/// What a finished (or interrupted) crawl did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrawlSummary {
+    /// The run written.
+    pub run_id: i64,
+    /// An interrupted run was continued.
+    pub resumed: bool,
+    /// Sites crawled.
+    pub sites: usize,
+    /// Site pages fetched by this invocation.
+    pub pages: u64,
+    /// External URLs checked by this invocation.
+    pub checks: u64,
+    /// Fetches without a response.
+    pub errors: u64,
+    /// URLs left in the frontier (page caps, or an interruption).
+    pub queued_left: u64,
+    /// Seconds.
+    pub elapsed_s: f64,
+    /// Stopped by Ctrl-C before the frontier was empty.
+    pub interrupted: bool,
+}
+
+/// One host's politeness: concurrent requests, spacing, and pauses asked for by the server.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    in_flight: usize,
+    max: usize,
+    interval: Duration,
+    next_at: Instant,
+}
+
+impl Gate {
+    fn new(max: usize, interval: Duration) -> Gate {
+        Gate {
+            in_flight: 0,
+            max: max.max(1),
+            interval,
+            next_at: Instant::now(),
+        }
+    }
+
+    fn ready(&self, now: Instant) -> bool {
+        self.in_flight < self.max && now >= self.next_at
+    }
+
+    fn take(&mut self, now: Instant) {
+        self.in_flight += 1;
+        self.next_at = now + self.interval;
+    }
+
+    fn release(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    fn pause_until(&mut self, t: Instant) {
+        self.next_at = self.next_at.max(t);
+    }
+}
+
+/// Shared, read-only (but for the query-variant counter) state of a crawl, used by fetch tasks.
+struct Ctx {
+    fetcher: Arc<Fetcher>,
+    scope: Scope,
+    robots: HashMap<i64, Robots>,
+    run_id: i64,
+    max_depth: u32,
+    check_external: bool,
+    max_body: u64,
+    this_year: i32,
+    /// (site, path) hash -> distinct query-string hashes seen, capped at [`MAX_QUERY_VARIANTS`].
+    query_variants: Mutex<HashMap<u64, HashSet<u64>>>,
+    hasher: RandomState,
+}
+
+impl Ctx {
+    /// Decides what becomes of a URL met during the crawl.
+    fn classify(
+        &self,
+        mut url: Url,
+        depth: u32,
+        redirect_depth: u32,
+        via: &'static str,
+    ) -> Discovery {
+        let mut d = Discovery {
+            url: String::new(),
+            site_id: None,
+            depth,
+            state: url_state::QUEUED,
+            reason: None,
+            via,
+            redirect_depth,
+            lastmod: None,
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            d.url = url.into();
+            d.state = url_state::SEEN;
+            d.reason = Some("not http");
+            return d;
+        }
+        self.scope.canonicalize(&mut url);
+        d.site_id = self.scope.site_of(&url);
+        let reason = match d.site_id {
+            Some(site) => {
+                if depth > self.max_depth {
+                    Some((url_state::SEEN, "max depth"))
+                } else if redirect_depth > MAX_REDIRECTS {
+                    Some((url_state::SEEN, "redirect chain too long"))
+                } else if let Some(r) = normalize::trap_reason(&url, self.this_year) {
+                    Some((url_state::SEEN, r))
+                } else if !self
+                    .robots
+                    .get(&site)
+                    .is_some_and(|r| r.allowed(url.as_str()))
+                {
+                    Some((url_state::BLOCKED, "robots.txt"))
+                } else if self.too_many_variants(site, &url) {
+                    Some((url_state::SEEN, "too many query variants"))
+                } else {
+                    None
+                }
+            }
+            None if !self.check_external => Some((url_state::SEEN, "external not checked")),
+            None if redirect_depth > MAX_REDIRECTS => {
+                Some((url_state::SEEN, "redirect chain too long"))
+            }
+            None => None,
+        };
+        if let Some((state, why)) = reason {
+            d.state = state;
+            d.reason = Some(why);
+        }
+        d.url = url.into();
+        d
+    }
+
+    fn too_many_variants(&self, site: i64, url: &Url) -> bool {
+        let Some(q) = url.query() else {
+            return false;
+        };
+        let key = self.hasher.hash_one((site, url.path()));
+        let variant = self.hasher.hash_one(q);
+        let Ok(mut map) = self.query_variants.lock() else {
+            return false;
+        };
+        let set = map.entry(key).or_default();
+        if set.contains(&variant) {
+            return false;
+        }
+        if set.len() >= MAX_QUERY_VARIANTS {
+            return true;
+        }
+        set.insert(variant);
+        false
+    }
+}
+
+/// The pieces of a site's frontier the coordinator keeps in memory.
+struct Slot {
+    site_id: Option<i64>,
+    buffer: VecDeque<Item>,
+    /// The last claim found nothing more.
+    exhausted: bool,
+    /// Sequence number of the newest write that queued URLs here; claim again once committed.
+    pending_new: Option<u64>,
+    gate: Gate,
+    started: u64,
+    cap: u64,
+}
+
+struct Item {
+    q: Queued,
+    not_before: Option<Instant>,
+    attempt: u32,
+}
+
+enum Outcome {
+    Finished(Box<FetchRecord>),
+    Retry {
+        wait: Duration,
+        pause_host: bool,
+        error: (&'static str, String),
+    },
+}
+
+struct TaskDone {
+    slot: usize,
+    host: Option<String>,
+    item: Item,
+    outcome: Outcome,
+}
+
+/// Crawls the inventory's web sites into the store.
+pub async fn crawl(
+    config: &CrawlConfig,
+    store: &Store,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<CrawlSummary, Error> {
+    let started = Instant::now();
+    let web: Vec<&Site> = config
+        .sites
+        .iter()
+        .filter(|s| s.channel == Channel::Web)
+        .collect();
+    if web.is_empty() {
+        return Err(Error::NoWebSites(config.inventory.clone()));
+    }
+
+    // 1. Start or continue the run, and store every inventory entry.
+    let writer = store.writer()?;
+    let origins: HashSet<&str> = web.iter().map(|s| s.origin.as_str()).collect();
+    let inputs: Vec<SiteInput> = config
+        .sites
+        .iter()
+        .map(|s| site_input(s, &origins))
+        .collect();
+    let prepared = writer
+        .prepare(config.inventory.clone(), settings_json(config), inputs)
+        .await?;
+    if prepared.resumed {
+        log::info!("continuing run {} of {}", prepared.run_id, config.inventory);
+    }
+    let site_ids: HashMap<&str, i64> = prepared
+        .sites
+        .iter()
+        .map(|p| (p.origin.as_str(), p.id))
+        .collect();
+    let web_ids: Vec<(i64, String)> = web
+        .iter()
+        .filter_map(|s| {
+            site_ids
+                .get(s.origin.as_str())
+                .map(|&id| (id, s.origin.clone()))
+        })
+        .collect();
+    let scope = Scope::new(&web_ids);
+    let fetcher = Fetcher::new(
+        FetchSettings {
+            user_agent: config.user_agent.clone(),
+            timeout: config.timeout,
+            max_body: config.max_body,
+            offline: config.offline,
+        },
+        config.map.clone(),
+    )
+    .map_err(Error::Client)?;
+
+    // 2. robots.txt and sitemaps.
+    let fetcher = Arc::new(fetcher);
+    let mut seeds: Vec<(i64, Vec<(Url, u32, Option<String>, &'static str)>)> = Vec::new();
+    let mut robots: HashMap<i64, Robots> = HashMap::new();
+    let mut to_seed = JoinSet::new();
+    for site in &web {
+        let Some(p) = prepared.sites.iter().find(|p| p.origin == site.origin) else {
+            continue;
+        };
+        if p.seeded {
+            let status = p.robots_status.map(|s| s as u16);
+            let body = p.robots_txt.clone().unwrap_or_default();
+            robots.insert(p.id, make_robots(config, status, body.as_bytes()));
+            continue;
+        }
+        let fetcher = fetcher.clone();
+        let (id, origin, start) = (p.id, site.origin.clone(), site.start_url.clone());
+        let (cfg_delay, respect, ua) = (
+            config.delay,
+            config.respect_robots,
+            config.user_agent.clone(),
+        );
+        let cap = config.max_pages_per_site;
+        to_seed.spawn(async move {
+            seed_site(
+                &fetcher,
+                id,
+                &origin,
+                start.as_deref(),
+                cfg_delay,
+                respect,
+                &ua,
+                cap,
+            )
+            .await
+        });
+    }
+    while let Some(res) = to_seed.join_next().await {
+        let Ok(seeded) = res else { continue };
+        writer.send(WriteOp::Robots {
+            site_id: seeded.site_id,
+            status: seeded.robots_status,
+            txt: seeded.robots_txt.clone(),
+            error: seeded.robots_error.clone(),
+        })?;
+        let body = seeded.robots_txt.clone().unwrap_or_default();
+        robots.insert(
+            seeded.site_id,
+            make_robots(config, seeded.robots_status, body.as_bytes()),
+        );
+        seeds.push((seeded.site_id, seeded.urls));
+    }
+    let this_year = this_year();
+    let ctx = Arc::new(Ctx {
+        fetcher,
+        scope,
+        robots,
+        run_id: prepared.run_id,
+        max_depth: config.max_depth,
+        check_external: config.check_external,
+        max_body: config.max_body,
+        this_year,
+        query_variants: Mutex::new(HashMap::new()),
+        hasher: RandomState::new(),
+    });
+    for (site_id, urls) in seeds {
+        for (url, depth, lastmod, via) in urls {
+            let mut d = ctx.classify(url, depth, 0, via);
+            d.lastmod = lastmod;
+            if d.site_id == Some(site_id) || via == "seed" {
+                writer.send(WriteOp::Discover(d))?;
+            }
+        }
+        writer.send(WriteOp::Seeded {
+            site_id,
+            run_id: prepared.run_id,
+        })?;
+    }
+    writer.flush().await?;
+
+    // 3. The crawl loop.
+    let mut slots: Vec<Slot> = web_ids
+        .iter()
+        .map(|(id, _)| -> Result<Slot, Error> {
+            let crawl_delay = ctx.robots.get(id).and_then(Robots::crawl_delay);
+            let interval = crawl_delay.map_or(config.delay, |d| d.max(config.delay));
+            Ok(Slot {
+                site_id: Some(*id),
+                buffer: VecDeque::new(),
+                exhausted: false,
+                pending_new: None,
+                gate: Gate::new(config.per_host, interval),
+                started: store.pages_done(*id, prepared.run_id)?,
+                cap: config.max_pages_per_site,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let slot_of: HashMap<i64, usize> = slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.site_id.map(|id| (id, i)))
+        .collect();
+    let external_slot = slots.len();
+    slots.push(Slot {
+        site_id: None,
+        buffer: VecDeque::new(),
+        exhausted: false,
+        pending_new: None,
+        gate: Gate::new(usize::MAX, Duration::ZERO),
+        started: 0,
+        cap: u64::MAX,
+    });
+    let mut external_gates: HashMap<String, Gate> = HashMap::new();
+    // Claimed ids: None while buffered or in flight, Some(seq) once the outcome went to the writer.
+    let mut claimed: HashMap<i64, Option<u64>> = HashMap::new();
+    let mut attempt_errors: HashMap<i64, Vec<(u32, &'static str, String)>> = HashMap::new();
+    let mut tasks: JoinSet<TaskDone> = JoinSet::new();
+    let mut stats = Progress::default();
+    let mut last_progress = Instant::now();
+    let mut last_queued_count = Instant::now() - Duration::from_secs(10);
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut round_robin = 0usize;
+
+    loop {
+        if let Some(e) = writer.failure() {
+            return Err(e.into());
+        }
+        let committed = writer.committed();
+        claimed.retain(|_, s| s.is_none_or(|seq| seq > committed));
+        let now = Instant::now();
+        let mut next_wake: Option<Instant> = None;
+        let n = slots.len();
+        for k in 0..n {
+            let i = (round_robin + k) % n;
+            // Refill from the frontier.
+            let slot = &mut slots[i];
+            let capped = slot.started >= slot.cap;
+            let fresh = slot.pending_new.is_some_and(|s| s <= committed);
+            let low = if slot.site_id.is_some() {
+                CLAIM_BATCH / 4
+            } else {
+                CLAIM_BATCH_EXTERNAL / 4
+            };
+            if !capped && slot.buffer.len() < low && (!slot.exhausted || fresh) {
+                if fresh {
+                    slot.pending_new = None;
+                }
+                let want = if slot.site_id.is_some() {
+                    CLAIM_BATCH
+                } else {
+                    CLAIM_BATCH_EXTERNAL
+                };
+                let rows = store.claim(slot.site_id, want, &|id| claimed.contains_key(&id))?;
+                slot.exhausted = rows.len() < want;
+                for q in rows {
+                    claimed.insert(q.id, None);
+                    slot.buffer.push_back(Item {
+                        q,
+                        not_before: None,
+                        attempt: 1,
+                    });
+                }
+            }
+            // Dispatch.
+            if slot.site_id.is_some() {
+                loop {
+                    if tasks.len() >= config.concurrency {
+                        break;
+                    }
+                    let Some(front) = slot.buffer.front() else {
+                        break;
+                    };
+                    if front.attempt == 1 && slot.started >= slot.cap {
+                        break;
+                    }
+                    let due = front.not_before.unwrap_or(now);
+                    if !slot.gate.ready(now) || due > now {
+                        let wake = if slot.gate.in_flight < slot.gate.max {
+                            slot.gate.next_at.max(due)
+                        } else {
+                            due
+                        };
+                        next_wake = Some(next_wake.map_or(wake, |w| w.min(wake)));
+                        break;
+                    }
+                    let Some(item) = slot.buffer.pop_front() else {
+                        break;
+                    };
+                    slot.gate.take(now);
+                    if item.attempt == 1 {
+                        slot.started += 1;
+                    }
+                    let ctx = ctx.clone();
+                    tasks.spawn(async move {
+                        let outcome = fetch_page(&ctx, &item).await;
+                        TaskDone {
+                            slot: i,
+                            host: None,
+                            item,
+                            outcome,
+                        }
+                    });
+                }
+            } else {
+                // External checks: many hosts share the slot; skip over items whose host is busy.
+                let mut kept = VecDeque::with_capacity(slot.buffer.len());
+                while let Some(item) = slot.buffer.pop_front() {
+                    if tasks.len() >= config.concurrency {
+                        kept.push_back(item);
+                        continue;
+                    }
+                    let host = Url::parse(&item.q.url)
+                        .ok()
+                        .and_then(|u| u.host_str().map(str::to_string))
+                        .unwrap_or_default();
+                    let gate = external_gates
+                        .entry(host.clone())
+                        .or_insert_with(|| Gate::new(config.per_host, config.delay));
+                    let due = item.not_before.unwrap_or(now);
+                    if !gate.ready(now) || due > now {
+                        if gate.in_flight < gate.max {
+                            let wake = gate.next_at.max(due);
+                            next_wake = Some(next_wake.map_or(wake, |w| w.min(wake)));
+                        }
+                        kept.push_back(item);
+                        continue;
+                    }
+                    gate.take(now);
+                    let ctx = ctx.clone();
+                    tasks.spawn(async move {
+                        let outcome = check_external(&ctx, &item).await;
+                        TaskDone {
+                            slot: i,
+                            host: Some(host),
+                            item,
+                            outcome,
+                        }
+                    });
+                }
+                slot.buffer = kept;
+            }
+        }
+        round_robin = (round_robin + 1) % n;
+
+        // Progress.
+        if last_progress.elapsed() >= Duration::from_millis(200) {
+            if last_queued_count.elapsed() >= Duration::from_secs(1) {
+                stats.queued = store.queued_count()?;
+                last_queued_count = Instant::now();
+            }
+            stats.in_flight = tasks.len() as u64;
+            stats.elapsed_s = started.elapsed().as_secs_f64();
+            progress(&stats);
+            last_progress = Instant::now();
+        }
+
+        // Done?
+        if tasks.is_empty() {
+            let idle = slots
+                .iter()
+                .all(|s| s.buffer.is_empty() && (s.exhausted || s.started >= s.cap));
+            if idle {
+                let waiting = slots.iter().any(|s| s.pending_new.is_some());
+                if !waiting && writer.sent() <= writer.committed() {
+                    break;
+                }
+                writer.flush().await?;
+                continue;
+            }
+        }
+
+        // Wait for an outcome, a host to become ready, or a commit that may bring new URLs.
+        let wait = next_wake
+            .map(|w| w.saturating_duration_since(Instant::now()))
+            .unwrap_or(Duration::from_millis(50))
+            .min(Duration::from_millis(50));
+        tokio::select! {
+            done = tasks.join_next(), if !tasks.is_empty() => {
+                let Some(done) = done else { continue };
+                let done = match done {
+                    Ok(d) => d,
+                    Err(e) => {
+                        // A fetch task panicked: a bug, but one page must not stop the crawl.
+                        log::error!("a fetch task failed: {e}");
+                        continue;
+                    }
+                };
+                let now = Instant::now();
+                let slot = &mut slots[done.slot];
+                let gate = match &done.host {
+                    Some(h) => external_gates.get_mut(h),
+                    None => Some(&mut slot.gate),
+                };
+                match done.outcome {
+                    Outcome::Finished(mut rec) => {
+                        if let Some(g) = gate { g.release(); }
+                        let id = done.item.q.id;
+                        if let Some(mut errs) = attempt_errors.remove(&id) {
+                            errs.append(&mut rec.attempt_errors);
+                            rec.attempt_errors = errs;
+                        }
+                        rec.attempts = done.item.attempt;
+                        if done.host.is_some() { stats.checks += 1; } else { stats.pages += 1; }
+                        if rec.status.is_none() { stats.errors += 1; }
+                        let new_for: Vec<usize> = rec
+                            .links
+                            .iter()
+                            .filter(|l| l.target.state == url_state::QUEUED)
+                            .map(|l| l.target.site_id.and_then(|s| slot_of.get(&s).copied()).unwrap_or(external_slot))
+                            .collect();
+                        let seq = writer.send(WriteOp::Fetched(rec))?;
+                        claimed.insert(id, Some(seq));
+                        for s in new_for {
+                            slots[s].pending_new = Some(seq);
+                        }
+                    }
+                    Outcome::Retry { wait, pause_host, error } => {
+                        if let Some(g) = gate {
+                            g.release();
+                            if pause_host { g.pause_until(now + wait); }
+                        }
+                        let mut item = done.item;
+                        attempt_errors.entry(item.q.id).or_default().push((item.attempt, error.0, error.1));
+                        item.attempt += 1;
+                        item.not_before = Some(now + wait);
+                        slots[done.slot].buffer.push_front(item);
+                    }
+                }
+            }
+            _ = tokio::time::sleep(wait) => {}
+            _ = &mut ctrl_c => {
+                log::warn!("interrupted: stopping; run the same command again to continue");
+                interrupted = true;
+                tasks.abort_all();
+                break;
+            }
+        }
+    }
+
+    // 4. Finish the run when the frontier is empty.
+    writer.flush().await?;
+    let queued_left = store.queued_count()?;
+    if !interrupted && queued_left == 0 {
+        writer.send(WriteOp::Finish {
+            run_id: prepared.run_id,
+        })?;
+    }
+    writer.close()?;
+    stats.elapsed_s = started.elapsed().as_secs_f64();
+    stats.queued = queued_left;
+    progress(&stats);
+    Ok(CrawlSummary {
+        run_id: prepared.run_id,
+        resumed: prepared.resumed,
+        sites: web.len(),
+        pages: stats.pages,
+        checks: stats.checks,
+        errors: stats.errors,
+        queued_left,
+        elapsed_s: stats.elapsed_s,
+        interrupted,
+    })
+}
+
+fn make_robots(config: &CrawlConfig, status: Option<u16>, body: &[u8]) -> Robots {
+    if config.respect_robots {
+        Robots::from_fetch(&config.user_agent, status, body)
+    } else {
+        Robots::AllowAll
+    }
+}
+
+fn site_input(s: &Site, web_origins: &HashSet<&str>) -> SiteInput {
+    let extra: serde_json::Map<String, serde_json::Value> = s
+        .extra
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    SiteInput {
+        origin: s.origin.clone(),
+        start_url: s.start_url.clone(),
+        channel: s.channel.as_str().to_string(),
+        path: s.path_as_written.clone(),
+        name: s.name.clone(),
+        agency: s.agency.clone(),
+        office: s.office.clone(),
+        owner: s.owner.clone(),
+        topics: s.topics.join(";"),
+        audiences: s.audiences.join(";"),
+        extra: serde_json::Value::Object(extra).to_string(),
+        line: s.source_line,
+        aliases: if s.channel == Channel::Web {
+            normalize::alias_origins(&s.origin)
+                .into_iter()
+                .filter(|a| !web_origins.contains(a.as_str()))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn settings_json(c: &CrawlConfig) -> String {
+    serde_json::json!({
+        "max_pages_per_site": c.max_pages_per_site,
+        "max_depth": c.max_depth,
+        "concurrency": c.concurrency,
+        "per_host": c.per_host,
+        "delay_ms": c.delay.as_millis() as u64,
+        "timeout_s": c.timeout.as_secs(),
+        "user_agent": c.user_agent,
+        "check_external": c.check_external,
+        "respect_robots": c.respect_robots,
+        "max_body": c.max_body,
+        "offline": c.offline,
+        "map": c.map.from_origins().collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+fn this_year() -> i32 {
+    let now = crate::store::now_rfc3339();
+    now.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026)
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6))
+}
+
+/// What seeding a site found.
+struct Seeded {
+    site_id: i64,
+    robots_status: Option<u16>,
+    robots_txt: Option<String>,
+    robots_error: Option<String>,
+    /// (URL, depth, lastmod, via)
+    urls: Vec<(Url, u32, Option<String>, &'static str)>,
+}
+
+/// Fetches a URL for seeding (robots.txt, sitemaps): follows up to 5 redirects and retries
+/// retryable failures, sleeping `interval` between requests to respect the host.
+async fn fetch_following(
+    fetcher: &Fetcher,
+    url: &Url,
+    interval: Duration,
+) -> Result<(Url, Response), Failure> {
+    let mut current = url.clone();
+    let mut attempt = 1;
+    let mut hops = 0;
+    loop {
+        match fetcher.fetch(Method::GET, &current, Body::Always).await {
+            Ok(r) if r.is_redirect() && hops < 5 => {
+                let next = r
+                    .location
+                    .as_deref()
+                    .and_then(|l| fetcher.resolve_location(&current, l));
+                match next {
+                    Some(n) => {
+                        current = n;
+                        hops += 1;
+                    }
+                    None => return Ok((current, r)),
+                }
+            }
+            Ok(r) if matches!(r.status, 429 | 503) && attempt < MAX_ATTEMPTS => {
+                let wait = r.retry_after.unwrap_or(backoff(attempt));
+                if wait > MAX_RETRY_WAIT {
+                    return Ok((current, r));
+                }
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Ok(r) => return Ok((current, r)),
+            Err(f) if f.retryable() && attempt < MAX_ATTEMPTS => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(f) => return Err(f),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn seed_site(
+    fetcher: &Fetcher,
+    site_id: i64,
+    origin: &str,
+    start: Option<&str>,
+    delay: Duration,
+    respect_robots: bool,
+    user_agent: &str,
+    cap: u64,
+) -> Seeded {
+    let mut out = Seeded {
+        site_id,
+        robots_status: None,
+        robots_txt: None,
+        robots_error: None,
+        urls: Vec::new(),
+    };
+    let Ok(base) = Url::parse(origin) else {
+        return out;
+    };
+    if let Some(start) = start.and_then(|s| Url::parse(s).ok()) {
+        let mut start = start;
+        normalize::clean(&mut start);
+        out.urls.push((start, 0, None, "seed"));
+    }
+    let robots_url = base.join("/robots.txt").unwrap_or_else(|_| base.clone());
+    match fetch_following(fetcher, &robots_url, delay).await {
+        Ok((_, r)) => {
+            out.robots_status = Some(r.status);
+            let body = r.body.unwrap_or_default();
+            // Keep at most 500 KiB, the size Google reads.
+            let body = &body[..body.len().min(500 * 1024)];
+            out.robots_txt = Some(String::from_utf8_lossy(body).into_owned());
+        }
+        Err(f) => out.robots_error = Some(f.message),
+    }
+    let rules = if respect_robots {
+        Robots::from_fetch(
+            user_agent,
+            out.robots_status,
+            out.robots_txt.as_deref().unwrap_or("").as_bytes(),
+        )
+    } else {
+        Robots::AllowAll
+    };
+    let interval = rules.crawl_delay().map_or(delay, |d| d.max(delay));
+    let parsed = Robots::from_fetch(
+        user_agent,
+        out.robots_status,
+        out.robots_txt.as_deref().unwrap_or("").as_bytes(),
+    );
+    let mut queue: VecDeque<Url> = parsed
+        .sitemaps()
+        .iter()
+        .filter_map(|s| base.join(s.trim()).ok())
+        .collect();
+    if let Ok(default) = base.join("/sitemap.xml") {
+        if !queue.contains(&default) {
+            queue.push_back(default);
+        }
+    }
+    let mut seen: HashSet<Url> = HashSet::new();
+    let mut files = 0;
+    let max_urls = cap.saturating_mul(2) as usize;
+    while let Some(sm) = queue.pop_front() {
+        if files >= MAX_SITEMAP_FILES || out.urls.len() >= max_urls {
+            break;
+        }
+        if !seen.insert(sm.clone()) || !rules.allowed(sm.as_str()) {
+            continue;
+        }
+        // Sitemaps hosted on another site are not ours to read.
+        if sm.host_str() != base.host_str() && !same_site(&sm, &base) {
+            continue;
+        }
+        files += 1;
+        tokio::time::sleep(interval).await;
+        let Ok((_, r)) = fetch_following(fetcher, &sm, interval).await else {
+            continue;
+        };
+        if r.status != 200 {
+            continue;
+        }
+        let parsed = sitemap::parse(r.body.as_deref().unwrap_or_default());
+        for child in parsed.sitemaps {
+            if let Ok(u) = base.join(&child) {
+                queue.push_back(u);
+            }
+        }
+        for (loc, lastmod) in parsed.urls {
+            if let Ok(mut u) = base.join(&loc) {
+                normalize::clean(&mut u);
+                out.urls.push((u, 1, lastmod, "sitemap"));
+            }
+        }
+    }
+    out
+}
+
+fn same_site(a: &Url, b: &Url) -> bool {
+    let strip = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_string();
+    match (a.host_str(), b.host_str()) {
+        (Some(x), Some(y)) => strip(x) == strip(y),
+        _ => false,
+    }
+}
+
+/// Fetches one site page: GET, then either a redirect hop, a parsed HTML page, or a non-HTML record.
+async fn fetch_page(ctx: &Ctx, item: &Item) -> Outcome {
+    let started = Instant::now();
+    let fetched_at = crate::store::now_rfc3339();
+    let mut rec = FetchRecord {
+        url_id: item.q.id,
+        run_id: ctx.run_id,
+        method: "GET",
+        fetched_at,
+        ..FetchRecord::default()
+    };
+    let url = match Url::parse(&item.q.url) {
+        Ok(u) => u,
+        Err(e) => {
+            rec.error = Some(format!("stored URL does not parse: {e}"));
+            return Outcome::Finished(Box::new(rec));
+        }
+    };
+    let result = ctx.fetcher.fetch(Method::GET, &url, Body::IfHtml).await;
+    rec.fetch_ms = started.elapsed().as_millis() as u64;
+    let resp = match result {
+        Err(f) => {
+            if f.retryable() && item.attempt < MAX_ATTEMPTS {
+                return Outcome::Retry {
+                    wait: backoff(item.attempt),
+                    pause_host: false,
+                    error: (f.kind, f.message),
+                };
+            }
+            rec.error = Some(f.message.clone());
+            rec.attempt_errors.push((item.attempt, f.kind, f.message));
+            return Outcome::Finished(Box::new(rec));
+        }
+        Ok(r) => r,
+    };
+    if let Some(retry) = retry_for(&resp, item.attempt) {
+        return retry;
+    }
+    fill_from_response(&mut rec, &resp, ctx.max_body);
+    if let Some(f) = &resp.body_error {
+        rec.attempt_errors
+            .push((item.attempt, f.kind, f.message.clone()));
+    }
+    if resp.is_redirect() {
+        let loc = resp.location.as_deref().unwrap_or_default();
+        match ctx.fetcher.resolve_location(&url, loc) {
+            Some(target) => {
+                let fragment = target.fragment().map(str::to_string);
+                let mut clean_target = target.clone();
+                normalize::clean(&mut clean_target);
+                rec.final_url = Some(target.to_string());
+                rec.hops.push(HopRecord {
+                    from: url.to_string(),
+                    to: target.to_string(),
+                    status: resp.status,
+                });
+                let d = ctx.classify(
+                    clean_target,
+                    item.q.depth,
+                    item.q.redirect_depth + 1,
+                    "redirect",
+                );
+                rec.links.push(LinkRecord {
+                    target: d,
+                    kind: "redirect",
+                    anchor: None,
+                    rel: None,
+                    fragment,
+                });
+            }
+            None => rec.error = Some(format!("redirect to an unusable Location {loc:?}")),
+        }
+        return Outcome::Finished(Box::new(rec));
+    }
+    if let (true, Some(bytes)) = (resp.is_html(), resp.body.as_deref()) {
+        let (text, charset) = extract::decode(bytes, resp.charset.as_deref());
+        let page = extract::links(&text);
+        rec.charset = Some(charset.to_string());
+        rec.title = page.title.clone();
+        rec.body_hash = Some(hex(&Sha256::digest(text.as_bytes())));
+        let base = page
+            .base_href
+            .as_deref()
+            .and_then(|b| url.join(b).ok())
+            .unwrap_or_else(|| url.clone());
+        for link in page.links {
+            let Some((target, fragment)) = normalize::resolve(&base, &link.href) else {
+                continue;
+            };
+            let mut d = ctx.classify(target, item.q.depth + 1, 0, "link");
+            if page.nofollow && d.state == url_state::QUEUED && d.site_id.is_some() {
+                d.state = url_state::SEEN;
+                d.reason = Some("meta robots nofollow");
+            }
+            rec.links.push(LinkRecord {
+                target: d,
+                kind: link.kind.as_str(),
+                anchor: link.anchor,
+                rel: link.rel,
+                fragment,
+            });
+        }
+        rec.body = Some(store::compress(&text));
+    }
+    Outcome::Finished(Box::new(rec))
+}
+
+/// A 429 or 503 that should be tried again later, honouring `Retry-After`.
+fn retry_for(resp: &Response, attempt: u32) -> Option<Outcome> {
+    if !matches!(resp.status, 429 | 503) || attempt >= MAX_ATTEMPTS {
+        return None;
+    }
+    let wait = resp.retry_after.unwrap_or(backoff(attempt));
+    if wait > MAX_RETRY_WAIT {
+        return None;
+    }
+    Some(Outcome::Retry {
+        wait,
+        pause_host: true,
+        error: (
+            "http",
+            format!(
+                "answered {} (retry after {} s)",
+                resp.status,
+                wait.as_secs()
+            ),
+        ),
+    })
+}
+
+fn fill_from_response(rec: &mut FetchRecord, resp: &Response, max_body: u64) {
+    rec.status = Some(resp.status);
+    rec.content_type = resp.content_type.clone();
+    rec.size = resp.size;
+    rec.etag = resp.etag.clone();
+    rec.last_modified = resp.last_modified.clone();
+    rec.truncated = resp.truncated;
+    if resp.truncated {
+        let msg = format!(
+            "body larger than {} bytes; cut at that size (raise --max-body-mb to read it all)",
+            max_body
+        );
+        rec.attempt_errors.push((1, "too-large", msg.clone()));
+        rec.error = Some(msg);
+    } else if let Some(f) = &resp.body_error {
+        rec.error = Some(format!(
+            "connection failed while reading the body: {}",
+            f.message
+        ));
+    }
+}
+
+/// Checks an external URL: HEAD (GET when HEAD fails), following redirects hop by hop.
+async fn check_external(ctx: &Ctx, item: &Item) -> Outcome {
+    let started = Instant::now();
+    let mut rec = FetchRecord {
+        url_id: item.q.id,
+        run_id: ctx.run_id,
+        method: "HEAD",
+        fetched_at: crate::store::now_rfc3339(),
+        ..FetchRecord::default()
+    };
+    let Ok(mut url) = Url::parse(&item.q.url) else {
+        rec.error = Some("stored URL does not parse".into());
+        return Outcome::Finished(Box::new(rec));
+    };
+    let mut visited: HashSet<Url> = HashSet::new();
+    loop {
+        visited.insert(url.clone());
+        let mut method = "HEAD";
+        let mut result = ctx.fetcher.fetch(Method::HEAD, &url, Body::Never).await;
+        let head_failed = match &result {
+            Ok(r) => r.status >= 400 && r.status != 429,
+            Err(f) => !matches!(f.kind, "dns" | "offline"),
+        };
+        if head_failed {
+            // Many servers answer HEAD wrongly (405, 403, 404, resets); GET is what browsers do.
+            method = "GET";
+            result = ctx.fetcher.fetch(Method::GET, &url, Body::Never).await;
+        }
+        rec.method = method;
+        rec.fetch_ms = started.elapsed().as_millis() as u64;
+        let resp = match result {
+            Err(f) => {
+                if f.retryable() && item.attempt < MAX_ATTEMPTS && rec.hops.is_empty() {
+                    return Outcome::Retry {
+                        wait: backoff(item.attempt),
+                        pause_host: false,
+                        error: (f.kind, f.message),
+                    };
+                }
+                rec.error = Some(f.message.clone());
+                rec.attempt_errors.push((item.attempt, f.kind, f.message));
+                return Outcome::Finished(Box::new(rec));
+            }
+            Ok(r) => r,
+        };
+        if rec.hops.is_empty() {
+            if let Some(retry) = retry_for(&resp, item.attempt) {
+                return retry;
+            }
+        }
+        fill_from_response(&mut rec, &resp, ctx.max_body);
+        if !resp.is_redirect() {
+            rec.final_url = (!rec.hops.is_empty()).then(|| url.to_string());
+            return Outcome::Finished(Box::new(rec));
+        }
+        let loc = resp.location.as_deref().unwrap_or_default();
+        let Some(next) = ctx.fetcher.resolve_location(&url, loc) else {
+            rec.error = Some(format!("redirect to an unusable Location {loc:?}"));
+            return Outcome::Finished(Box::new(rec));
+        };
+        rec.hops.push(HopRecord {
+            from: url.to_string(),
+            to: next.to_string(),
+            status: resp.status,
+        });
+        rec.final_url = Some(next.to_string());
+        if visited.contains(&next) {
+            rec.error = Some(format!("redirect loop: {next} was already visited"));
+            return Outcome::Finished(Box::new(rec));
+        }
+        if rec.hops.len() as u32 >= MAX_REDIRECTS {
+            rec.error = Some(format!("more than {MAX_REDIRECTS} redirects; stopped"));
+            return Outcome::Finished(Box::new(rec));
+        }
+        url = next;
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

@@ -1,0 +1,32 @@
+//! govaudit audits a government agency's many websites: it reads an **inventory** of the agency's
+//! sites, **crawls** them politely and resumably into SQLite, and (as the audits land) finds broken
+//! links, duplicated content, inconsistent answers, hard-to-read pages and missing governance
+//! elements.
+//!
+//! The library does all the work; the `govaudit` binary only turns arguments into configs. Data
+//! flows one way: [`inventory`] → [`crawl`] (→ [`extract`]) → [`store`] → [`report`].
+//!
+//! ```
+//! use std::path::Path;
+//! let csv = "url,name,agency\nhttps://www.example.gov/,Example,Department of Examples\n";
+//! let inv = govaudit::inventory::parse(Path::new("agency.csv"), csv.as_bytes()).unwrap();
+//! assert_eq!(inv.sites[0].origin, "https://www.example.gov");
+//! assert!(inv.problems.is_empty());
+//! ```
+#![warn(missing_docs)]
+
+pub mod crawl;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod inventory;
+pub mod model;
+pub mod report;
+pub mod serve;
+pub mod store;
+
+pub use crawl::{crawl, CrawlConfig, CrawlSummary, Progress};
+pub use error::{Error, Result};
+pub use inventory::Inventory;
+pub use model::{Channel, Site};
+pub use store::Store;

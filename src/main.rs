@@ -1,0 +1,32 @@
+//! The `govaudit` binary: runs the command and chooses the exit code
+//! (0 ok, 1 the command hit a fatal problem, 2 bad usage or bad input).
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (`govaudit pages | head`) is not an error.
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("govaudit: {err:#}");
+            let bad_input = err.chain().any(|e| {
+                e.downcast_ref::<cli::BadInput>().is_some()
+                    || e.downcast_ref::<govaudit::Error>()
+                        .is_some_and(|g| g.is_bad_input())
+            });
+            if bad_input {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The nouns every stage shares: a site from the inventory, the channel it belongs to, and how a
+//! fetched URL turned out.
+//!
+//! These are plain data. They carry no I/O and no SQL; the store maps them to rows.
+
+use serde::Serialize;
+
+/// Where citizens get answers: a website, or another channel the inventory names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// A website, crawled over HTTP.
+    Web,
+    /// A question/answer export from a call centre or chat (`question,answer` CSV).
+    Kb,
+    /// A brochure or other publication (HTML, Markdown, text or PDF file).
+    Publication,
+}
+
+impl Channel {
+    /// The inventory spelling (`web`, `kb`, `publication`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Kb => "kb",
+            Channel::Publication => "publication",
+        }
+    }
+
+    /// Parses the inventory spelling, case-insensitively; `None` for an unknown channel.
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "web" | "website" => Some(Channel::Web),
+            "kb" | "knowledge base" | "knowledgebase" => Some(Channel::Kb),
+            "publication" | "pub" => Some(Channel::Publication),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of an inventory: a website (with its origin) or a local channel file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Site {
+    /// For web sites, the origin every page is reported under (`https://www.example.gov`).
+    /// For other channels, `<channel>:<path as written>`.
+    pub origin: String,
+    /// Where the crawl starts (the inventory's URL, which may carry a path).
+    pub start_url: Option<String>,
+    /// Web, kb or publication.
+    pub channel: Channel,
+    /// For kb and publication rows: the file, resolved against the inventory's folder.
+    pub path: Option<std::path::PathBuf>,
+    /// The `path` value as written in the inventory (used to name channel members).
+    pub path_as_written: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Agency (department).
+    pub agency: Option<String>,
+    /// Office, bureau or sub-organisation.
+    pub office: Option<String>,
+    /// Contact owner.
+    pub owner: Option<String>,
+    /// Topics, from a `;`-separated column.
+    pub topics: Vec<String>,
+    /// Audiences, from a `;`-separated column.
+    pub audiences: Vec<String>,
+    /// Columns the tool does not interpret (e.g. `pageviews`), kept for reports, in file order.
+    pub extra: Vec<(String, String)>,
+    /// The inventory file and the 1-based line the row starts on.
+    pub source_line: u64,
+}
+
+impl Site {
+    /// The host of a web site's origin (`www.example.gov`), if it has one.
+    pub fn host(&self) -> Option<String> {
+        url::Url::parse(&self.origin)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    }
+}

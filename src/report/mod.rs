@@ -1,0 +1,160 @@
+//! Formats what the store holds for people and programs: NDJSON, CSV or an aligned table.
+//!
+//! Reads: rows the store returned (as JSON objects). Writes: to the given writer (stdout).
+//! Never computes a finding or touches the database.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+/// An output format of the listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line (NDJSON).
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// An aligned text table for a terminal.
+    Table,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" | "ndjson" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "table" | "text" => Ok(Format::Table),
+            other => Err(format!("unknown format {other:?}; use json, csv or table")),
+        }
+    }
+}
+
+/// Longest cell shown in a table (CSV and JSON are never cut).
+pub const TABLE_CELL_CHARS: usize = 60;
+
+/// Writes rows (JSON objects with the given columns, in that order) in a format.
+pub fn write_rows(
+    out: &mut dyn Write,
+    format: Format,
+    columns: &[&str],
+    rows: &[serde_json::Map<String, Value>],
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            for row in rows {
+                let mut ordered = serde_json::Map::new();
+                for c in columns {
+                    ordered.insert(
+                        (*c).to_string(),
+                        row.get(*c).cloned().unwrap_or(Value::Null),
+                    );
+                }
+                serde_json::to_writer(&mut *out, &Value::Object(ordered))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(columns).map_err(std::io::Error::other)?;
+            for row in rows {
+                let cells: Vec<String> = columns.iter().map(|c| cell(row.get(*c))).collect();
+                w.write_record(&cells).map_err(std::io::Error::other)?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| {
+                    columns
+                        .iter()
+                        .map(|c| shorten(&cell(row.get(*c))))
+                        .collect()
+                })
+                .collect();
+            let widths: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    cells
+                        .iter()
+                        .map(|r| r[i].chars().count())
+                        .chain(std::iter::once(c.len()))
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |out: &mut dyn Write, vals: &[String]| -> std::io::Result<()> {
+                let mut s = String::new();
+                for (i, v) in vals.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str("  ");
+                    }
+                    s.push_str(v);
+                    if i + 1 < vals.len() {
+                        s.extend(std::iter::repeat_n(' ', widths[i] - v.chars().count()));
+                    }
+                }
+                writeln!(out, "{s}")
+            };
+            let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+            line(out, &header)?;
+            for r in &cells {
+                line(out, r)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn shorten(s: &str) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= TABLE_CELL_CHARS {
+        one_line
+    } else {
+        let mut t: String = one_line.chars().take(TABLE_CELL_CHARS - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<serde_json::Map<String, Value>> {
+        let v =
+            serde_json::json!({"url": "https://a.gov/", "status": 200, "title": "Home, \"sweet\""});
+        vec![v.as_object().cloned().unwrap_or_default()]
+    }
+
+    #[test]
+    fn formats() {
+        let cols = ["url", "status", "title", "missing"];
+        let mut out = Vec::new();
+        write_rows(&mut out, Format::Json, &cols, &rows()).expect("json");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "{\"url\":\"https://a.gov/\",\"status\":200,\"title\":\"Home, \\\"sweet\\\"\",\"missing\":null}\n"
+        );
+        let mut out = Vec::new();
+        write_rows(&mut out, Format::Csv, &cols, &rows()).expect("csv");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "url,status,title,missing\nhttps://a.gov/,200,\"Home, \"\"sweet\"\"\",\n"
+        );
+        let mut out = Vec::new();
+        write_rows(&mut out, Format::Table, &cols, &rows()).expect("table");
+        assert!(String::from_utf8_lossy(&out).starts_with("url             status  title"));
+    }
+}

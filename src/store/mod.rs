@@ -1,0 +1,460 @@
+//! The SQLite store: opening and migrating the database, and every typed read query.
+//!
+//! Reads and writes: the database file (`govaudit.db` by default). All writes go through the single
+//! [`Writer`] thread; this module only reads once the database is open. No SQL string appears outside
+//! `store/`.
+//!
+//! Design:
+//! - [`Store::open`] sets the pragmas (WAL, foreign keys, busy timeout) outside migrations, refuses a
+//!   database written by a newer govaudit, and applies [`schema::migrations`] in one transaction.
+//! - [`Writer`] (in `writer.rs`) owns the only write connection and commits [`WriteOp`]s in batches.
+//! - Reads are plain functions returning row structs (`PageRow`, `SiteRow`, `Queued`).
+
+pub mod schema;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+pub use writer::{
+    compress, decompress, now_rfc3339, Discovery, FetchRecord, HopRecord, LinkRecord, Prepared,
+    PreparedSite, SiteInput, WriteOp, Writer,
+};
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// SQLite refused an operation.
+    #[error("database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Applying the schema migrations failed.
+    #[error("database {path}: cannot update the schema: {source}")]
+    Migration {
+        /// The database file.
+        path: PathBuf,
+        /// The migration error.
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+    /// The database was written by a newer govaudit.
+    #[error("database {path} has schema version {found}, newer than this govaudit understands ({supported}); upgrade govaudit or use another --db")]
+    NewerSchema {
+        /// The database file.
+        path: PathBuf,
+        /// The version found.
+        found: usize,
+        /// The newest version this build knows.
+        supported: usize,
+    },
+    /// The writer thread stopped (after an error it reported, or a panic).
+    #[error("database {path}: the writer stopped: {message}")]
+    WriterGone {
+        /// The database file.
+        path: PathBuf,
+        /// What is known about why.
+        message: String,
+    },
+}
+
+/// An open govaudit database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A URL waiting in the frontier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// Row id in `urls`.
+    pub id: i64,
+    /// The normalised URL.
+    pub url: String,
+    /// Links from the start URL.
+    pub depth: u32,
+    /// Redirects that led here.
+    pub redirect_depth: u32,
+}
+
+/// One fetched page, as the `pages` command prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageRow {
+    /// The public URL.
+    pub url: String,
+    /// The site's origin.
+    pub site: String,
+    /// HTTP status, or null when no response came.
+    pub status: Option<i64>,
+    /// The `Content-Type` without parameters.
+    pub content_type: Option<String>,
+    /// The `<title>`.
+    pub title: Option<String>,
+    /// Body size in bytes (as received, after decompression).
+    pub size: Option<i64>,
+    /// Where a redirect pointed.
+    pub final_url: Option<String>,
+    /// SHA-256 of the decoded body.
+    pub content_hash: Option<String>,
+    /// The last error, if the fetch failed or the body was cut.
+    pub error: Option<String>,
+    /// Fetch time in milliseconds.
+    pub fetch_ms: i64,
+}
+
+/// Crawl figures for one site, as the `sites` command prints them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteRow {
+    /// The origin.
+    pub site: String,
+    /// Display name from the inventory.
+    pub name: Option<String>,
+    /// Agency.
+    pub agency: Option<String>,
+    /// Office or bureau.
+    pub office: Option<String>,
+    /// `web`, `kb` or `publication`.
+    pub channel: String,
+    /// Pages fetched (any status).
+    pub pages: i64,
+    /// HTML pages with status 200.
+    pub html_pages: i64,
+    /// Distinct link targets from this site's pages that answered 4xx/5xx or not at all.
+    pub broken_links: i64,
+    /// URLs disallowed by robots.txt.
+    pub blocked_by_robots: i64,
+    /// Pages whose fetch failed without any response.
+    pub fetch_errors: i64,
+    /// URLs still queued (an interrupted or page-capped crawl).
+    pub queued: i64,
+    /// The robots.txt status code, if it was fetched.
+    pub robots_status: Option<i64>,
+}
+
+/// Overall crawl figures for a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunTotals {
+    /// Site pages fetched.
+    pub pages: i64,
+    /// External URLs checked.
+    pub external_checked: i64,
+    /// URLs left in the frontier.
+    pub queued: i64,
+    /// URLs blocked by robots.txt.
+    pub blocked: i64,
+    /// Pages and checks that ended without a response.
+    pub errors: i64,
+    /// Links stored.
+    pub links: i64,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        let sqlite = |source| Error::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = open_connection(path).map_err(sqlite)?;
+        let found: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(sqlite)? as usize;
+        if found > schema::current_version() {
+            return Err(Error::NewerSchema {
+                path: path.to_path_buf(),
+                found,
+                supported: schema::current_version(),
+            });
+        }
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| Error::Migration {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts the single writer on its own connection and thread.
+    pub fn writer(&self) -> Result<Writer, Error> {
+        let conn = open_connection(&self.path).map_err(|e| self.err(e))?;
+        Ok(Writer::spawn(conn, self.path.clone()))
+    }
+
+    fn err(&self, source: rusqlite::Error) -> Error {
+        Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Up to `limit` queued URLs of a site (or of no site: external checks), shallowest first,
+    /// skipping the ids in `skip` (already claimed and not yet committed as done).
+    pub fn claim(
+        &self,
+        site_id: Option<i64>,
+        limit: usize,
+        skip: &dyn Fn(i64) -> bool,
+    ) -> Result<Vec<Queued>, Error> {
+        let sql = if site_id.is_some() {
+            "SELECT id, url, depth, redirect_depth FROM urls WHERE site_id = ?1 AND state = 1 ORDER BY depth, id LIMIT ?2"
+        } else {
+            "SELECT id, url, depth, redirect_depth FROM urls WHERE site_id IS NULL AND state = 1 ORDER BY depth, id LIMIT ?2"
+        };
+        let mut out = Vec::new();
+        let mut offset_limit = limit;
+        // Claimed rows stay `queued` until the writer commits them as done, so ask for enough rows
+        // to see past them; the number of claimed rows is bounded by the crawl's concurrency.
+        loop {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map(params![site_id.unwrap_or(0), offset_limit as i64], |r| {
+                    Ok(Queued {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        depth: r.get::<_, i64>(2)? as u32,
+                        redirect_depth: r.get::<_, i64>(3)? as u32,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            let mut n = 0;
+            out.clear();
+            for row in rows {
+                let row = row.map_err(|e| self.err(e))?;
+                n += 1;
+                if !skip(row.id) {
+                    out.push(row);
+                    if out.len() == limit {
+                        break;
+                    }
+                }
+            }
+            if out.len() == limit || n < offset_limit {
+                return Ok(out);
+            }
+            offset_limit *= 2;
+        }
+    }
+
+    /// Pages already fetched for a site in a run (to respect `--max-pages-per-site` on resume).
+    pub fn pages_done(&self, site_id: i64, run_id: i64) -> Result<u64, Error> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = ?1 AND p.run_id = ?2",
+                params![site_id, run_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of URLs waiting in the frontier.
+    pub fn queued_count(&self) -> Result<u64, Error> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM urls WHERE state = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The newest run, if any: (id, inventory, status).
+    pub fn latest_run(&self) -> Result<Option<(i64, String, String)>, Error> {
+        self.conn
+            .query_row(
+                "SELECT id, inventory, status FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Totals for a run.
+    pub fn run_totals(&self, run_id: i64) -> Result<RunTotals, Error> {
+        self.conn
+            .query_row(
+                "SELECT
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NOT NULL),
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NULL),
+                   (SELECT COUNT(*) FROM urls WHERE state = 1),
+                   (SELECT COUNT(*) FROM urls WHERE state = 3),
+                   (SELECT COUNT(*) FROM pages WHERE run_id = ?1 AND status IS NULL),
+                   (SELECT COUNT(*) FROM links l JOIN pages p ON p.url_id = l.from_id WHERE p.run_id = ?1)",
+                params![run_id],
+                |r| {
+                    Ok(RunTotals {
+                        pages: r.get(0)?,
+                        external_checked: r.get(1)?,
+                        queued: r.get(2)?,
+                        blocked: r.get(3)?,
+                        errors: r.get(4)?,
+                        links: r.get(5)?,
+                    })
+                },
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Fetched pages of the inventory's sites (latest run of each page), optionally of one site
+    /// (`site` is an origin or a host name), sorted by site then URL.
+    pub fn pages(&self, site: Option<&str>) -> Result<Vec<PageRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT u.url, s.origin, p.status, p.content_type, p.title, p.size, p.final_url,
+                        p.body_hash, p.error, p.fetch_ms
+                 FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
+                 WHERE ?1 IS NULL OR s.origin = ?1 OR s.origin = 'https://' || ?1 OR s.origin = 'http://' || ?1
+                 ORDER BY s.origin, u.url",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![site], |r| {
+                Ok(PageRow {
+                    url: r.get(0)?,
+                    site: r.get(1)?,
+                    status: r.get(2)?,
+                    content_type: r.get(3)?,
+                    title: r.get(4)?,
+                    size: r.get(5)?,
+                    final_url: r.get(6)?,
+                    content_hash: r.get(7)?,
+                    error: r.get(8)?,
+                    fetch_ms: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Crawl figures per site, in inventory order.
+    pub fn sites(&self) -> Result<Vec<SiteRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.origin, s.name, s.agency, s.office, s.channel,
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id),
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id
+                        AND p.status = 200 AND p.content_type = 'text/html'),
+                   (SELECT COUNT(DISTINCT l.to_id) FROM links l
+                        JOIN urls f ON f.id = l.from_id AND f.site_id = s.id
+                        JOIN pages t ON t.url_id = l.to_id
+                        WHERE l.kind IN ('a', 'area', 'frame') AND (t.status IS NULL OR t.status >= 400)),
+                   (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 3),
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id AND p.status IS NULL),
+                   (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 1),
+                   s.robots_status
+                 FROM sites s ORDER BY s.inventory_line, s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SiteRow {
+                    site: r.get(0)?,
+                    name: r.get(1)?,
+                    agency: r.get(2)?,
+                    office: r.get(3)?,
+                    channel: r.get(4)?,
+                    pages: r.get(5)?,
+                    html_pages: r.get(6)?,
+                    broken_links: r.get(7)?,
+                    blocked_by_robots: r.get(8)?,
+                    fetch_errors: r.get(9)?,
+                    queued: r.get(10)?,
+                    robots_status: r.get(11)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The stored HTML of a page, decompressed, if the page has a body.
+    pub fn body(&self, url: &str) -> Result<Option<String>, Error> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT b.encoding, b.body FROM bodies b JOIN urls u ON u.id = b.url_id WHERE u.url = ?1",
+                params![url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.and_then(|(enc, bytes)| writer::decompress(&enc, &bytes)))
+    }
+
+    /// Runs a read-only query that yields one integer (for tests and diagnostics).
+    pub fn count(&self, sql: &str) -> Result<i64, Error> {
+        self.conn
+            .query_row(sql, [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Runs a read-only query that yields rows of strings (for tests and diagnostics).
+    pub fn strings(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        let v: rusqlite::types::Value = r.get(i)?;
+                        Ok(match v {
+                            rusqlite::types::Value::Null => None,
+                            rusqlite::types::Value::Integer(i) => Some(i.to_string()),
+                            rusqlite::types::Value::Real(f) => Some(f.to_string()),
+                            rusqlite::types::Value::Text(t) => Some(t),
+                            rusqlite::types::Value::Blob(b) => Some(format!("<{} bytes>", b.len())),
+                        })
+                    })
+                    .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    // WAL lets the crawl read its frontier while the writer commits; NORMAL sync is safe in WAL
+    // (a power cut can lose the last commits, never corrupt), and those pages are simply re-fetched.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_migrates_and_refuses_newer_schema() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let store = Store::open(&path).expect("open");
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 1);
+        store
+            .conn
+            .pragma_update(None, "user_version", 99)
+            .expect("set version");
+        drop(store);
+        let err = Store::open(&path).err().expect("newer schema refused");
+        assert!(matches!(err, Error::NewerSchema { found: 99, .. }), "{err}");
+    }
+}

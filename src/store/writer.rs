@@ -1,0 +1,736 @@
+//! The single writer: one thread owns the write connection and commits [`WriteOp`]s in batches.
+//!
+//! Reads: ops from a bounded channel. Writes: every row govaudit stores. Must never be bypassed:
+//! a second writing connection would fight this one for the lock.
+//!
+//! Design:
+//! - [`WriteOp`] lists every write the program can make.
+//! - A batch commits after [`BATCH_OPS`] ops or [`BATCH_MS`] ms, and at once for ops that wait for
+//!   an answer ([`WriteOp::Prepare`], [`WriteOp::Flush`]). Each page's rows (page, body, links, new
+//!   URLs, state `done`) land in the same transaction, so a crash loses whole pages, never half one.
+//! - Every op gets a sequence number when sent; [`Writer::committed`] tells the crawl which ops are
+//!   durable, so it can tell a finished page from one still in flight.
+//! - The channel is bounded: a slow disk slows the crawl instead of growing memory.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+use super::schema::url_state;
+use super::Error;
+
+/// Ops per transaction at most.
+pub const BATCH_OPS: usize = 2_000;
+/// Milliseconds a transaction stays open at most.
+pub const BATCH_MS: u64 = 100;
+const CHANNEL_CAPACITY: usize = 4_096;
+
+/// An inventory site as the store keeps it.
+#[derive(Debug, Clone)]
+pub struct SiteInput {
+    /// The origin (or `<channel>:<path>`).
+    pub origin: String,
+    /// Start URL for web sites.
+    pub start_url: Option<String>,
+    /// `web`, `kb` or `publication`.
+    pub channel: String,
+    /// Local file for other channels.
+    pub path: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Agency.
+    pub agency: Option<String>,
+    /// Office.
+    pub office: Option<String>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// `;`-joined topics.
+    pub topics: String,
+    /// `;`-joined audiences.
+    pub audiences: String,
+    /// Extra columns as a JSON object.
+    pub extra: String,
+    /// Inventory line.
+    pub line: u64,
+    /// Other origins that are the same site.
+    pub aliases: Vec<String>,
+}
+
+/// A site as stored, after [`WriteOp::Prepare`].
+#[derive(Debug, Clone)]
+pub struct PreparedSite {
+    /// Row id.
+    pub id: i64,
+    /// Origin.
+    pub origin: String,
+    /// Status of the stored robots.txt, if fetched in this run.
+    pub robots_status: Option<i64>,
+    /// The stored robots.txt text.
+    pub robots_txt: Option<String>,
+    /// Whether start URL and sitemaps were already queued in this run.
+    pub seeded: bool,
+}
+
+/// The run a crawl writes into.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Run id.
+    pub run_id: i64,
+    /// True when an interrupted run is being continued.
+    pub resumed: bool,
+    /// Sites in inventory order.
+    pub sites: Vec<PreparedSite>,
+}
+
+/// A URL met during the crawl, to add to `urls` (or to upgrade from "seen" to queued).
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// Normalised URL.
+    pub url: String,
+    /// The inventory site it belongs to, if any.
+    pub site_id: Option<i64>,
+    /// Links from the start URL.
+    pub depth: u32,
+    /// One of [`url_state`].
+    pub state: i64,
+    /// Why it is not queued (for states 0 and 3).
+    pub reason: Option<&'static str>,
+    /// `seed`, `sitemap`, `link`, `redirect`.
+    pub via: &'static str,
+    /// Redirects that led here.
+    pub redirect_depth: u32,
+    /// `<lastmod>` from a sitemap.
+    pub lastmod: Option<String>,
+}
+
+/// One link on a fetched page.
+#[derive(Debug, Clone)]
+pub struct LinkRecord {
+    /// The target.
+    pub target: Discovery,
+    /// `a`, `area`, `frame`, `refresh` or `redirect`.
+    pub kind: &'static str,
+    /// Anchor text.
+    pub anchor: Option<String>,
+    /// The `rel` attribute.
+    pub rel: Option<String>,
+    /// The `#fragment`, without `#`.
+    pub fragment: Option<String>,
+}
+
+/// One redirect hop.
+#[derive(Debug, Clone)]
+pub struct HopRecord {
+    /// The URL that answered with a redirect.
+    pub from: String,
+    /// Its `Location`, resolved.
+    pub to: String,
+    /// The status (301, 302, …).
+    pub status: u16,
+}
+
+/// Everything learnt from fetching one URL.
+#[derive(Debug, Clone, Default)]
+pub struct FetchRecord {
+    /// The `urls` row.
+    pub url_id: i64,
+    /// The run.
+    pub run_id: i64,
+    /// `GET` or `HEAD`.
+    pub method: &'static str,
+    /// Status, if a response came.
+    pub status: Option<u16>,
+    /// Where the chain ended (or the redirect pointed).
+    pub final_url: Option<String>,
+    /// Media type without parameters.
+    pub content_type: Option<String>,
+    /// Bytes.
+    pub size: Option<u64>,
+    /// RFC 3339 time.
+    pub fetched_at: String,
+    /// Milliseconds.
+    pub fetch_ms: u64,
+    /// Attempts made.
+    pub attempts: u32,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// SHA-256 hex of the decoded body.
+    pub body_hash: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Charset used to decode.
+    pub charset: Option<String>,
+    /// The body was cut at the size cap.
+    pub truncated: bool,
+    /// The final error.
+    pub error: Option<String>,
+    /// Deflate-compressed UTF-8 HTML.
+    pub body: Option<Vec<u8>>,
+    /// Links in document order.
+    pub links: Vec<LinkRecord>,
+    /// Redirect hops.
+    pub hops: Vec<HopRecord>,
+    /// Failed attempts: (attempt, kind, message).
+    pub attempt_errors: Vec<(u32, &'static str, String)>,
+}
+
+/// Every write govaudit makes.
+#[derive(Debug)]
+pub enum WriteOp {
+    /// Start or continue a run of an inventory and store its sites.
+    Prepare {
+        /// Inventory path as given.
+        inventory: String,
+        /// Crawl settings as JSON.
+        settings: String,
+        /// Sites in inventory order.
+        sites: Vec<SiteInput>,
+        /// Where to send the result.
+        reply: oneshot::Sender<Result<Prepared, String>>,
+    },
+    /// Keep a site's robots.txt.
+    Robots {
+        /// Site id.
+        site_id: i64,
+        /// HTTP status, if any.
+        status: Option<u16>,
+        /// The text.
+        txt: Option<String>,
+        /// Why it could not be fetched.
+        error: Option<String>,
+    },
+    /// Mark a site's seeds (start URL, sitemaps) as queued for a run.
+    Seeded {
+        /// Site id.
+        site_id: i64,
+        /// Run id.
+        run_id: i64,
+    },
+    /// Add a URL to the frontier (or note it as seen).
+    Discover(Discovery),
+    /// Store a fetch outcome and mark the URL done.
+    Fetched(Box<FetchRecord>),
+    /// Mark a run finished.
+    Finish {
+        /// Run id.
+        run_id: i64,
+    },
+    /// Commit now and answer when durable.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Handle to the writer thread. Cloning is cheap; the thread ends when the last handle drops.
+#[derive(Clone)]
+pub struct Writer {
+    tx: Arc<Mutex<SyncSender<(u64, WriteOp)>>>,
+    sent: Arc<AtomicU64>,
+    committed: Arc<AtomicU64>,
+    failure: Arc<Mutex<Option<String>>>,
+    path: PathBuf,
+    thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+}
+
+impl Writer {
+    pub(super) fn spawn(conn: Connection, path: PathBuf) -> Writer {
+        let (tx, rx) = sync_channel(CHANNEL_CAPACITY);
+        let committed = Arc::new(AtomicU64::new(0));
+        let failure = Arc::new(Mutex::new(None));
+        let thread = {
+            let committed = committed.clone();
+            let failure = failure.clone();
+            std::thread::Builder::new()
+                .name("govaudit-writer".into())
+                .spawn(move || {
+                    let mut state = WriterState::new(conn);
+                    if let Err(e) = state.run(rx, &committed) {
+                        log::error!("database writer stopped: {e}");
+                        if let Ok(mut f) = failure.lock() {
+                            *f = Some(e.to_string());
+                        }
+                    }
+                })
+                .expect("spawning a thread only fails when the OS is out of resources")
+        };
+        Writer {
+            tx: Arc::new(Mutex::new(tx)),
+            sent: Arc::new(AtomicU64::new(0)),
+            committed,
+            failure,
+            path,
+            thread: Arc::new(Mutex::new(Some(thread))),
+        }
+    }
+
+    fn gone(&self) -> Error {
+        let message = self
+            .failure
+            .lock()
+            .ok()
+            .and_then(|f| f.clone())
+            .unwrap_or_else(|| "it exited".to_string());
+        Error::WriterGone {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Queues an op; returns its sequence number. Blocks while the channel is full (backpressure).
+    pub fn send(&self, op: WriteOp) -> Result<u64, Error> {
+        let tx = self.tx.lock().map_err(|_| self.gone())?;
+        let seq = self.sent.fetch_add(1, Ordering::SeqCst) + 1;
+        tx.send((seq, op)).map_err(|_| self.gone())?;
+        Ok(seq)
+    }
+
+    /// The sequence number of the newest op that is committed.
+    pub fn committed(&self) -> u64 {
+        self.committed.load(Ordering::SeqCst)
+    }
+
+    /// The sequence number of the newest op sent.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    /// The error that stopped the writer, if it stopped.
+    pub fn failure(&self) -> Option<Error> {
+        self.failure
+            .lock()
+            .ok()
+            .and_then(|f| f.clone())
+            .map(|message| Error::WriterGone {
+                path: self.path.clone(),
+                message,
+            })
+    }
+
+    /// Commits everything sent so far and waits until it is durable.
+    pub async fn flush(&self) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.send(WriteOp::Flush(tx))?;
+        rx.await.map_err(|_| self.gone())
+    }
+
+    /// Starts or continues a run; waits for the answer.
+    pub async fn prepare(
+        &self,
+        inventory: String,
+        settings: String,
+        sites: Vec<SiteInput>,
+    ) -> Result<Prepared, Error> {
+        let (reply, rx) = oneshot::channel();
+        self.send(WriteOp::Prepare {
+            inventory,
+            settings,
+            sites,
+            reply,
+        })?;
+        match rx.await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(message)) => Err(Error::WriterGone {
+                path: self.path.clone(),
+                message,
+            }),
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// Closes the channel and waits for the thread to commit the rest and exit.
+    pub fn close(self) -> Result<(), Error> {
+        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
+        drop(self.tx);
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        match self.failure.lock().ok().and_then(|f| f.clone()) {
+            Some(message) => Err(Error::WriterGone {
+                path: self.path,
+                message,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Compresses HTML for the `bodies` table.
+pub fn compress(text: &str) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(text.len() / 4),
+        flate2::Compression::fast(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(text.as_bytes());
+    enc.finish().unwrap_or_default()
+}
+
+/// Reverses [`compress`]; `None` for an unknown encoding or corrupt data.
+pub fn decompress(encoding: &str, bytes: &[u8]) -> Option<String> {
+    match encoding {
+        "deflate" => {
+            let mut s = String::new();
+            flate2::read::DeflateDecoder::new(bytes)
+                .read_to_string(&mut s)
+                .ok()?;
+            Some(s)
+        }
+        "identity" => String::from_utf8(bytes.to_vec()).ok(),
+        _ => None,
+    }
+}
+
+struct WriterState {
+    conn: Connection,
+    /// URL hash -> (row id, state), so a link to a known URL costs no query. A 64-bit hash of a few
+    /// hundred thousand URLs collides with odds around 1e-9; the map holds no strings, to keep a
+    /// 100,000-page crawl small.
+    urls: HashMap<u64, (i64, i64)>,
+    hasher: RandomState,
+}
+
+type SqlResult<T> = rusqlite::Result<T>;
+
+impl WriterState {
+    fn new(conn: Connection) -> Self {
+        WriterState {
+            conn,
+            urls: HashMap::new(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn run(&mut self, rx: Receiver<(u64, WriteOp)>, committed: &AtomicU64) -> SqlResult<()> {
+        let mut pending_replies: Vec<oneshot::Sender<()>> = Vec::new();
+        while let Ok(first) = rx.recv() {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let deadline = Instant::now() + Duration::from_millis(BATCH_MS);
+            let mut last_seq = first.0;
+            let mut commit_now = self.apply(first.1, &mut pending_replies)?;
+            let mut n = 1;
+            let mut closed = false;
+            while !commit_now && n < BATCH_OPS {
+                let wait = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(wait) {
+                    Ok((seq, op)) => {
+                        last_seq = seq;
+                        commit_now = self.apply(op, &mut pending_replies)?;
+                        n += 1;
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+            self.conn.execute_batch("COMMIT")?;
+            committed.store(last_seq, Ordering::SeqCst);
+            for r in pending_replies.drain(..) {
+                let _ = r.send(());
+            }
+            if closed {
+                break;
+            }
+        }
+        // Leave a small WAL behind for the next reader.
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
+    }
+
+    /// Applies one op inside the open transaction; true when the batch must commit now.
+    fn apply(&mut self, op: WriteOp, replies: &mut Vec<oneshot::Sender<()>>) -> SqlResult<bool> {
+        match op {
+            WriteOp::Prepare {
+                inventory,
+                settings,
+                sites,
+                reply,
+            } => {
+                let result = self.prepare(&inventory, &settings, &sites);
+                match result {
+                    Ok(p) => {
+                        let _ = reply.send(Ok(p));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                        return Err(e);
+                    }
+                }
+                Ok(true)
+            }
+            WriteOp::Robots {
+                site_id,
+                status,
+                txt,
+                error,
+            } => {
+                self.conn.execute(
+                    "UPDATE sites SET robots_status = ?2, robots_txt = ?3, robots_error = ?4 WHERE id = ?1",
+                    params![site_id, status, txt, error],
+                )?;
+                Ok(false)
+            }
+            WriteOp::Seeded { site_id, run_id } => {
+                self.conn.execute(
+                    "UPDATE sites SET seeded_run = ?2 WHERE id = ?1",
+                    params![site_id, run_id],
+                )?;
+                Ok(false)
+            }
+            WriteOp::Discover(d) => {
+                self.upsert_url(&d)?;
+                Ok(false)
+            }
+            WriteOp::Fetched(rec) => {
+                self.fetched(&rec)?;
+                Ok(false)
+            }
+            WriteOp::Finish { run_id } => {
+                self.conn.execute(
+                    "UPDATE runs SET status = 'finished', finished_at = ?2 WHERE id = ?1",
+                    params![run_id, now_rfc3339()],
+                )?;
+                Ok(true)
+            }
+            WriteOp::Flush(reply) => {
+                replies.push(reply);
+                Ok(true)
+            }
+        }
+    }
+
+    fn prepare(
+        &mut self,
+        inventory: &str,
+        settings: &str,
+        sites: &[SiteInput],
+    ) -> SqlResult<Prepared> {
+        let running: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM runs WHERE inventory = ?1 AND status = 'running' ORDER BY id DESC LIMIT 1",
+                params![inventory],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let (run_id, resumed) = match running {
+            Some(id) => (id, true),
+            None => {
+                // A new run re-crawls: everything met before goes back to "seen" and is queued
+                // again when the new run finds it.
+                self.conn.execute(
+                    "UPDATE urls SET state = 0, reason = 'previous run' WHERE state <> 0",
+                    [],
+                )?;
+                self.conn.execute(
+                    "INSERT INTO runs (inventory, started_at, status, settings) VALUES (?1, ?2, 'running', ?3)",
+                    params![inventory, now_rfc3339(), settings],
+                )?;
+                (self.conn.last_insert_rowid(), false)
+            }
+        };
+        let mut out = Vec::with_capacity(sites.len());
+        for s in sites {
+            let id: i64 = self.conn.query_row(
+                "INSERT INTO sites (origin, start_url, channel, path, name, agency, office, owner, topics,
+                                    audiences, extra, inventory_line, run_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT(origin) DO UPDATE SET start_url = excluded.start_url,
+                    channel = excluded.channel, path = excluded.path, name = excluded.name,
+                    agency = excluded.agency, office = excluded.office, owner = excluded.owner,
+                    topics = excluded.topics, audiences = excluded.audiences, extra = excluded.extra,
+                    inventory_line = excluded.inventory_line, run_id = excluded.run_id
+                 RETURNING id",
+                params![
+                    s.origin, s.start_url, s.channel, s.path, s.name, s.agency, s.office, s.owner,
+                    s.topics, s.audiences, s.extra, s.line as i64, run_id
+                ],
+                |r| r.get(0),
+            )?;
+            for alias in &s.aliases {
+                self.conn.execute(
+                    "INSERT INTO site_aliases (origin, site_id) VALUES (?1, ?2)
+                     ON CONFLICT(origin) DO UPDATE SET site_id = excluded.site_id",
+                    params![alias, id],
+                )?;
+            }
+            let (robots_status, robots_txt, seeded_run): (
+                Option<i64>,
+                Option<String>,
+                Option<i64>,
+            ) = self.conn.query_row(
+                "SELECT robots_status, robots_txt, seeded_run FROM sites WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let seeded = seeded_run == Some(run_id);
+            out.push(PreparedSite {
+                id,
+                origin: s.origin.clone(),
+                // robots.txt is re-read at the start of every new run, kept for a resumed one.
+                robots_status: if seeded { robots_status } else { None },
+                robots_txt: if seeded { robots_txt } else { None },
+                seeded,
+            });
+        }
+        Ok(Prepared {
+            run_id,
+            resumed,
+            sites: out,
+        })
+    }
+
+    fn upsert_url(&mut self, d: &Discovery) -> SqlResult<i64> {
+        let key = self.hasher.hash_one(&d.url);
+        if let Some(&(id, state)) = self.urls.get(&key) {
+            let upgrade = state == url_state::SEEN && d.state != url_state::SEEN;
+            if !upgrade && d.lastmod.is_none() {
+                return Ok(id);
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO urls (url, site_id, depth, state, reason, found_via, redirect_depth, sitemap_lastmod)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(url) DO UPDATE SET
+                depth = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.depth ELSE urls.depth END,
+                reason = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.reason ELSE urls.reason END,
+                found_via = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.found_via ELSE urls.found_via END,
+                redirect_depth = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.redirect_depth ELSE urls.redirect_depth END,
+                state = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.state ELSE urls.state END,
+                sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, urls.sitemap_lastmod)
+             RETURNING id, state",
+        )?;
+        let (id, state): (i64, i64) = stmt.query_row(
+            params![
+                d.url,
+                d.site_id,
+                d.depth,
+                d.state,
+                d.reason,
+                d.via,
+                d.redirect_depth,
+                d.lastmod
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.urls.insert(key, (id, state));
+        Ok(id)
+    }
+
+    fn fetched(&mut self, rec: &FetchRecord) -> SqlResult<()> {
+        let id = rec.url_id;
+        self.conn
+            .prepare_cached("UPDATE urls SET state = 2 WHERE id = ?1")?
+            .execute(params![id])?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO pages (url_id, run_id, method, status, final_url, content_type,
+                    size, fetched_at, fetch_ms, attempts, etag, last_modified, body_hash, title,
+                    charset, truncated, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                id,
+                rec.run_id,
+                rec.method,
+                rec.status,
+                rec.final_url,
+                rec.content_type,
+                rec.size.map(|s| s as i64),
+                rec.fetched_at,
+                rec.fetch_ms as i64,
+                rec.attempts,
+                rec.etag,
+                rec.last_modified,
+                rec.body_hash,
+                rec.title,
+                rec.charset,
+                rec.truncated,
+                rec.error
+            ])?;
+        // A re-crawl replaces what the page said last time.
+        self.conn
+            .prepare_cached("DELETE FROM links WHERE from_id = ?1")?
+            .execute(params![id])?;
+        self.conn
+            .prepare_cached("DELETE FROM redirects WHERE url_id = ?1")?
+            .execute(params![id])?;
+        match &rec.body {
+            Some(body) => {
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO bodies (url_id, encoding, body) VALUES (?1, 'deflate', ?2)",
+                    )?
+                    .execute(params![id, body])?;
+            }
+            None => {
+                self.conn
+                    .prepare_cached("DELETE FROM bodies WHERE url_id = ?1")?
+                    .execute(params![id])?;
+            }
+        }
+        for (position, link) in rec.links.iter().enumerate() {
+            let to = self.upsert_url(&link.target)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO links (from_id, position, to_id, kind, anchor, rel, fragment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    id,
+                    position as i64,
+                    to,
+                    link.kind,
+                    link.anchor,
+                    link.rel,
+                    link.fragment
+                ])?;
+        }
+        for (i, hop) in rec.hops.iter().enumerate() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO redirects (url_id, hop, from_url, to_url, status) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![id, i as i64 + 1, hop.from, hop.to, hop.status])?;
+        }
+        for (attempt, kind, message) in &rec.attempt_errors {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO fetch_errors (url_id, run_id, attempt, at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![id, rec.run_id, attempt, rec.fetched_at, kind, message])?;
+        }
+        Ok(())
+    }
+}
+
+/// The current time as RFC 3339 (UTC, seconds).
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compress_round_trips() {
+        let s = "<html><body>é — ok</body></html>".repeat(50);
+        assert_eq!(
+            decompress("deflate", &compress(&s)).as_deref(),
+            Some(s.as_str())
+        );
+        assert_eq!(decompress("zstd", b"x"), None);
+    }
+}
