@@ -429,7 +429,7 @@ pub async fn crawl(
 
     // 2. robots.txt and sitemaps.
     let fetcher = Arc::new(fetcher);
-    let mut seeds: Vec<(i64, Vec<(Url, u32, Option<String>, &'static str)>)> = Vec::new();
+    let mut seeds: Vec<(i64, Vec<SeedUrl>)> = Vec::new();
     let mut robots: HashMap<i64, Robots> = HashMap::new();
     let mut to_seed = JoinSet::new();
     for site in &web {
@@ -632,6 +632,17 @@ pub async fn crawl(
                         }
                     });
                 }
+                if slot.started >= slot.cap {
+                    // The page cap is reached: first attempts go back to the frontier untouched,
+                    // for a later run with a higher cap; retries of started pages still run.
+                    slot.buffer.retain(|it| {
+                        let keep = it.attempt > 1;
+                        if !keep {
+                            claimed.remove(&it.q.id);
+                        }
+                        keep
+                    });
+                }
             } else {
                 // External checks: many hosts share the slot; skip over items whose host is busy.
                 let mut kept = VecDeque::with_capacity(slot.buffer.len());
@@ -691,7 +702,10 @@ pub async fn crawl(
                 .iter()
                 .all(|s| s.buffer.is_empty() && (s.exhausted || s.started >= s.cap));
             if idle {
-                let waiting = slots.iter().any(|s| s.pending_new.is_some());
+                // A capped site never claims again, so URLs queued for it do not keep us waiting.
+                let waiting = slots
+                    .iter()
+                    .any(|s| s.pending_new.is_some() && s.started < s.cap);
                 if !waiting && writer.sent() <= writer.committed() {
                     break;
                 }
@@ -858,14 +872,16 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6))
 }
 
+/// A URL to queue when a site is seeded: (URL, depth, sitemap lastmod, how it was found).
+type SeedUrl = (Url, u32, Option<String>, &'static str);
+
 /// What seeding a site found.
 struct Seeded {
     site_id: i64,
     robots_status: Option<u16>,
     robots_txt: Option<String>,
     robots_error: Option<String>,
-    /// (URL, depth, lastmod, via)
-    urls: Vec<(Url, u32, Option<String>, &'static str)>,
+    urls: Vec<SeedUrl>,
 }
 
 /// Fetches a URL for seeding (robots.txt, sitemaps): follows up to 5 redirects and retries

@@ -1,0 +1,569 @@
+//! Crawls of real HTTP servers on 127.0.0.1: the demo agency (four sites with their own templates)
+//! and scripted servers that misbehave the way real ones do.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::util::{column, demo_dir, govaudit_ok, open, Env, Reply, Script};
+
+fn s(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Crawls the demo agency with one server per site, mapped with --map.
+fn crawl_demo(env: &Env) -> HashMap<String, govaudit::serve::SiteServer> {
+    let hosts = [
+        "www.fhaa.gov",
+        "grants.fhaa.gov",
+        "help.fhaa.gov",
+        "legacy.fhaa.gov",
+    ];
+    let mut servers = HashMap::new();
+    let mut args: Vec<String> = vec![
+        "crawl".into(),
+        demo_dir().join("agency.csv").display().to_string(),
+        "--db".into(),
+        env.db().display().to_string(),
+        "--offline".into(),
+        "--delay-ms".into(),
+        "0".into(),
+    ];
+    for h in hosts {
+        let server = env.serve_dir(&demo_dir().join("sites").join(h));
+        args.push("--map".into());
+        args.push(format!("https://{h}={}", server.origin()));
+        servers.insert(h.to_string(), server);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    govaudit_ok(&argv);
+    servers
+}
+
+#[test]
+fn demo_agency_multi_site_crawl() {
+    let env = Env::new();
+    let servers = crawl_demo(&env);
+    let store = open(&env.db());
+    let status = |url: &str| -> String {
+        column(
+            &store,
+            &format!(
+                "SELECT p.status FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = '{url}'"
+            ),
+        )
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "not fetched".into())
+    };
+
+    // Every site's pages are stored under public names, and sitemap-only pages are found.
+    assert_eq!(status("https://www.fhaa.gov/"), "200");
+    assert_eq!(
+        status("https://grants.fhaa.gov/programs/housing-counseling/"),
+        "200"
+    );
+    assert_eq!(status("https://legacy.fhaa.gov/regulations.html"), "200");
+    assert_eq!(
+        status("https://www.fhaa.gov/programs/tenant-rights/"),
+        "200"
+    );
+    assert_eq!(
+        column(
+            &store,
+            "SELECT found_via FROM urls WHERE url = 'https://www.fhaa.gov/programs/tenant-rights/'"
+        ),
+        vec!["sitemap"]
+    );
+    let html_pages = store
+        .count("SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id IS NOT NULL AND p.status = 200 AND p.content_type = 'text/html'")
+        .expect("count");
+    // 20 public www pages + 11 grants + 12 help + 7 legacy.
+    assert_eq!(html_pages, 50);
+    assert!(
+        store
+            .count("SELECT COUNT(*) FROM urls WHERE url LIKE '%127.0.0.1%'")
+            .expect("count")
+            == 0
+    );
+
+    // robots.txt: the disallowed page is stored as blocked and never requested.
+    let www = &servers["www.fhaa.gov"];
+    assert!(!www
+        .requests()
+        .iter()
+        .any(|(_, p)| p.starts_with("/internal/")));
+    assert_eq!(
+        column(&store, "SELECT reason FROM urls WHERE url = 'https://www.fhaa.gov/internal/staff-directory/' AND state = 3"),
+        vec!["robots.txt"]
+    );
+
+    // The two-hop chain is recorded hop by hop, and ends on the real page.
+    let hops = store
+        .strings("SELECT from_url, to_url, status FROM redirects ORDER BY from_url")
+        .expect("redirects");
+    let hop = |from: &str, to: &str, code: &str| {
+        hops.iter().any(|h| {
+            h[0].as_deref() == Some(from)
+                && h[1].as_deref() == Some(to)
+                && h[2].as_deref() == Some(code)
+        })
+    };
+    assert!(
+        hop(
+            "https://www.fhaa.gov/rental-help",
+            "https://www.fhaa.gov/rental-assistance",
+            "301"
+        ),
+        "{hops:?}"
+    );
+    assert!(hop(
+        "https://www.fhaa.gov/rental-assistance",
+        "https://www.fhaa.gov/programs/rental-assistance/",
+        "301"
+    ));
+    assert!(hop(
+        "https://legacy.fhaa.gov/contact.html",
+        "https://www.fhaa.gov/contact/",
+        "301"
+    ));
+    // The loop is stopped: each side was requested once.
+    let www_paths: Vec<String> = www.requests().into_iter().map(|r| r.1).collect();
+    assert_eq!(www_paths.iter().filter(|p| *p == "/loop-a").count(), 1);
+    assert_eq!(www_paths.iter().filter(|p| *p == "/loop-b").count(), 1);
+
+    // Errors are outcomes: 404 and 500 recorded.
+    assert_eq!(
+        status("https://www.fhaa.gov/programs/senior-housing/"),
+        "404"
+    );
+    assert_eq!(status("https://www.fhaa.gov/reports/dashboard/"), "500");
+    assert_eq!(
+        status("https://grants.fhaa.gov/programs/capacity-building/"),
+        "404"
+    );
+
+    // No page was fetched twice.
+    for (host, server) in &servers {
+        let mut seen = std::collections::HashSet::new();
+        for (method, path) in server.requests() {
+            assert!(
+                seen.insert((method.clone(), path.clone())),
+                "{host}{path} requested twice by {method}"
+            );
+        }
+    }
+
+    // windows-1252 without a header charset: decoded from <meta charset>.
+    assert_eq!(
+        column(&store, "SELECT p.charset FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = 'https://help.fhaa.gov/articles/tips-for-renters/'"),
+        vec!["windows-1252"]
+    );
+    let body = store
+        .body("https://help.fhaa.gov/articles/tips-for-renters/")
+        .expect("read")
+        .expect("stored body");
+    assert!(
+        body.contains("landlord’s office,” says Renée Dubois"),
+        "{}",
+        &body[..300]
+    );
+
+    // A title that looks like a script is stored as the text it is.
+    assert_eq!(
+        column(&store, "SELECT p.title FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = 'https://help.fhaa.gov/articles/using-this-site/'"),
+        vec!["<script>alert(1)</script> Help"]
+    );
+
+    // External links: a reserved .invalid host fails without any lookup; offline, real hosts are
+    // recorded as not requested.
+    let invalid = store
+        .strings("SELECT p.status, p.error FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = 'https://www.hud-archive.invalid/old-report'")
+        .expect("query");
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0][0], None);
+    assert!(invalid[0][1]
+        .as_deref()
+        .unwrap_or("")
+        .contains("reserved top-level domain"));
+    let usa = column(&store, "SELECT p.error FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = 'https://www.usa.gov/'");
+    assert!(usa[0].contains("offline"), "{usa:?}");
+
+    // Links keep anchor text and fragments.
+    let frag = store
+        .count("SELECT COUNT(*) FROM links WHERE fragment IS NOT NULL")
+        .expect("count");
+    assert!(frag >= 2);
+    let anchors = column(&store, "SELECT l.anchor FROM links l JOIN urls t ON t.id = l.to_id WHERE t.url = 'https://www.fhaa.gov/internal/staff-directory/'");
+    assert!(
+        anchors
+            .iter()
+            .any(|a| a.to_lowercase().contains("staff directory")),
+        "{anchors:?}"
+    );
+}
+
+#[test]
+fn re_running_a_finished_crawl_starts_a_new_run() {
+    let env = Env::new();
+    let _servers = crawl_demo(&env);
+    let store = open(&env.db());
+    let pages_before = store.count("SELECT COUNT(*) FROM pages").expect("count");
+    drop(store);
+    let _servers = crawl_demo(&env);
+    let store = open(&env.db());
+    assert_eq!(
+        store
+            .count("SELECT COUNT(*) FROM runs WHERE status = 'finished'")
+            .expect("runs"),
+        2
+    );
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM pages").expect("count"),
+        pages_before
+    );
+    assert_eq!(
+        store
+            .count("SELECT COUNT(*) FROM pages WHERE run_id = 1")
+            .expect("count"),
+        0
+    );
+}
+
+fn page(links: &[&str]) -> String {
+    let mut s = String::from("<!doctype html><html><head><title>Page</title></head><body><main>");
+    for l in links {
+        s.push_str(&format!("<p><a href=\"{l}\">link to {l}</a></p>\n"));
+    }
+    s.push_str("</main></body></html>");
+    s
+}
+
+fn inventory(env: &Env, origins: &[&str]) -> std::path::PathBuf {
+    let mut csv = String::from("url,name,agency\n");
+    for o in origins {
+        csv.push_str(&format!("{o}/,Site,Agency\n"));
+    }
+    env.write("agency.csv", csv)
+}
+
+#[test]
+fn misbehaving_server_outcomes_are_recorded() {
+    let env = Env::new();
+    let mut big = page(&["/after-big"]);
+    big.push_str(&"<p>filler text for a very long page</p>\n".repeat(80_000)); // about 3 MB
+    let mut cp1252 = b"<html><head><meta charset=\"windows-1252\"><title>Caf\xe9 \x93menu\x94</title></head><body>".to_vec();
+    cp1252.extend_from_slice(b"<a href=\"/after-cp1252\">na\xefve \x97 link</a></body></html>");
+    let malformed = "<html><body><div><p>unclosed <a href=/m1>first<div>still in link</div><table><tr><td><a href='/m2'>second</td></p></span></div></div><a href=\"/m3\" <b>broken attr</b>";
+    let script: Script = [
+        (
+            "/",
+            Reply::Html(page(&[
+                "/stall",
+                "/big",
+                "/cp1252",
+                "/malformed",
+                "/busy",
+                "/gone",
+                "/boom",
+                "/data.pdf",
+                "/chain1",
+            ])),
+        ),
+        ("/robots.txt", Reply::Status(404)),
+        ("/stall", Reply::Stall),
+        ("/big", Reply::Html(big)),
+        ("/after-big", Reply::Html(page(&[]))),
+        ("/cp1252", Reply::Bytes("text/html", cp1252)),
+        ("/after-cp1252", Reply::Html(page(&[]))),
+        ("/malformed", Reply::Html(malformed.to_string())),
+        ("/m1", Reply::Html(page(&[]))),
+        ("/m2", Reply::Html(page(&[]))),
+        ("/busy", Reply::TooManyThen(1, 1, page(&[]))),
+        ("/boom", Reply::Status(500)),
+        (
+            "/data.pdf",
+            Reply::Bytes("application/pdf", vec![b'%'; 5000]),
+        ),
+        ("/chain1", Reply::Redirect(301, "/chain2".into())),
+        ("/chain2", Reply::Redirect(302, "/chain3".into())),
+        ("/chain3", Reply::Html(page(&[]))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let server = env.serve_script(script);
+    let inv = inventory(&env, &["https://www.misbehave.gov"]);
+    let map = format!("https://www.misbehave.gov={}", server.origin());
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &map,
+        "--delay-ms",
+        "0",
+        "--timeout-s",
+        "1",
+        "--max-body-mb",
+        "1",
+    ]);
+    let store = open(&env.db());
+    let row = |url: &str| -> Vec<Option<String>> {
+        store
+            .strings(&format!(
+                "SELECT p.status, p.error, p.truncated, p.size, p.content_type, p.title, p.attempts
+                 FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = 'https://www.misbehave.gov{url}'"
+            ))
+            .expect("query")
+            .pop()
+            .unwrap_or_else(|| panic!("{url} not stored"))
+    };
+
+    // A server that never answers does not hang the crawl: timed out, retried, recorded.
+    let stall = row("/stall");
+    assert_eq!(stall[0], None);
+    assert!(
+        stall[1].as_deref().unwrap_or("").contains("timed out")
+            || stall[1].as_deref().unwrap_or("").contains("timeout"),
+        "{stall:?}"
+    );
+    assert_eq!(stall[6].as_deref(), Some("3"));
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM fetch_errors e JOIN urls u ON u.id = e.url_id WHERE u.url = 'https://www.misbehave.gov/stall' AND e.kind = 'timeout'").expect("count"),
+        3
+    );
+
+    // An oversized body is cut at the cap, flagged, and what was read is still used.
+    let big = row("/big");
+    assert_eq!(big[0].as_deref(), Some("200"));
+    assert_eq!(big[2].as_deref(), Some("1"));
+    assert_eq!(big[3].as_deref(), Some("1048576"));
+    assert!(big[1].as_deref().unwrap_or("").contains("cut"), "{big:?}");
+    assert_eq!(row("/after-big")[0].as_deref(), Some("200"));
+
+    // windows-1252 by <meta>, header without charset.
+    assert_eq!(row("/cp1252")[5].as_deref(), Some("Café “menu”"));
+    let anchor = column(&store, "SELECT l.anchor FROM links l JOIN urls t ON t.id = l.to_id WHERE t.url = 'https://www.misbehave.gov/after-cp1252'");
+    assert_eq!(anchor, vec!["naïve — link"]);
+
+    // Malformed HTML still yields its links.
+    assert_eq!(row("/m1")[0].as_deref(), Some("200"));
+    assert_eq!(row("/m2")[0].as_deref(), Some("200"));
+
+    // 429 with Retry-After: waited, then fetched; the first attempt is kept as an error.
+    let busy = row("/busy");
+    assert_eq!(busy[0].as_deref(), Some("200"));
+    assert_eq!(busy[6].as_deref(), Some("2"));
+    let times: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.2 == "/busy")
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(times.len(), 2);
+    // Retry-After: 1 means at least one second between the two requests (scheduling only adds).
+    assert!(times[1].duration_since(times[0]) >= Duration::from_millis(990));
+
+    // Errors and non-HTML responses are outcomes.
+    assert_eq!(row("/gone")[0].as_deref(), Some("404"));
+    assert_eq!(row("/boom")[0].as_deref(), Some("500"));
+    let pdf = row("/data.pdf");
+    assert_eq!(
+        (pdf[0].as_deref(), pdf[3].as_deref(), pdf[4].as_deref()),
+        (Some("200"), Some("5000"), Some("application/pdf"))
+    );
+    assert!(store
+        .body("https://www.misbehave.gov/data.pdf")
+        .expect("read")
+        .is_none());
+
+    // Redirect chain hop by hop.
+    assert_eq!(row("/chain1")[0].as_deref(), Some("301"));
+    assert_eq!(row("/chain2")[0].as_deref(), Some("302"));
+    assert_eq!(row("/chain3")[0].as_deref(), Some("200"));
+}
+
+#[test]
+fn robots_rules_and_crawl_delay_are_obeyed() {
+    let env = Env::new();
+    let script: Script = [
+        (
+            "/robots.txt",
+            Reply::Bytes(
+                "text/plain",
+                b"User-agent: *\nDisallow: /private\nCrawl-delay: 1\n".to_vec(),
+            ),
+        ),
+        (
+            "/",
+            Reply::Html(page(&["/a", "/private/secret", "/private-notes", "/b"])),
+        ),
+        ("/a", Reply::Html(page(&[]))),
+        ("/b", Reply::Html(page(&[]))),
+        ("/private/secret", Reply::Html(page(&[]))),
+        ("/private-notes", Reply::Html(page(&[]))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let server = env.serve_script(script);
+    let inv = inventory(&env, &["https://polite.gov"]);
+    let map = format!("https://polite.gov={}", server.origin());
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &map,
+        "--delay-ms",
+        "0",
+        "--per-host",
+        "4",
+    ]);
+    let paths = server.paths();
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/private")),
+        "{paths:?}"
+    );
+    let store = open(&env.db());
+    assert_eq!(
+        store
+            .count("SELECT COUNT(*) FROM urls WHERE state = 3")
+            .expect("count"),
+        2
+    );
+    // Crawl-delay: 1 spaces the page requests by a second at least (robots.txt and sitemap.xml
+    // come first and are spaced too).
+    let times: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| ["/", "/a", "/b"].contains(&r.2.as_str()))
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(times.len(), 3);
+    for w in times.windows(2) {
+        assert!(w[1].duration_since(w[0]) >= Duration::from_millis(990));
+    }
+}
+
+fn calendar(path: &str) -> String {
+    // /events/YYYY/MM/ links to the next and previous month, forever.
+    let parts: Vec<i32> = path
+        .trim_matches('/')
+        .split('/')
+        .skip(1)
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let (y, m) = match parts.as_slice() {
+        [y, m] => (*y, *m),
+        _ => (2026, 1),
+    };
+    let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let prev = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+    page(&[
+        &format!("/events/{}/{:02}/", next.0, next.1),
+        &format!("/events/{}/{:02}/", prev.0, prev.1),
+        &format!("/search?q=events&page={}", y * 12 + m),
+    ])
+}
+
+#[test]
+fn spider_traps_and_limits_end_the_crawl() {
+    let env = Env::new();
+    let script: Script = [
+        ("/robots.txt".to_string(), Reply::Status(404)),
+        ("*".to_string(), Reply::Generated(calendar)),
+    ]
+    .into_iter()
+    .collect();
+    let server = env.serve_script(script);
+    let inv = env.write(
+        "agency.csv",
+        "url\nhttps://www.calendar.gov/events/2026/06/\n",
+    );
+    let map = format!("https://www.calendar.gov={}", server.origin());
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &map,
+        "--delay-ms",
+        "0",
+        "--max-depth",
+        "40",
+    ]);
+    let paths = server.paths();
+    // Nothing dated years ahead is requested, and depth bounds the way back.
+    let this_year: i32 = govaudit::store::now_rfc3339()[..4].parse().expect("year");
+    for p in &paths {
+        if let Some(y) = p
+            .strip_prefix("/events/")
+            .and_then(|r| r.get(..4))
+            .and_then(|y| y.parse::<i32>().ok())
+        {
+            assert!(y <= this_year + 2, "{p}");
+        }
+    }
+    assert!(paths.len() < 200, "{} requests", paths.len());
+    let store = open(&env.db());
+    assert!(
+        store
+            .count("SELECT COUNT(*) FROM urls WHERE reason = 'calendar far in the future'")
+            .expect("count")
+            >= 1
+    );
+    assert!(
+        store
+            .count("SELECT COUNT(*) FROM urls WHERE reason = 'max depth'")
+            .expect("count")
+            >= 1
+    );
+
+    // --max-pages-per-site stops early and leaves the rest queued for a later run.
+    let env2 = Env::new();
+    let server2 = env2.serve_script(
+        [
+            ("/robots.txt".to_string(), Reply::Status(404)),
+            ("*".to_string(), Reply::Generated(calendar)),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let inv2 = env2.write(
+        "agency.csv",
+        "url\nhttps://www.calendar.gov/events/2026/06/\n",
+    );
+    let map2 = format!("https://www.calendar.gov={}", server2.origin());
+    let out = govaudit_ok(&[
+        "crawl",
+        s(&inv2),
+        "--db",
+        s(&env2.db()),
+        "--offline",
+        "--map",
+        &map2,
+        "--delay-ms",
+        "0",
+        "--max-pages-per-site",
+        "5",
+    ]);
+    let store2 = open(&env2.db());
+    assert_eq!(
+        store2.count("SELECT COUNT(*) FROM pages").expect("count"),
+        5
+    );
+    assert!(
+        store2
+            .count("SELECT COUNT(*) FROM urls WHERE state = 1")
+            .expect("count")
+            > 0
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("still queued"));
+}

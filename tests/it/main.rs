@@ -1,0 +1,18 @@
+//! govaudit's integration tests: one binary, a module per area.
+//!
+//! - `inventory`: loading our CSV and the real public formats; errors with file and line.
+//! - `crawl`: crawls of real HTTP servers on 127.0.0.1 (the demo agency, scripted misbehaving
+//!   servers): robots.txt, sitemaps, redirects, errors, encodings, retries.
+//! - `resume`: a crawl killed with SIGKILL continues without losing or re-fetching pages.
+//! - `real_gov`: the six real .gov sites of `../shared/corpus/real-gov/` (skipped when absent).
+//! - `cli`: exit codes and messages of the binary.
+//!
+//! Helpers (servers, the binary, databases) live in `util`. No test touches the internet: every
+//! crawl runs with `--offline` and `--map` to loopback servers started by the test itself.
+
+mod cli;
+mod crawl;
+mod inventory;
+mod real_gov;
+mod resume;
+mod util;

@@ -1,0 +1,120 @@
+//! The six real .gov sites of `../shared/corpus/real-gov/`, served on loopback: the crawl finishes,
+//! obeys each real robots.txt as written, and treats `X`/`www.X` on http and https as one site.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::util::{govaudit_ok, open, real_gov_dir, Env};
+
+/// (folder, inventory origin) as `_meta/hosts.tsv` gives them.
+const SITES: &[(&str, &str)] = &[
+    ("digital.gov", "https://digital.gov"),
+    ("plainlanguage.gov", "https://plainlanguage.gov"),
+    ("www.section508.gov", "https://www.section508.gov"),
+    ("18f.gsa.gov", "https://18f.gsa.gov"),
+    ("www.login.gov", "https://www.login.gov"),
+    ("cloud.gov", "https://cloud.gov"),
+];
+
+#[test]
+fn real_gov_corpus_crawl() {
+    let Some(root) = real_gov_dir() else {
+        eprintln!("skipped: ../shared/corpus/real-gov is absent");
+        return;
+    };
+    let env = Env::new();
+    let mut csv = String::from("url,name,agency\n");
+    let mut args: Vec<String> = Vec::new();
+    let mut servers = HashMap::new();
+    for (dir, origin) in SITES {
+        csv.push_str(&format!(
+            "{origin}/,{dir},General Services Administration\n"
+        ));
+        let server = env.serve_dir(&root.join(dir));
+        args.push("--map".into());
+        args.push(format!("{origin}={}", server.origin()));
+        servers.insert(*dir, server);
+    }
+    let inv = env.write("real-gov.csv", csv);
+    let mut argv: Vec<String> = vec![
+        "crawl".into(),
+        inv.display().to_string(),
+        "--db".into(),
+        env.db().display().to_string(),
+        "--offline".into(),
+        "--delay-ms".into(),
+        "0".into(),
+        "--per-host".into(),
+        "8".into(),
+    ];
+    argv.extend(args);
+    let started = Instant::now();
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    govaudit_ok(&argv);
+    let secs = started.elapsed().as_secs_f64();
+
+    let store = open(&env.db());
+    // plainlanguage.gov's robots.txt disallows everything: only robots.txt itself is requested.
+    let pl: Vec<String> = servers["plainlanguage.gov"]
+        .requests()
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(
+        pl,
+        vec!["/robots.txt".to_string()],
+        "plainlanguage.gov requests"
+    );
+    let pl_pages = store
+        .count("SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id WHERE s.origin = 'https://plainlanguage.gov'")
+        .expect("count");
+    assert_eq!(pl_pages, 0);
+    assert!(store.count("SELECT COUNT(*) FROM urls u JOIN sites s ON s.id = u.site_id WHERE s.origin = 'https://plainlanguage.gov' AND u.state = 3").expect("count") > 0);
+
+    // Aliases are one site: no URL is stored under www.digital.gov, http://login.gov and the like.
+    for alias in [
+        "https://www.digital.gov/",
+        "http://www.section508.gov/",
+        "https://section508.gov/",
+        "http://login.gov/",
+        "https://www.cloud.gov/",
+    ] {
+        let n = store
+            .count(&format!(
+                "SELECT COUNT(*) FROM urls WHERE url LIKE '{alias}%'"
+            ))
+            .expect("count");
+        assert_eq!(n, 0, "URLs stored under the alias {alias}");
+    }
+
+    let mut report = Vec::new();
+    for (dir, origin) in SITES {
+        let row = store
+            .strings(&format!(
+                "SELECT COUNT(*), SUM(p.status = 200 AND p.content_type = 'text/html'), SUM(p.status = 404), SUM(p.status BETWEEN 300 AND 399)
+                 FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id WHERE s.origin = '{origin}'"
+            ))
+            .expect("query");
+        let requests = servers[dir].requests().len();
+        report.push(format!("{dir}: {:?} requests={requests}", row[0]));
+    }
+    let totals = store.run_totals(1).expect("totals");
+    eprintln!(
+        "real-gov crawl in {secs:.1} s: {totals:?}\n{}",
+        report.join("\n")
+    );
+    // Every content site but plainlanguage.gov yields hundreds of pages.
+    for origin in [
+        "https://digital.gov",
+        "https://www.section508.gov",
+        "https://18f.gsa.gov",
+        "https://www.login.gov",
+        "https://cloud.gov",
+    ] {
+        let n = store
+            .count(&format!("SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id WHERE s.origin = '{origin}' AND p.status = 200"))
+            .expect("count");
+        assert!(n > 200, "{origin}: {n} pages");
+    }
+    assert_eq!(totals.queued, 0);
+}
