@@ -16,10 +16,42 @@ use axum::http::{header, Response, Uri};
 use axum::Router;
 
 const WORDS: &[&str] = &[
-    "housing", "assistance", "program", "eligible", "apply", "income", "family", "rental",
-    "voucher", "benefits", "office", "federal", "agency", "information", "contact", "deadline",
-    "application", "requirements", "service", "community", "grant", "report", "public", "notice",
-    "the", "and", "for", "with", "your", "you", "may", "must", "this", "that", "from", "about",
+    "housing",
+    "assistance",
+    "program",
+    "eligible",
+    "apply",
+    "income",
+    "family",
+    "rental",
+    "voucher",
+    "benefits",
+    "office",
+    "federal",
+    "agency",
+    "information",
+    "contact",
+    "deadline",
+    "application",
+    "requirements",
+    "service",
+    "community",
+    "grant",
+    "report",
+    "public",
+    "notice",
+    "the",
+    "and",
+    "for",
+    "with",
+    "your",
+    "you",
+    "may",
+    "must",
+    "this",
+    "that",
+    "from",
+    "about",
 ];
 
 struct Site {
@@ -52,7 +84,7 @@ fn page(site: &Site, n: u64, ports: &[u16]) -> String {
         h = site.host
     );
     let mut emitted = 0;
-    let mut link = |s: &mut String, href: String, text: &str| {
+    let link = |s: &mut String, href: String, text: &str| {
         let _ = write!(s, "<li><a href=\"{href}\">{text}</a></li>");
     };
     for child in [2 * n + 1, 2 * n + 2] {
@@ -84,13 +116,19 @@ fn page(site: &Site, n: u64, ports: &[u16]) -> String {
                     "Related program",
                 );
             } else {
-                link(&mut s, format!("/p/{}/", r() % site.pages), "Learn more about this topic");
+                link(
+                    &mut s,
+                    format!("/p/{}/", r() % site.pages),
+                    "Learn more about this topic",
+                );
             }
             emitted += 1;
         }
         s.push_str("</ul>");
     }
-    s.push_str("</main><footer class=\"usa-footer\"><a href=\"/p/0/\">Home</a></footer></body></html>");
+    s.push_str(
+        "</main><footer class=\"usa-footer\"><a href=\"/p/0/\">Home</a></footer></body></html>",
+    );
     s
 }
 
@@ -120,8 +158,13 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let hosts: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let pages: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(4_000);
-    let ports_file = args.get(3).cloned().unwrap_or_else(|| "bench-ports.txt".into());
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let ports_file = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| "bench-ports.txt".into());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let mut listeners = Vec::new();
         for _ in 0..hosts {

@@ -189,19 +189,37 @@ pub fn trap_reason(url: &Url, this_year: i32) -> Option<&'static str> {
             return Some("too many query parameters");
         }
     }
-    // Endless calendars link to next month forever; no real page is dated years ahead.
-    let far_future = |s: &str| {
-        s.len() == 4
-            && s.chars().all(|c| c.is_ascii_digit())
-            && s.parse::<i32>()
+    // Endless calendars link to next month forever; no real page is dated years ahead. A date is
+    // a year followed by a month (`/2031/05/`), a `2031-05[-17]` value, or a year in a query
+    // parameter named like a date; a lone 4-digit number (`/document/2031/`) is an id, not a date.
+    let far = |y: &str| {
+        y.len() == 4
+            && y.chars().all(|c| c.is_ascii_digit())
+            && y.parse::<i32>()
                 .is_ok_and(|y| y > this_year + 2 && y < 2200)
     };
-    let query_years = url
-        .query()
-        .unwrap_or("")
-        .split(['&', '=', '-', '/'])
-        .any(far_future);
-    if segments.iter().any(|s| s.split('-').any(far_future)) || query_years {
+    let month = |m: &str| {
+        (1..=2).contains(&m.len()) && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+    };
+    let dated = |v: &str| {
+        let parts: Vec<&str> = v.split('-').collect();
+        parts.len() >= 2 && far(parts[0]) && month(parts[1])
+    };
+    let path_date = segments
+        .iter()
+        .enumerate()
+        .any(|(i, s)| dated(s) || (far(s) && segments.get(i + 1).is_some_and(|m| month(m))));
+    let query_date = url.query_pairs().any(|(k, v)| {
+        let k = k.to_ascii_lowercase();
+        dated(&v)
+            || (far(&v)
+                && [
+                    "year", "yr", "date", "month", "cal", "day", "week", "from", "start",
+                ]
+                .iter()
+                .any(|w| k.contains(w)))
+    });
+    if path_date || query_date {
         return Some("calendar far in the future");
     }
     None
@@ -261,6 +279,12 @@ mod tests {
     #[test]
     fn traps() {
         assert_eq!(trap_reason(&u("https://a.gov/events/2026/05/"), 2026), None);
+        assert_eq!(trap_reason(&u("https://a.gov/p/2031/"), 2026), None);
+        assert_eq!(trap_reason(&u("https://a.gov/doc?id=2040"), 2026), None);
+        assert_eq!(
+            trap_reason(&u("https://a.gov/cal?year=2040"), 2026),
+            Some("calendar far in the future")
+        );
         assert_eq!(
             trap_reason(&u("https://a.gov/events/2031/05/"), 2026),
             Some("calendar far in the future")

@@ -85,6 +85,7 @@ CREATE TABLE links (
     fragment TEXT,
     PRIMARY KEY (from_id, position)
 ) WITHOUT ROWID;
+-- Dropped while a crawl bulk-loads and rebuilt when its writer closes (store/writer.rs).
 CREATE INDEX links_to ON links (to_id);
 
 CREATE TABLE redirects (
