@@ -253,9 +253,48 @@ struct Ctx {
     /// (site, path) hash -> distinct query-string hashes seen, capped at [`MAX_QUERY_VARIANTS`].
     query_variants: Mutex<HashMap<u64, HashSet<u64>>>,
     hasher: RandomState,
+    /// Sites whose origin redirects to an alias: site id -> the origin that serves them.
+    moved: Mutex<HashMap<i64, Url>>,
 }
 
 impl Ctx {
+    /// The URL to request for a site's public URL, after an alias redirect moved the site.
+    fn moved_url(&self, site_id: i64, url: &Url) -> Url {
+        let Ok(moved) = self.moved.lock() else {
+            return url.clone();
+        };
+        match moved.get(&site_id) {
+            Some(origin) => {
+                let mut out = url.clone();
+                let _ = out.set_scheme(origin.scheme());
+                let _ = out.set_host(origin.host_str());
+                let _ = out.set_port(origin.port());
+                out
+            }
+            None => url.clone(),
+        }
+    }
+
+    fn set_moved(&self, site_id: i64, to: &Url) {
+        if let Ok(mut moved) = self.moved.lock() {
+            if let std::collections::hash_map::Entry::Vacant(e) = moved.entry(site_id) {
+                log::info!(
+                    "site {site_id} is served from {}; fetching from there",
+                    to.origin().ascii_serialization()
+                );
+                e.insert(to.clone());
+            }
+        }
+    }
+
+    /// Whether `other` is the same page as the public `url` once aliases are folded.
+    fn is_same_url(&self, other: &Url, url: &Url) -> bool {
+        let mut c = other.clone();
+        normalize::clean(&mut c);
+        self.scope.canonicalize(&mut c);
+        c == *url
+    }
+
     /// Decides what becomes of a URL met during the crawl.
     fn classify(
         &self,
@@ -491,6 +530,7 @@ pub async fn crawl(
         this_year,
         query_variants: Mutex::new(HashMap::new()),
         hasher: RandomState::new(),
+        moved: Mutex::new(HashMap::new()),
     });
     for (site_id, urls) in seeds {
         for (url, depth, lastmod, via) in urls {
@@ -622,8 +662,9 @@ pub async fn crawl(
                         slot.started += 1;
                     }
                     let ctx = ctx.clone();
+                    let site_id = slot.site_id.unwrap_or_default();
                     tasks.spawn(async move {
-                        let outcome = fetch_page(&ctx, &item).await;
+                        let outcome = fetch_page(&ctx, site_id, &item).await;
                         TaskDone {
                             slot: i,
                             host: None,
@@ -1037,7 +1078,7 @@ fn same_site(a: &Url, b: &Url) -> bool {
 }
 
 /// Fetches one site page: GET, then either a redirect hop, a parsed HTML page, or a non-HTML record.
-async fn fetch_page(ctx: &Ctx, item: &Item) -> Outcome {
+async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
     let started = Instant::now();
     let fetched_at = crate::store::now_rfc3339();
     let mut rec = FetchRecord {
@@ -1054,41 +1095,70 @@ async fn fetch_page(ctx: &Ctx, item: &Item) -> Outcome {
             return Outcome::Finished(Box::new(rec));
         }
     };
-    let result = ctx.fetcher.fetch(Method::GET, &url, Body::IfHtml).await;
-    rec.fetch_ms = started.elapsed().as_millis() as u64;
-    let resp = match result {
-        Err(f) => {
-            if f.retryable() && item.attempt < MAX_ATTEMPTS {
-                return Outcome::Retry {
-                    wait: backoff(item.attempt),
-                    pause_host: false,
-                    error: (f.kind, f.message),
-                };
+    // Where the page really is: a site whose origin redirects to one of its aliases (bare domain
+    // to www., http to https) is fetched from that alias, and stored under the inventory origin.
+    let mut network_url = ctx.moved_url(site_id, &url);
+    let resp = loop {
+        let result = ctx
+            .fetcher
+            .fetch(Method::GET, &network_url, Body::IfHtml)
+            .await;
+        rec.fetch_ms = started.elapsed().as_millis() as u64;
+        let resp = match result {
+            Err(f) => {
+                if f.retryable() && item.attempt < MAX_ATTEMPTS {
+                    return Outcome::Retry {
+                        wait: backoff(item.attempt),
+                        pause_host: false,
+                        error: (f.kind, f.message),
+                    };
+                }
+                rec.error = Some(f.message.clone());
+                rec.attempt_errors.push((item.attempt, f.kind, f.message));
+                return Outcome::Finished(Box::new(rec));
             }
-            rec.error = Some(f.message.clone());
-            rec.attempt_errors.push((item.attempt, f.kind, f.message));
-            return Outcome::Finished(Box::new(rec));
+            Ok(r) => r,
+        };
+        if let Some(retry) = retry_for(&resp, item.attempt) {
+            return retry;
         }
-        Ok(r) => r,
+        let alias_target = resp
+            .location
+            .as_deref()
+            .filter(|_| resp.is_redirect() && rec.hops.len() < 3)
+            .and_then(|loc| ctx.fetcher.resolve_location(&network_url, loc))
+            .filter(|next| *next != network_url && ctx.is_same_url(next, &url));
+        match alias_target {
+            Some(next) => {
+                rec.hops.push(HopRecord {
+                    from: network_url.to_string(),
+                    to: next.to_string(),
+                    status: resp.status,
+                });
+                ctx.set_moved(site_id, &next);
+                network_url = next;
+            }
+            None => break resp,
+        }
     };
-    if let Some(retry) = retry_for(&resp, item.attempt) {
-        return retry;
-    }
     fill_from_response(&mut rec, &resp, ctx.max_body);
     if let Some(f) = &resp.body_error {
         rec.attempt_errors
             .push((item.attempt, f.kind, f.message.clone()));
     }
+    if !rec.hops.is_empty() && !resp.is_redirect() {
+        rec.final_url = Some(network_url.to_string());
+    }
     if resp.is_redirect() {
         let loc = resp.location.as_deref().unwrap_or_default();
-        match ctx.fetcher.resolve_location(&url, loc) {
+        match ctx.fetcher.resolve_location(&network_url, loc) {
             Some(target) => {
                 let fragment = target.fragment().map(str::to_string);
                 let mut clean_target = target.clone();
                 normalize::clean(&mut clean_target);
                 rec.final_url = Some(target.to_string());
                 rec.hops.push(HopRecord {
-                    from: url.to_string(),
+                    from: network_url.to_string(),
                     to: target.to_string(),
                     status: resp.status,
                 });

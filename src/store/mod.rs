@@ -443,6 +443,37 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 mod tests {
     use super::*;
 
+    /// The schema in one diff: every table and index a fresh database gets.
+    #[test]
+    fn schema_snapshot() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).expect("open");
+        let names: Vec<String> = store
+            .strings("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+            .expect("schema")
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "index fetch_errors_url",
+                "index links_to",
+                "index pages_run",
+                "index urls_queue",
+                "table bodies",
+                "table fetch_errors",
+                "table links",
+                "table pages",
+                "table redirects",
+                "table runs",
+                "table site_aliases",
+                "table sites",
+                "table urls",
+            ]
+        );
+    }
+
     #[test]
     fn opens_migrates_and_refuses_newer_schema() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -567,3 +567,91 @@ fn spider_traps_and_limits_end_the_crawl() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("still queued"));
 }
+
+#[test]
+fn a_site_that_redirects_to_its_www_alias_is_crawled_there() {
+    let env = Env::new();
+    let bare: Script = [
+        (
+            "/".to_string(),
+            Reply::Redirect(301, "https://www.bare.gov/".into()),
+        ),
+        (
+            "/robots.txt".to_string(),
+            Reply::Redirect(301, "https://www.bare.gov/robots.txt".into()),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let www: Script = [
+        (
+            "/".to_string(),
+            Reply::Html(page(&["/a", "https://www.bare.gov/b"])),
+        ),
+        (
+            "/robots.txt".to_string(),
+            Reply::Bytes(
+                "text/plain",
+                b"User-agent: *\nDisallow: /private\n".to_vec(),
+            ),
+        ),
+        ("/a".to_string(), Reply::Html(page(&["/private"]))),
+        ("/b".to_string(), Reply::Html(page(&[]))),
+    ]
+    .into_iter()
+    .collect();
+    let bare_server = env.serve_script(bare);
+    let www_server = env.serve_script(www);
+    let inv = env.write("agency.csv", "domain\nbare.gov\n");
+    let m1 = format!("https://bare.gov={}", bare_server.origin());
+    let m2 = format!("https://www.bare.gov={}", www_server.origin());
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &m1,
+        "--map",
+        &m2,
+        "--delay-ms",
+        "0",
+    ]);
+    let store = open(&env.db());
+    let pages = store
+        .strings(
+            "SELECT u.url, p.status FROM pages p JOIN urls u ON u.id = p.url_id ORDER BY u.url",
+        )
+        .expect("pages");
+    let pages: Vec<(String, String)> = pages
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        vec![
+            ("https://bare.gov/".to_string(), "200".to_string()),
+            ("https://bare.gov/a".to_string(), "200".to_string()),
+            ("https://bare.gov/b".to_string(), "200".to_string()),
+        ]
+    );
+    // The alias's robots.txt (reached through the redirect) is obeyed.
+    assert!(!www_server.paths().iter().any(|p| p.starts_with("/private")));
+    // After the first redirect, pages are requested from the www server directly.
+    let bare_pages: Vec<String> = bare_server
+        .paths()
+        .into_iter()
+        .filter(|p| p != "/robots.txt" && p != "/sitemap.xml")
+        .collect();
+    assert_eq!(bare_pages, vec!["/".to_string()]);
+    assert_eq!(
+        column(&store, "SELECT to_url FROM redirects"),
+        vec!["https://www.bare.gov/".to_string()]
+    );
+}
