@@ -156,4 +156,17 @@ mod tests {
             1
         );
     }
+
+    #[test]
+    fn gzip_sitemaps() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"<urlset><url><loc>https://a.gov/z</loc></url></urlset>")
+            .expect("gzip");
+        let bytes = gz.finish().expect("gzip");
+        assert_eq!(
+            parse(&bytes).urls,
+            vec![("https://a.gov/z".to_string(), None)]
+        );
+    }
 }
