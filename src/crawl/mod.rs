@@ -1105,18 +1105,7 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
             .await;
         rec.fetch_ms = started.elapsed().as_millis() as u64;
         let resp = match result {
-            Err(f) => {
-                if f.retryable() && item.attempt < MAX_ATTEMPTS {
-                    return Outcome::Retry {
-                        wait: backoff(item.attempt),
-                        pause_host: false,
-                        error: (f.kind, f.message),
-                    };
-                }
-                rec.error = Some(f.message.clone());
-                rec.attempt_errors.push((item.attempt, f.kind, f.message));
-                return Outcome::Finished(Box::new(rec));
-            }
+            Err(f) => return no_response(rec, item, f, true),
             Ok(r) => r,
         };
         if let Some(retry) = retry_for(&resp, item.attempt) {
@@ -1213,6 +1202,20 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
     Outcome::Finished(Box::new(rec))
 }
 
+/// The outcome of a request that got no response: try again later, or record the failure.
+fn no_response(mut rec: FetchRecord, item: &Item, f: Failure, may_retry: bool) -> Outcome {
+    if may_retry && f.retryable() && item.attempt < MAX_ATTEMPTS {
+        return Outcome::Retry {
+            wait: backoff(item.attempt),
+            pause_host: false,
+            error: (f.kind, f.message),
+        };
+    }
+    rec.error = Some(f.message.clone());
+    rec.attempt_errors.push((item.attempt, f.kind, f.message));
+    Outcome::Finished(Box::new(rec))
+}
+
 /// A 429 or 503 that should be tried again later, honouring `Retry-After`.
 fn retry_for(resp: &Response, attempt: u32) -> Option<Outcome> {
     if !matches!(resp.status, 429 | 503) || attempt >= MAX_ATTEMPTS {
@@ -1289,17 +1292,10 @@ async fn check_external(ctx: &Ctx, item: &Item) -> Outcome {
         rec.method = method;
         rec.fetch_ms = started.elapsed().as_millis() as u64;
         let resp = match result {
+            // Mid-chain, a retry would start the chain again: record the failure instead.
             Err(f) => {
-                if f.retryable() && item.attempt < MAX_ATTEMPTS && rec.hops.is_empty() {
-                    return Outcome::Retry {
-                        wait: backoff(item.attempt),
-                        pause_host: false,
-                        error: (f.kind, f.message),
-                    };
-                }
-                rec.error = Some(f.message.clone());
-                rec.attempt_errors.push((item.attempt, f.kind, f.message));
-                return Outcome::Finished(Box::new(rec));
+                let may_retry = rec.hops.is_empty();
+                return no_response(rec, item, f, may_retry);
             }
             Ok(r) => r,
         };
