@@ -374,7 +374,8 @@ pub fn is_reserved_host(host: &str) -> bool {
 /// Whether a host is this machine.
 pub fn is_loopback_host(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") || h.to_ascii_lowercase().ends_with(".localhost") {
+    // Only the literal name: `*.localhost` may be sent to a DNS server by the system resolver.
+    if h.eq_ignore_ascii_case("localhost") {
         return true;
     }
     h.parse::<std::net::IpAddr>()

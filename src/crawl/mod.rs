@@ -287,6 +287,13 @@ impl Ctx {
         }
     }
 
+    /// Whether robots.txt lets us fetch a site's public URL.
+    fn allowed(&self, site_id: i64, url: &Url) -> bool {
+        self.robots
+            .get(&site_id)
+            .is_some_and(|r| r.allowed(url.as_str()))
+    }
+
     /// Whether `other` is the same page as the public `url` once aliases are folded.
     fn is_same_url(&self, other: &Url, url: &Url) -> bool {
         let mut c = other.clone();
@@ -569,6 +576,7 @@ pub async fn crawl(
         .enumerate()
         .filter_map(|(i, s)| s.site_id.map(|id| (id, i)))
         .collect();
+    let site_id_list: Vec<i64> = web_ids.iter().map(|(id, _)| *id).collect();
     let external_slot = slots.len();
     slots.push(Slot {
         site_id: None,
@@ -586,7 +594,7 @@ pub async fn crawl(
     let mut tasks: JoinSet<TaskDone> = JoinSet::new();
     let mut stats = Progress::default();
     let mut last_progress = Instant::now();
-    let mut last_queued_count = Instant::now() - Duration::from_secs(10);
+    let mut last_queued_count: Option<Instant> = None;
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -646,12 +654,12 @@ pub async fn crawl(
                     }
                     let due = front.not_before.unwrap_or(now);
                     if !slot.gate.ready(now) || due > now {
-                        let wake = if slot.gate.in_flight < slot.gate.max {
-                            slot.gate.next_at.max(due)
-                        } else {
-                            due
-                        };
-                        next_wake = Some(next_wake.map_or(wake, |w| w.min(wake)));
+                        // With every request slot of the host busy, the next finished request
+                        // wakes the loop; a timer would only spin.
+                        if slot.gate.in_flight < slot.gate.max {
+                            let wake = slot.gate.next_at.max(due);
+                            next_wake = Some(next_wake.map_or(wake, |w| w.min(wake)));
+                        }
                         break;
                     }
                     let Some(item) = slot.buffer.pop_front() else {
@@ -727,9 +735,9 @@ pub async fn crawl(
 
         // Progress.
         if last_progress.elapsed() >= Duration::from_millis(200) {
-            if last_queued_count.elapsed() >= Duration::from_secs(1) {
-                stats.queued = store.queued_count()?;
-                last_queued_count = Instant::now();
+            if last_queued_count.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                stats.queued = store.queued_count(&site_id_list)?;
+                last_queued_count = Some(Instant::now());
             }
             stats.in_flight = tasks.len() as u64;
             stats.elapsed_s = started.elapsed().as_secs_f64();
@@ -786,8 +794,16 @@ pub async fn crawl(
                             rec.attempt_errors = errs;
                         }
                         rec.attempts = done.item.attempt;
-                        if done.host.is_some() { stats.checks += 1; } else { stats.pages += 1; }
-                        if rec.status.is_none() { stats.errors += 1; }
+                        if !rec.blocked {
+                            if done.host.is_some() {
+                                stats.checks += 1;
+                            } else {
+                                stats.pages += 1;
+                            }
+                            if rec.status.is_none() {
+                                stats.errors += 1;
+                            }
+                        }
                         let new_for: Vec<usize> = rec
                             .links
                             .iter()
@@ -825,7 +841,7 @@ pub async fn crawl(
 
     // 4. Finish the run when the frontier is empty.
     writer.flush().await?;
-    let queued_left = store.queued_count()?;
+    let queued_left = store.queued_count(&site_id_list)?;
     if !interrupted && queued_left == 0 {
         writer.send(WriteOp::Finish {
             run_id: prepared.run_id,
@@ -931,6 +947,7 @@ async fn fetch_following(
     fetcher: &Fetcher,
     url: &Url,
     interval: Duration,
+    allowed: &(dyn Fn(&Url) -> bool + Sync),
 ) -> Result<(Url, Response), Failure> {
     let mut current = url.clone();
     let mut attempt = 1;
@@ -943,11 +960,11 @@ async fn fetch_following(
                     .as_deref()
                     .and_then(|l| fetcher.resolve_location(&current, l));
                 match next {
-                    Some(n) => {
+                    Some(n) if allowed(&n) => {
                         current = n;
                         hops += 1;
                     }
-                    None => return Ok((current, r)),
+                    _ => return Ok((current, r)),
                 }
             }
             Ok(r) if matches!(r.status, 429 | 503) && attempt < MAX_ATTEMPTS => {
@@ -996,7 +1013,8 @@ async fn seed_site(
         out.urls.push((start, 0, None, "seed"));
     }
     let robots_url = base.join("/robots.txt").unwrap_or_else(|_| base.clone());
-    match fetch_following(fetcher, &robots_url, delay).await {
+    // robots.txt itself is always allowed (RFC 9309), including where it redirects.
+    match fetch_following(fetcher, &robots_url, delay, &|_| true).await {
         Ok((_, r)) => {
             out.robots_status = Some(r.status);
             let body = r.body.unwrap_or_default();
@@ -1047,7 +1065,8 @@ async fn seed_site(
         }
         files += 1;
         tokio::time::sleep(interval).await;
-        let Ok((_, r)) = fetch_following(fetcher, &sm, interval).await else {
+        let same_site_allowed = |u: &Url| !same_site(u, &base) || rules.allowed(u.as_str());
+        let Ok((_, r)) = fetch_following(fetcher, &sm, interval, &same_site_allowed).await else {
             continue;
         };
         if r.status != 200 {
@@ -1095,6 +1114,12 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
             return Outcome::Finished(Box::new(rec));
         }
     };
+    // robots.txt is checked again before every request: a URL queued under other rules (a run
+    // started with --ignore-robots, then resumed without it) must still not be requested.
+    if !ctx.allowed(site_id, &url) {
+        rec.blocked = true;
+        return Outcome::Finished(Box::new(rec));
+    }
     // Where the page really is: a site whose origin redirects to one of its aliases (bare domain
     // to www., http to https) is fetched from that alias, and stored under the inventory origin.
     let mut network_url = ctx.moved_url(site_id, &url);
@@ -1124,7 +1149,11 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
                     to: next.to_string(),
                     status: resp.status,
                 });
-                ctx.set_moved(site_id, &next);
+                // Only the site's home page moving says where the whole site lives; another page
+                // may redirect to an alias on its own.
+                if url.path() == "/" {
+                    ctx.set_moved(site_id, &next);
+                }
                 network_url = next;
             }
             None => break resp,
@@ -1170,7 +1199,11 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
         return Outcome::Finished(Box::new(rec));
     }
     if let (true, Some(bytes)) = (resp.is_html(), resp.body.as_deref()) {
-        let (text, charset) = extract::decode(bytes, resp.charset.as_deref());
+        let (text, charset) = extract::decode(
+            bytes,
+            resp.charset.as_deref(),
+            resp.truncated || resp.body_error.is_some(),
+        );
         let page = extract::links(&text);
         rec.charset = Some(charset.to_string());
         rec.title = page.title.clone();
@@ -1323,6 +1356,16 @@ async fn check_external(ctx: &Ctx, item: &Item) -> Outcome {
         if visited.contains(&next) {
             rec.error = Some(format!("redirect loop: {next} was already visited"));
             return Outcome::Finished(Box::new(rec));
+        }
+        let mut public = next.clone();
+        ctx.scope.canonicalize(&mut public);
+        if let Some(site) = ctx.scope.site_of(&public) {
+            if !ctx.allowed(site, &public) {
+                rec.error = Some(format!(
+                    "redirects to {public}, which robots.txt disallows; not requested"
+                ));
+                return Outcome::Finished(Box::new(rec));
+            }
         }
         if rec.hops.len() as u32 >= MAX_REDIRECTS {
             rec.error = Some(format!("more than {MAX_REDIRECTS} redirects; stopped"));

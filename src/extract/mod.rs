@@ -24,16 +24,17 @@ use html5ever::tokenizer::{
 /// Longest anchor text kept, in characters.
 pub const MAX_ANCHOR_CHARS: usize = 300;
 
-/// Decodes a body to text. Returns the text and the name of the encoding used.
-pub fn decode(bytes: &[u8], header_charset: Option<&str>) -> (String, &'static str) {
-    let encoding = sniff_encoding(bytes, header_charset);
+/// Decodes a body to text. Returns the text and the name of the encoding used. `cut` says the body
+/// was cut short (size cap, dropped connection), so it may end inside a character.
+pub fn decode(bytes: &[u8], header_charset: Option<&str>, cut: bool) -> (String, &'static str) {
+    let encoding = sniff_encoding(bytes, header_charset, cut);
     // `decode` strips a BOM and replaces malformed sequences with U+FFFD: a bad byte never loses
     // the rest of the page.
     let (text, used, _had_errors) = encoding.decode(bytes);
     (text.into_owned(), used.name())
 }
 
-fn sniff_encoding(bytes: &[u8], header_charset: Option<&str>) -> &'static Encoding {
+fn sniff_encoding(bytes: &[u8], header_charset: Option<&str>, cut: bool) -> &'static Encoding {
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
@@ -43,7 +44,12 @@ fn sniff_encoding(bytes: &[u8], header_charset: Option<&str>) -> &'static Encodi
     if let Some(enc) = meta_charset(&bytes[..bytes.len().min(1024)]) {
         return html_override(enc);
     }
-    if std::str::from_utf8(bytes).is_ok() {
+    let utf8 = match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        // A body cut short may end inside a character and still be UTF-8.
+        Err(e) => cut && e.error_len().is_none(),
+    };
+    if utf8 {
         encoding_rs::UTF_8
     } else {
         encoding_rs::WINDOWS_1252
@@ -162,6 +168,8 @@ struct Sink {
     open_anchor: RefCell<Option<(usize, String)>>,
     title: RefCell<Option<String>>,
     in_title: RefCell<bool>,
+    /// Inside `<script>`, `<style>` and other raw-text elements (whose text is not anchor text).
+    in_raw: RefCell<bool>,
 }
 
 fn attr<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
@@ -257,9 +265,13 @@ impl Sink {
                 return TokenSinkResult::RawData(RawKind::Rcdata);
             }
             "textarea" => return TokenSinkResult::RawData(RawKind::Rcdata),
-            "script" => return TokenSinkResult::RawData(RawKind::ScriptData),
+            "script" => {
+                *self.in_raw.borrow_mut() = true;
+                return TokenSinkResult::RawData(RawKind::ScriptData);
+            }
             "style" | "xmp" | "noembed" | "noframes" => {
-                return TokenSinkResult::RawData(RawKind::Rawtext)
+                *self.in_raw.borrow_mut() = true;
+                return TokenSinkResult::RawData(RawKind::Rawtext);
             }
             _ => {}
         }
@@ -277,6 +289,9 @@ impl TokenSink for Sink {
                 TagKind::EndTag => match &*tag.name {
                     "a" => self.close_anchor(),
                     "title" => *self.in_title.borrow_mut() = false,
+                    "script" | "style" | "xmp" | "noembed" | "noframes" => {
+                        *self.in_raw.borrow_mut() = false
+                    }
                     _ => {}
                 },
             },
@@ -285,6 +300,8 @@ impl TokenSink for Sink {
                     if let Some(t) = self.title.borrow_mut().as_mut() {
                         t.push_str(&text);
                     }
+                } else if *self.in_raw.borrow() {
+                    // Inline SVG logos carry <style>; that is not what the link says.
                 } else if let Some((_, anchor)) = self.open_anchor.borrow_mut().as_mut() {
                     if anchor.len() < MAX_ANCHOR_CHARS * 4 {
                         anchor.push_str(&text);
@@ -393,24 +410,32 @@ mod tests {
     #[test]
     fn charset_from_header_meta_bom_or_guess() {
         let cp1252 = b"<html><head><meta charset=\"windows-1252\"></head><body>caf\xe9 \x93quoted\x94 \x97</body></html>";
-        let (text, enc) = decode(cp1252, None);
+        let (text, enc) = decode(cp1252, None, false);
         assert_eq!(enc, "windows-1252");
         assert!(text.contains("café “quoted” —"), "{text}");
         // The header wins over meta.
-        let (_, enc) = decode(cp1252, Some("utf-8"));
+        let (_, enc) = decode(cp1252, Some("utf-8"), false);
         assert_eq!(enc, "UTF-8");
         // A BOM wins over everything.
-        let (text, enc) = decode(b"\xef\xbb\xbfhi", Some("windows-1252"));
+        let (text, enc) = decode(b"\xef\xbb\xbfhi", Some("windows-1252"), false);
         assert_eq!((text.as_str(), enc), ("hi", "UTF-8"));
         // No declaration: valid UTF-8 stays UTF-8, invalid bytes fall back to windows-1252.
-        assert_eq!(decode("é".as_bytes(), None).1, "UTF-8");
+        assert_eq!(decode("é".as_bytes(), None, false).1, "UTF-8");
         assert_eq!(
-            decode(b"caf\xe9", None),
+            decode(b"caf\xe9", None, false),
             ("café".to_string(), "windows-1252")
         );
         let http_equiv =
             b"<meta http-equiv=Content-Type content='text/html; charset=ISO-8859-1'>\xe9";
-        assert_eq!(decode(http_equiv, None).1, "windows-1252");
+        assert_eq!(decode(http_equiv, None, false).1, "windows-1252");
+    }
+
+    #[test]
+    fn raw_text_is_not_anchor_text_and_cut_utf8_stays_utf8() {
+        let p = links("<a href=\"/\"><svg><style>.a{fill:#fff}</style></svg>Home</a>");
+        assert_eq!(p.links[0].anchor.as_deref(), Some("Home"));
+        let cut = &"café".as_bytes()[..4];
+        assert_eq!(decode(cut, None, true).1, "UTF-8");
     }
 
     #[test]

@@ -262,12 +262,18 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Number of URLs waiting in the frontier.
-    pub fn queued_count(&self) -> Result<u64, Error> {
+    /// Number of URLs waiting in the frontier for these sites, plus queued external link checks.
+    pub fn queued_count(&self, site_ids: &[i64]) -> Result<u64, Error> {
+        let ids: Vec<String> = site_ids.iter().map(i64::to_string).collect();
         self.conn
-            .query_row("SELECT COUNT(*) FROM urls WHERE state = 1", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                &format!(
+                    "SELECT COUNT(*) FROM urls WHERE state = 1 AND (site_id IS NULL OR site_id IN ({}))",
+                    ids.join(",")
+                ),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
     }

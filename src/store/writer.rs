@@ -188,6 +188,8 @@ pub struct FetchRecord {
     pub hops: Vec<HopRecord>,
     /// Failed attempts: (attempt, kind, message).
     pub attempt_errors: Vec<(u32, &'static str, String)>,
+    /// Not requested after all: robots.txt disallows it (the URL is stored as blocked).
+    pub blocked: bool,
 }
 
 /// Every write govaudit makes.
@@ -540,12 +542,6 @@ impl WriterState {
         let (run_id, resumed) = match running {
             Some(id) => (id, true),
             None => {
-                // A new run re-crawls: everything met before goes back to "seen" and is queued
-                // again when the new run finds it.
-                self.conn.execute(
-                    "UPDATE urls SET state = 0, reason = 'previous run' WHERE state <> 0",
-                    [],
-                )?;
                 self.conn.execute(
                     "INSERT INTO runs (inventory, started_at, status, settings) VALUES (?1, ?2, 'running', ?3)",
                     params![inventory, now_rfc3339(), settings],
@@ -553,9 +549,6 @@ impl WriterState {
                 (self.conn.last_insert_rowid(), false)
             }
         };
-        // Bulk load: maintaining the link-target index row by row is the writer's largest cost, so a
-        // crawl drops it and rebuilds it in one sorted pass when the crawl ends (see `finish_indexes`).
-        self.conn.execute_batch("DROP INDEX IF EXISTS links_to")?;
         let mut out = Vec::with_capacity(sites.len());
         for s in sites {
             let id: i64 = self.conn.query_row(
@@ -599,6 +592,20 @@ impl WriterState {
                 robots_txt: if seeded { robots_txt } else { None },
                 seeded,
             });
+        }
+        if !resumed {
+            // A new run re-crawls: this inventory's URLs go back to "seen" and are queued again
+            // when the new run finds them, and external URLs checked before are checked again.
+            // Another inventory's interrupted run keeps its frontier.
+            let ids: Vec<String> = out.iter().map(|p| p.id.to_string()).collect();
+            self.conn.execute(
+                &format!(
+                    "UPDATE urls SET state = 0, reason = 'previous run'
+                     WHERE (site_id IN ({}) AND state <> 0) OR (site_id IS NULL AND state IN (2, 3))",
+                    ids.join(",")
+                ),
+                [],
+            )?;
         }
         Ok(Prepared {
             run_id,
@@ -646,6 +653,12 @@ impl WriterState {
 
     fn fetched(&mut self, rec: &FetchRecord) -> SqlResult<()> {
         let id = rec.url_id;
+        if rec.blocked {
+            self.conn
+                .prepare_cached("UPDATE urls SET state = 3, reason = 'robots.txt' WHERE id = ?1")?
+                .execute(params![id])?;
+            return Ok(());
+        }
         self.conn
             .prepare_cached("UPDATE urls SET state = 2 WHERE id = ?1")?
             .execute(params![id])?;

@@ -655,3 +655,143 @@ fn a_site_that_redirects_to_its_www_alias_is_crawled_there() {
         vec!["https://www.bare.gov/".to_string()]
     );
 }
+
+#[test]
+fn two_inventories_share_a_database_without_losing_a_frontier() {
+    let env = Env::new();
+    let www = env.serve_dir(&demo_dir().join("sites/www.fhaa.gov"));
+    let grants = env.serve_dir(&demo_dir().join("sites/grants.fhaa.gov"));
+    let a = env.write("a.csv", "url\nhttps://www.fhaa.gov/\n");
+    let b = env.write("b.csv", "url\nhttps://grants.fhaa.gov/\n");
+    let map_a = format!("https://www.fhaa.gov={}", www.origin());
+    let map_b = format!("https://grants.fhaa.gov={}", grants.origin());
+    let db = env.db();
+    // a stops at its page cap: its run stays open with URLs queued.
+    govaudit_ok(&[
+        "crawl",
+        s(&a),
+        "--db",
+        s(&db),
+        "--offline",
+        "--no-external",
+        "--map",
+        &map_a,
+        "--delay-ms",
+        "0",
+        "--max-pages-per-site",
+        "3",
+    ]);
+    // b is crawled in between, into the same database.
+    govaudit_ok(&[
+        "crawl",
+        s(&b),
+        "--db",
+        s(&db),
+        "--offline",
+        "--no-external",
+        "--map",
+        &map_b,
+        "--delay-ms",
+        "0",
+    ]);
+    // a continues where it stopped and finishes: every public www page is fetched.
+    let out = govaudit_ok(&[
+        "crawl",
+        s(&a),
+        "--db",
+        s(&db),
+        "--offline",
+        "--no-external",
+        "--map",
+        &map_a,
+        "--delay-ms",
+        "0",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("continued run 1"));
+    let store = open(&db);
+    let www_pages = store
+        .count("SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url LIKE 'https://www.fhaa.gov/%' AND p.status = 200 AND p.content_type = 'text/html'")
+        .expect("count");
+    assert_eq!(www_pages, 20);
+    assert_eq!(
+        column(&store, "SELECT status FROM runs ORDER BY id"),
+        vec!["finished".to_string(), "finished".to_string()]
+    );
+}
+
+#[test]
+fn resuming_without_ignore_robots_obeys_robots_again() {
+    let env = Env::new();
+    let script: Script = [
+        (
+            "/robots.txt",
+            Reply::Bytes(
+                "text/plain",
+                b"User-agent: *\nDisallow: /private\n".to_vec(),
+            ),
+        ),
+        (
+            "/",
+            Reply::Html(page(&[
+                "/a",
+                "/b",
+                "/c",
+                "/private/1",
+                "/private/2",
+                "/private/3",
+            ])),
+        ),
+        ("/a", Reply::Html(page(&[]))),
+        ("/b", Reply::Html(page(&[]))),
+        ("/c", Reply::Html(page(&[]))),
+        ("/private/1", Reply::Html(page(&[]))),
+        ("/private/2", Reply::Html(page(&[]))),
+        ("/private/3", Reply::Html(page(&[]))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let server = env.serve_script(script);
+    let inv = inventory(&env, &["https://own.gov"]);
+    let map = format!("https://own.gov={}", server.origin());
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &map,
+        "--delay-ms",
+        "0",
+        "--per-host",
+        "1",
+        "--ignore-robots",
+        "--max-pages-per-site",
+        "2",
+    ]);
+    server.clear();
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &map,
+        "--delay-ms",
+        "0",
+    ]);
+    let paths = server.paths();
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/private")),
+        "{paths:?}"
+    );
+    let store = open(&env.db());
+    assert_eq!(
+        store
+            .count("SELECT COUNT(*) FROM urls WHERE state = 3 AND reason = 'robots.txt'")
+            .expect("count"),
+        3
+    );
+}
