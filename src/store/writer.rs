@@ -549,6 +549,9 @@ impl WriterState {
                 (self.conn.last_insert_rowid(), false)
             }
         };
+        // Bulk load: maintaining the link-target index row by row is the writer's largest cost, so a
+        // crawl drops it and rebuilds it in one sorted pass when the writer closes.
+        self.conn.execute_batch("DROP INDEX IF EXISTS links_to")?;
         let mut out = Vec::with_capacity(sites.len());
         for s in sites {
             let id: i64 = self.conn.query_row(

@@ -86,6 +86,14 @@ fn demo_agency_multi_site_crawl() {
             == 0
     );
 
+    // The link-target index dropped for the bulk load is back.
+    assert_eq!(
+        store
+            .count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'links_to'")
+            .expect("count"),
+        1
+    );
+
     // robots.txt: the disallowed page is stored as blocked and never requested.
     let www = &servers["www.fhaa.gov"];
     assert!(!www
