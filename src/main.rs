@@ -3,6 +3,11 @@
 
 mod cli;
 
+// The crawl allocates and frees many small strings (URLs, anchors, tokens) on several threads;
+// mimalloc does that faster than the system allocator (measured in bench/runs/).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

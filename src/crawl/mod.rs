@@ -39,9 +39,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 use url::Url;
+use xxhash_rust::xxh3::xxh3_128;
 
 use crate::extract;
 use crate::model::{Channel, Site};
@@ -553,6 +553,7 @@ pub async fn crawl(
         })?;
     }
     writer.flush().await?;
+    log::info!("seeded after {:.2} s", started.elapsed().as_secs_f64());
 
     // 3. The crawl loop.
     let mut slots: Vec<Slot> = web_ids
@@ -840,6 +841,10 @@ pub async fn crawl(
     }
 
     // 4. Finish the run when the frontier is empty.
+    log::info!(
+        "fetching done after {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     writer.flush().await?;
     let queued_left = store.queued_count(&site_id_list)?;
     if !interrupted && queued_left == 0 {
@@ -848,6 +853,10 @@ pub async fn crawl(
         })?;
     }
     writer.close()?;
+    log::info!(
+        "database closed after {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     stats.elapsed_s = started.elapsed().as_secs_f64();
     stats.queued = queued_left;
     progress(&stats);
@@ -1207,7 +1216,7 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
         let page = extract::links(&text);
         rec.charset = Some(charset.to_string());
         rec.title = page.title.clone();
-        rec.body_hash = Some(hex(&Sha256::digest(text.as_bytes())));
+        rec.body_hash = Some(format!("{:032x}", xxh3_128(text.as_bytes())));
         let base = page
             .base_href
             .as_deref()
@@ -1373,13 +1382,4 @@ async fn check_external(ctx: &Ctx, item: &Item) -> Outcome {
         }
         url = next;
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }

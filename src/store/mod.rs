@@ -100,7 +100,7 @@ pub struct PageRow {
     pub size: Option<i64>,
     /// Where a redirect pointed.
     pub final_url: Option<String>,
-    /// SHA-256 of the decoded body.
+    /// XXH3-128 of the decoded body (hex): a fingerprint to spot identical or changed pages.
     pub content_hash: Option<String>,
     /// The last error, if the fetch failed or the body was cut.
     pub error: Option<String>,

@@ -21,7 +21,7 @@
 //!   the start URL; `redirect_depth` counts redirects that led here, to stop over-long chains.
 //! - `pages`: the outcome of fetching a URL in a run (site pages and external link checks alike):
 //!   `status` (null when no response), `final_url` (the `Location` of a redirect), type, size,
-//!   timing, validators, `body_hash` (SHA-256 of the decoded body), `title`, `error`.
+//!   timing, validators, `body_hash` (XXH3-128 of the decoded body, hex), `title`, `error`.
 //! - `bodies`: the HTML of fetched pages, decoded to UTF-8 and deflate-compressed, so audits can be
 //!   recomputed without the network.
 //! - `links`: every link on a fetched page in document order (`position`), to a `urls` row, with

@@ -170,7 +170,7 @@ pub struct FetchRecord {
     pub etag: Option<String>,
     /// `Last-Modified`.
     pub last_modified: Option<String>,
-    /// SHA-256 hex of the decoded body.
+    /// XXH3-128 (hex) of the decoded body.
     pub body_hash: Option<String>,
     /// Title.
     pub title: Option<String>,
@@ -398,6 +398,8 @@ pub fn decompress(encoding: &str, bytes: &[u8]) -> Option<String> {
 
 struct WriterState {
     conn: Connection,
+    /// Pages from runs other than the current one exist, so re-fetched pages have old rows.
+    earlier_pages: bool,
     /// URL hash -> (row id, state), so a link to a known URL costs no query. A 64-bit hash of a few
     /// hundred thousand URLs collides with odds around 1e-9; the map holds no strings, to keep a
     /// 100,000-page crawl small.
@@ -417,6 +419,7 @@ impl WriterState {
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
         WriterState {
             conn,
+            earlier_pages: true,
             urls: HashMap::new(),
             hasher: foldhash::fast::RandomState::default(),
         }
@@ -596,6 +599,11 @@ impl WriterState {
                 seeded,
             });
         }
+        self.earlier_pages = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pages WHERE run_id <> ?1)",
+            params![run_id],
+            |r| r.get(0),
+        )?;
         if !resumed {
             // A new run re-crawls: this inventory's URLs go back to "seen" and are queued again
             // when the new run finds them, and external URLs checked before are checked again.
@@ -691,13 +699,16 @@ impl WriterState {
                 rec.truncated,
                 rec.error
             ])?;
-        // A re-crawl replaces what the page said last time.
-        self.conn
-            .prepare_cached("DELETE FROM links WHERE from_id = ?1")?
-            .execute(params![id])?;
-        self.conn
-            .prepare_cached("DELETE FROM redirects WHERE url_id = ?1")?
-            .execute(params![id])?;
+        // A re-crawl replaces what the page said last time. Only an earlier run can have left rows
+        // behind (a resumed run never fetches a committed page again), so a first crawl skips this.
+        if self.earlier_pages {
+            self.conn
+                .prepare_cached("DELETE FROM links WHERE from_id = ?1")?
+                .execute(params![id])?;
+            self.conn
+                .prepare_cached("DELETE FROM redirects WHERE url_id = ?1")?
+                .execute(params![id])?;
+        }
         match &rec.body {
             Some(body) => {
                 self.conn
@@ -706,11 +717,12 @@ impl WriterState {
                     )?
                     .execute(params![id, body])?;
             }
-            None => {
+            None if self.earlier_pages => {
                 self.conn
                     .prepare_cached("DELETE FROM bodies WHERE url_id = ?1")?
                     .execute(params![id])?;
             }
+            None => {}
         }
         let targets: Vec<i64> = rec
             .links
