@@ -803,3 +803,105 @@ fn resuming_without_ignore_robots_obeys_robots_again() {
         3
     );
 }
+
+#[test]
+fn external_links_are_checked_once_with_head_then_get() {
+    let env = Env::new();
+    let site: Script = [
+        ("/robots.txt".to_string(), Reply::Status(404)),
+        (
+            "/".to_string(),
+            Reply::Html(page(&[
+                "/other",
+                "https://partner.example.org/moved",
+                "https://partner.example.org/loop1",
+                "https://partner.example.org/ok",
+            ])),
+        ),
+        (
+            "/other".to_string(),
+            Reply::Html(page(&["https://partner.example.org/ok"])),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let partner: Script = [
+        (
+            "/moved".to_string(),
+            Reply::Redirect(301, "/moved-again".into()),
+        ),
+        (
+            "/moved-again".to_string(),
+            Reply::Redirect(302, "/gone".into()),
+        ),
+        ("/loop1".to_string(), Reply::Redirect(302, "/loop2".into())),
+        ("/loop2".to_string(), Reply::Redirect(302, "/loop1".into())),
+        ("/ok".to_string(), Reply::Html(page(&[]))),
+    ]
+    .into_iter()
+    .collect();
+    let site_server = env.serve_script(site);
+    let partner_server = env.serve_script(partner);
+    let inv = inventory(&env, &["https://www.checks.gov"]);
+    let m1 = format!("https://www.checks.gov={}", site_server.origin());
+    let m2 = format!("https://partner.example.org={}", partner_server.origin());
+    govaudit_ok(&[
+        "crawl",
+        s(&inv),
+        "--db",
+        s(&env.db()),
+        "--offline",
+        "--map",
+        &m1,
+        "--map",
+        &m2,
+        "--delay-ms",
+        "0",
+    ]);
+    let store = open(&env.db());
+    let row = |url: &str| -> Vec<Option<String>> {
+        store
+            .strings(&format!(
+                "SELECT p.status, p.method, p.final_url, p.error FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = '{url}'"
+            ))
+            .expect("query")
+            .pop()
+            .unwrap_or_else(|| panic!("{url} not checked"))
+    };
+    assert_eq!(
+        row("https://partner.example.org/ok")[0].as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        row("https://partner.example.org/ok")[1].as_deref(),
+        Some("HEAD")
+    );
+    // A chain is followed hop by hop to its end, under public names.
+    let moved = row("https://partner.example.org/moved");
+    assert_eq!(moved[0].as_deref(), Some("404"));
+    assert_eq!(
+        moved[2].as_deref(),
+        Some("https://partner.example.org/gone")
+    );
+    assert_eq!(
+        moved[1].as_deref(),
+        Some("GET"),
+        "a 404 to HEAD is confirmed with GET"
+    );
+    assert_eq!(
+        column(&store, "SELECT r.to_url FROM redirects r JOIN urls u ON u.id = r.url_id WHERE u.url = 'https://partner.example.org/moved' ORDER BY r.hop"),
+        vec!["https://partner.example.org/moved-again", "https://partner.example.org/gone"]
+    );
+    let lp = row("https://partner.example.org/loop1");
+    assert!(
+        lp[3].as_deref().unwrap_or("").contains("redirect loop"),
+        "{lp:?}"
+    );
+    // Each external URL is checked once, though two pages link to /ok.
+    let oks = partner_server
+        .paths()
+        .iter()
+        .filter(|p| *p == "/ok")
+        .count();
+    assert_eq!(oks, 1);
+}
