@@ -228,6 +228,7 @@ const SITE_COLUMNS: &[&str] = &[
     "fetch_errors",
     "queued",
     "robots_status",
+    "missing_page_status",
 ];
 
 const SITE_TABLE_COLUMNS: &[&str] = &[

@@ -543,7 +543,7 @@ pub async fn crawl(
         for (url, depth, lastmod, via) in urls {
             let mut d = ctx.classify(url, depth, 0, via);
             d.lastmod = lastmod;
-            if d.site_id == Some(site_id) || via == "seed" {
+            if d.site_id == Some(site_id) || via == "seed" || via == "probe" {
                 writer.send(WriteOp::Discover(d))?;
             }
         }
@@ -1020,6 +1020,15 @@ async fn seed_site(
         let mut start = start;
         normalize::clean(&mut start);
         out.urls.push((start, 0, None, "seed"));
+    }
+    // The soft-404 probe: a path no site has. A site that answers it with 200 serves its
+    // "not found" page as a normal page, and the audits need that page to recognise soft 404s.
+    // It is queued like any page (robots.txt still decides), marked by `found_via = 'probe'`.
+    // RandomState is seeded randomly per process: enough to name a path no site has.
+    let nonce = RandomState::new().hash_one((site_id, std::time::SystemTime::now()));
+    let probe = format!("/govaudit-probe-{nonce:016x}/");
+    if let Ok(url) = base.join(&probe) {
+        out.urls.push((url, 0, None, "probe"));
     }
     let robots_url = base.join("/robots.txt").unwrap_or_else(|_| base.clone());
     // robots.txt itself is always allowed (RFC 9309), including where it redirects.

@@ -135,6 +135,9 @@ pub struct SiteRow {
     pub queued: i64,
     /// The robots.txt status code, if it was fetched.
     pub robots_status: Option<i64>,
+    /// What the site answered for a page that does not exist (the soft-404 probe): 404 is right;
+    /// 200 means it serves "not found" pages as normal pages.
+    pub missing_page_status: Option<i64>,
 }
 
 /// Overall crawl figures for a run.
@@ -295,7 +298,7 @@ impl Store {
         self.conn
             .query_row(
                 "SELECT
-                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NOT NULL),
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NOT NULL AND u.found_via <> 'probe'),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NULL),
                    (SELECT COUNT(*) FROM urls WHERE state = 1),
                    (SELECT COUNT(*) FROM urls WHERE state = 3),
@@ -325,7 +328,8 @@ impl Store {
                 "SELECT u.url, s.origin, p.status, p.content_type, p.title, p.size, p.final_url,
                         p.body_hash, p.error, p.fetch_ms
                  FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
-                 WHERE ?1 IS NULL OR s.origin = ?1 OR s.origin = 'https://' || ?1 OR s.origin = 'http://' || ?1
+                 WHERE u.found_via <> 'probe'
+                   AND (?1 IS NULL OR s.origin = ?1 OR s.origin = 'https://' || ?1 OR s.origin = 'http://' || ?1)
                  ORDER BY s.origin, u.url",
             )
             .map_err(|e| self.err(e))?;
@@ -354,9 +358,10 @@ impl Store {
             .conn
             .prepare(
                 "SELECT s.origin, s.name, s.agency, s.office, s.channel,
-                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id),
+                   (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id
+                        WHERE u.site_id = s.id AND u.found_via <> 'probe'),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id
-                        AND p.status = 200 AND p.content_type = 'text/html'),
+                        AND u.found_via <> 'probe' AND p.status = 200 AND p.content_type = 'text/html'),
                    (SELECT COUNT(DISTINCT l.to_id) FROM links l
                         JOIN urls f ON f.id = l.from_id AND f.site_id = s.id
                         JOIN pages t ON t.url_id = l.to_id
@@ -364,7 +369,9 @@ impl Store {
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 3),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id AND p.status IS NULL),
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 1),
-                   s.robots_status
+                   s.robots_status,
+                   (SELECT p.status FROM pages p JOIN urls u ON u.id = p.url_id
+                        WHERE u.site_id = s.id AND u.found_via = 'probe' ORDER BY p.fetched_at DESC LIMIT 1)
                  FROM sites s ORDER BY s.inventory_line, s.id",
             )
             .map_err(|e| self.err(e))?;
@@ -383,6 +390,7 @@ impl Store {
                     fetch_errors: r.get(9)?,
                     queued: r.get(10)?,
                     robots_status: r.get(11)?,
+                    missing_page_status: r.get(12)?,
                 })
             })
             .map_err(|e| self.err(e))?;

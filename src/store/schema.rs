@@ -19,6 +19,9 @@
 //!   (`reason` says why: max-depth, no-external, not-http, trap…); 1 queued; 2 done (fetched, or
 //!   given up with an error); 3 blocked by robots.txt (never requested). `depth` counts links from
 //!   the start URL; `redirect_depth` counts redirects that led here, to stop over-long chains.
+//!   `found_via`: `seed`, `sitemap`, `link`, `redirect`, or `probe` — the soft-404 probe, a random
+//!   path each site is asked for once per run so audits can recognise its "not found" page; probe
+//!   pages are left out of page listings and counts.
 //! - `pages`: the outcome of fetching a URL in a run (site pages and external link checks alike):
 //!   `status` (null when no response), `final_url` (the `Location` of a redirect), type, size,
 //!   timing, validators, `body_hash` (XXH3-128 of the decoded body, hex), `title`, `error`.
