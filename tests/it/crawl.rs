@@ -4,11 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::util::{column, demo_dir, govaudit_ok, open, Env, Reply, Script};
-
-fn s(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use crate::util::{column, crawl_ok, demo_dir, govaudit_ok, open, Env, Reply, Script};
 
 /// Crawls the demo agency with one server per site, mapped with --map.
 fn crawl_demo(env: &Env) -> HashMap<String, govaudit::serve::SiteServer> {
@@ -314,21 +310,12 @@ fn misbehaving_server_outcomes_are_recorded() {
     let server = env.serve_script(script);
     let inv = inventory(&env, &["https://www.misbehave.gov"]);
     let map = format!("https://www.misbehave.gov={}", server.origin());
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &map,
-        "--delay-ms",
-        "0",
-        "--timeout-s",
-        "1",
-        "--max-body-mb",
-        "1",
-    ]);
+    crawl_ok(
+        &inv,
+        &env.db(),
+        &[&map],
+        &["--timeout-s", "1", "--max-body-mb", "1"],
+    );
     let store = open(&env.db());
     let row = |url: &str| -> Vec<Option<String>> {
         store
@@ -431,19 +418,7 @@ fn robots_rules_and_crawl_delay_are_obeyed() {
     let server = env.serve_script(script);
     let inv = inventory(&env, &["https://polite.gov"]);
     let map = format!("https://polite.gov={}", server.origin());
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &map,
-        "--delay-ms",
-        "0",
-        "--per-host",
-        "4",
-    ]);
+    crawl_ok(&inv, &env.db(), &[&map], &["--per-host", "4"]);
     let paths = server.paths();
     assert!(
         !paths.iter().any(|p| p.starts_with("/private")),
@@ -506,19 +481,7 @@ fn spider_traps_and_limits_end_the_crawl() {
         "url\nhttps://www.calendar.gov/events/2026/06/\n",
     );
     let map = format!("https://www.calendar.gov={}", server.origin());
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &map,
-        "--delay-ms",
-        "0",
-        "--max-depth",
-        "40",
-    ]);
+    crawl_ok(&inv, &env.db(), &[&map], &["--max-depth", "40"]);
     let paths = server.paths();
     // Nothing dated years ahead is requested, and depth bounds the way back.
     let this_year: i32 = govaudit::store::now_rfc3339()[..4].parse().expect("year");
@@ -561,19 +524,7 @@ fn spider_traps_and_limits_end_the_crawl() {
         "url\nhttps://www.calendar.gov/events/2026/06/\n",
     );
     let map2 = format!("https://www.calendar.gov={}", server2.origin());
-    let out = govaudit_ok(&[
-        "crawl",
-        s(&inv2),
-        "--db",
-        s(&env2.db()),
-        "--offline",
-        "--map",
-        &map2,
-        "--delay-ms",
-        "0",
-        "--max-pages-per-site",
-        "5",
-    ]);
+    let out = crawl_ok(&inv2, &env2.db(), &[&map2], &["--max-pages-per-site", "5"]);
     let store2 = open(&env2.db());
     assert_eq!(
         store2.count("SELECT COUNT(*) FROM pages").expect("count"),
@@ -625,19 +576,7 @@ fn a_site_that_redirects_to_its_www_alias_is_crawled_there() {
     let inv = env.write("agency.csv", "domain\nbare.gov\n");
     let m1 = format!("https://bare.gov={}", bare_server.origin());
     let m2 = format!("https://www.bare.gov={}", www_server.origin());
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &m1,
-        "--map",
-        &m2,
-        "--delay-ms",
-        "0",
-    ]);
+    crawl_ok(&inv, &env.db(), &[&m1, &m2], &[]);
     let store = open(&env.db());
     let pages = store
         .strings(
@@ -688,46 +627,16 @@ fn two_inventories_share_a_database_without_losing_a_frontier() {
     let map_b = format!("https://grants.fhaa.gov={}", grants.origin());
     let db = env.db();
     // a stops at its page cap: its run stays open with URLs queued.
-    govaudit_ok(&[
-        "crawl",
-        s(&a),
-        "--db",
-        s(&db),
-        "--offline",
-        "--no-external",
-        "--map",
-        &map_a,
-        "--delay-ms",
-        "0",
-        "--max-pages-per-site",
-        "3",
-    ]);
+    crawl_ok(
+        &a,
+        &db,
+        &[&map_a],
+        &["--no-external", "--max-pages-per-site", "3"],
+    );
     // b is crawled in between, into the same database.
-    govaudit_ok(&[
-        "crawl",
-        s(&b),
-        "--db",
-        s(&db),
-        "--offline",
-        "--no-external",
-        "--map",
-        &map_b,
-        "--delay-ms",
-        "0",
-    ]);
+    crawl_ok(&b, &db, &[&map_b], &["--no-external"]);
     // a continues where it stopped and finishes: every public www page is fetched.
-    let out = govaudit_ok(&[
-        "crawl",
-        s(&a),
-        "--db",
-        s(&db),
-        "--offline",
-        "--no-external",
-        "--map",
-        &map_a,
-        "--delay-ms",
-        "0",
-    ]);
+    let out = crawl_ok(&a, &db, &[&map_a], &["--no-external"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("continued run 1"));
     let store = open(&db);
     let www_pages = store
@@ -775,34 +684,20 @@ fn resuming_without_ignore_robots_obeys_robots_again() {
     let server = env.serve_script(script);
     let inv = inventory(&env, &["https://own.gov"]);
     let map = format!("https://own.gov={}", server.origin());
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &map,
-        "--delay-ms",
-        "0",
-        "--per-host",
-        "1",
-        "--ignore-robots",
-        "--max-pages-per-site",
-        "2",
-    ]);
+    crawl_ok(
+        &inv,
+        &env.db(),
+        &[&map],
+        &[
+            "--per-host",
+            "1",
+            "--ignore-robots",
+            "--max-pages-per-site",
+            "2",
+        ],
+    );
     server.clear();
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &map,
-        "--delay-ms",
-        "0",
-    ]);
+    crawl_ok(&inv, &env.db(), &[&map], &[]);
     let paths = server.paths();
     assert!(
         !paths.iter().any(|p| p.starts_with("/private")),
@@ -858,19 +753,7 @@ fn external_links_are_checked_once_with_head_then_get() {
     let inv = inventory(&env, &["https://www.checks.gov"]);
     let m1 = format!("https://www.checks.gov={}", site_server.origin());
     let m2 = format!("https://partner.example.org={}", partner_server.origin());
-    govaudit_ok(&[
-        "crawl",
-        s(&inv),
-        "--db",
-        s(&env.db()),
-        "--offline",
-        "--map",
-        &m1,
-        "--map",
-        &m2,
-        "--delay-ms",
-        "0",
-    ]);
+    crawl_ok(&inv, &env.db(), &[&m1, &m2], &[]);
     let store = open(&env.db());
     let row = |url: &str| -> Vec<Option<String>> {
         store

@@ -216,6 +216,27 @@ pub fn govaudit_ok(args: &[&str]) -> Output {
     out
 }
 
+/// `govaudit crawl INVENTORY --db DB --offline --delay-ms 0 --map M... EXTRA...`, which must succeed.
+pub fn crawl_ok(inventory: &Path, db: &Path, maps: &[&str], extra: &[&str]) -> Output {
+    let inventory = inventory.display().to_string();
+    let db = db.display().to_string();
+    let mut args: Vec<&str> = vec![
+        "crawl",
+        &inventory,
+        "--db",
+        &db,
+        "--offline",
+        "--delay-ms",
+        "0",
+    ];
+    for m in maps {
+        args.push("--map");
+        args.push(m);
+    }
+    args.extend_from_slice(extra);
+    govaudit_ok(&args)
+}
+
 pub fn open(db: &Path) -> Store {
     Store::open(db).expect("open db")
 }
