@@ -1,0 +1,23 @@
+//! Prints what govaudit reads as a page's main content (template removed by markup), for looking
+//! at real pages by hand: `cargo run --example page_text -- FILE.html...`
+
+fn main() {
+    for path in std::env::args().skip(1) {
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("{path}: cannot read");
+            continue;
+        };
+        let (html, _) = govaudit::extract::decode(&bytes, None, false);
+        let page = govaudit::extract::page::parse(&html);
+        println!("== {path}");
+        println!(
+            "title: {:?}  lang: {:?}  words: {}",
+            page.title,
+            page.lang,
+            page.word_count()
+        );
+        for b in &page.blocks {
+            println!("[{:?}] {}", b.kind, b.text);
+        }
+    }
+}

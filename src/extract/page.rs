@@ -1,0 +1,490 @@
+//! What a stored HTML page says, for the audits: title, language, description, canonical URL,
+//! headings, the main content as blocks of text, and the ids a `#fragment` can target.
+//!
+//! Pure: HTML text in, a [`Page`] out; no I/O. The crawl uses the faster [`super::links`] pass;
+//! audits read stored bodies again through this module.
+//!
+//! # Template boilerplate
+//! Navigation, headers, footers, side menus, banners, cookie notices and "share this" blocks are
+//! the same on every page of a site and differ between sites, so they must not count when pages
+//! are compared. Two steps remove them:
+//! 1. Markup ([`parse`]): the content root is `<main>` (or `role="main"`) when the page has one;
+//!    subtrees that are template by their element (`nav`, `aside`, and `header`/`footer` outside
+//!    `main`/`article`), ARIA role (`navigation`, `banner`, `contentinfo`, `complementary`,
+//!    `search`), or a class or id token such as USWDS `usa-header`, `usa-footer`, `usa-banner`,
+//!    `usa-nav`, `usa-sidenav`, `usa-identifier` or `sidebar`, `breadcrumb`, `cookie`, `share` are
+//!    skipped, as are `script`, `style`, `svg`, `hidden` and `aria-hidden` content.
+//! 2. Repetition ([`strip_site_boilerplate`]): blocks whose text recurs on a large share of one
+//!    site's pages are removed, which catches table layouts and home-made templates.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use scraper::{ElementRef, Html, Node};
+
+/// What kind of block a piece of main text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// `<h1>`…`<h6>`, with its level.
+    Heading(u8),
+    /// A paragraph or other run of text.
+    Paragraph,
+    /// `<li>`, `<dt>`, `<dd>`.
+    ListItem,
+    /// `<td>`, `<th>`, `<caption>`.
+    Cell,
+    /// `<pre>` or `<code>` blocks, kept as written.
+    Code,
+}
+
+/// One block of main content: its boundaries are where a reader sees a new line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Where it came from.
+    pub kind: BlockKind,
+    /// Its text, whitespace collapsed.
+    pub text: String,
+}
+
+/// A page as the audits see it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// `<title>`.
+    pub title: Option<String>,
+    /// `<html lang>`.
+    pub lang: Option<String>,
+    /// `<meta name="description">`.
+    pub description: Option<String>,
+    /// `<link rel="canonical">` as written.
+    pub canonical: Option<String>,
+    /// Main content, template removed, in document order.
+    pub blocks: Vec<Block>,
+    /// Every `id` and `<a name>` in the whole page: the targets a `#fragment` may name.
+    pub anchors: BTreeSet<String>,
+}
+
+impl Page {
+    /// Headings of the main content: (level, text).
+    pub fn headings(&self) -> impl Iterator<Item = (u8, &str)> {
+        self.blocks.iter().filter_map(|b| match b.kind {
+            BlockKind::Heading(l) => Some((l, b.text.as_str())),
+            _ => None,
+        })
+    }
+
+    /// The main content as text, one block a paragraph.
+    pub fn main_text(&self) -> String {
+        let mut s = String::new();
+        for b in &self.blocks {
+            if !s.is_empty() {
+                s.push_str("\n\n");
+            }
+            s.push_str(&b.text);
+        }
+        s
+    }
+
+    /// Words in the main content.
+    pub fn word_count(&self) -> usize {
+        self.blocks
+            .iter()
+            .map(|b| b.text.split_whitespace().count())
+            .sum()
+    }
+}
+
+/// Class and id tokens that mark template parts (compared lower-case, whole token).
+const TEMPLATE_TOKENS: &[&str] = &[
+    "usa-banner",
+    "usa-header",
+    "usa-footer",
+    "usa-nav",
+    "usa-sidenav",
+    "usa-identifier",
+    "usa-skipnav",
+    "usa-menu-btn",
+    "usa-overlay",
+    "header",
+    "site-header",
+    "page-header-nav",
+    "footer",
+    "site-footer",
+    "site-foot",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "main-menu",
+    "sidebar",
+    "side-nav",
+    "sidenav",
+    "breadcrumb",
+    "breadcrumbs",
+    "cookie",
+    "cookie-banner",
+    "cookie-notice",
+    "share",
+    "share-this",
+    "social",
+    "social-share",
+    "skip-link",
+    "skipnav",
+    "skip-nav",
+];
+
+const TEMPLATE_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+];
+
+/// Elements whose text never is content.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "head", "button",
+    "select", "option", "input", "textarea", "canvas", "map",
+];
+
+fn block_kind(name: &str) -> Option<BlockKind> {
+    Some(match name {
+        "h1" => BlockKind::Heading(1),
+        "h2" => BlockKind::Heading(2),
+        "h3" => BlockKind::Heading(3),
+        "h4" => BlockKind::Heading(4),
+        "h5" => BlockKind::Heading(5),
+        "h6" => BlockKind::Heading(6),
+        "li" | "dt" | "dd" => BlockKind::ListItem,
+        "td" | "th" | "caption" => BlockKind::Cell,
+        "pre" => BlockKind::Code,
+        "p" | "div" | "section" | "article" | "blockquote" | "figcaption" | "figure"
+        | "summary" | "details" | "address" | "legend" | "fieldset" | "form" | "table" | "tr"
+        | "ul" | "ol" | "dl" | "main" | "header" | "footer" | "hr" | "br" | "body" => {
+            BlockKind::Paragraph
+        }
+        _ => return None,
+    })
+}
+
+fn is_template(el: &ElementRef<'_>, inside_content: bool) -> bool {
+    let e = el.value();
+    match e.name() {
+        "nav" | "aside" => return true,
+        "header" | "footer" if !inside_content => return true,
+        _ => {}
+    }
+    if let Some(role) = e.attr("role") {
+        if TEMPLATE_ROLES.contains(&role.trim().to_ascii_lowercase().as_str()) {
+            return true;
+        }
+    }
+    if e.attr("hidden").is_some()
+        || e.attr("aria-hidden")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return true;
+    }
+    let token_hit = |t: &str| TEMPLATE_TOKENS.contains(&t.to_ascii_lowercase().as_str());
+    e.classes().any(token_hit) || e.id().is_some_and(token_hit)
+}
+
+struct Walker {
+    blocks: Vec<Block>,
+    current: String,
+    kind: BlockKind,
+}
+
+impl Walker {
+    fn flush(&mut self) {
+        let text: String = self
+            .current
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() {
+            self.blocks.push(Block {
+                kind: self.kind,
+                text,
+            });
+        }
+        self.current.clear();
+        self.kind = BlockKind::Paragraph;
+    }
+
+    fn walk(&mut self, el: ElementRef<'_>, inside_content: bool) {
+        for child in el.children() {
+            match child.value() {
+                Node::Text(t) => self.current.push_str(t),
+                Node::Element(e) => {
+                    let Some(child_el) = ElementRef::wrap(child) else {
+                        continue;
+                    };
+                    let name = e.name();
+                    if SKIPPED.contains(&name) || is_template(&child_el, inside_content) {
+                        // A skipped element still separates the text around it.
+                        self.current.push(' ');
+                        continue;
+                    }
+                    let inside = inside_content || matches!(name, "main" | "article");
+                    match block_kind(name) {
+                        Some(kind) => {
+                            self.flush();
+                            self.kind = kind;
+                            self.walk(child_el, inside);
+                            // Text after a nested block belongs to the parent, as a paragraph.
+                            if self.kind != kind {
+                                self.kind = kind;
+                            }
+                            self.flush();
+                        }
+                        None => {
+                            self.walk(child_el, inside);
+                            // Inline elements: keep words apart where markup separated them.
+                            if matches!(name, "img" | "td" | "span" | "a") {
+                                self.current.push(' ');
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn collapse(s: &str) -> Option<String> {
+    let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!t.is_empty()).then_some(t)
+}
+
+/// Parses an HTML page (any HTML: malformed markup is repaired as browsers do).
+pub fn parse(html: &str) -> Page {
+    let doc = Html::parse_document(html);
+    let root = doc.root_element();
+    let mut page = Page {
+        lang: root.value().attr("lang").and_then(collapse),
+        ..Page::default()
+    };
+    let mut main: Option<ElementRef<'_>> = None;
+    let mut body: Option<ElementRef<'_>> = None;
+    for el in root.descendent_elements() {
+        let e = el.value();
+        if let Some(id) = e.id() {
+            page.anchors.insert(id.to_string());
+        }
+        match e.name() {
+            "a" => {
+                if let Some(n) = e.attr("name") {
+                    page.anchors.insert(n.to_string());
+                }
+            }
+            "title" if page.title.is_none() => {
+                page.title = collapse(&el.text().collect::<String>())
+            }
+            "meta" if page.description.is_none() => {
+                if e.attr("name")
+                    .is_some_and(|n| n.eq_ignore_ascii_case("description"))
+                {
+                    page.description = e.attr("content").and_then(collapse);
+                }
+            }
+            "link" if page.canonical.is_none() => {
+                let canonical = e.attr("rel").is_some_and(|r| {
+                    r.split_whitespace()
+                        .any(|t| t.eq_ignore_ascii_case("canonical"))
+                });
+                if canonical {
+                    page.canonical = e.attr("href").and_then(collapse);
+                }
+            }
+            "main" if main.is_none() => main = Some(el),
+            "body" if body.is_none() => body = Some(el),
+            _ => {
+                if main.is_none()
+                    && e.attr("role")
+                        .is_some_and(|r| r.eq_ignore_ascii_case("main"))
+                {
+                    main = Some(el);
+                }
+            }
+        }
+    }
+    let content_root = main.or(body).unwrap_or(root);
+    let mut walker = Walker {
+        blocks: Vec::new(),
+        current: String::new(),
+        kind: BlockKind::Paragraph,
+    };
+    walker.walk(content_root, main.is_some());
+    walker.flush();
+    page.blocks = walker.blocks;
+    page
+}
+
+/// Share of a site's pages a block must appear on to count as template.
+pub const DEFAULT_TEMPLATE_SHARE: f64 = 0.5;
+/// A block must appear on at least this many pages to count as template (two pages sharing a
+/// sentence is content, not a template).
+pub const MIN_TEMPLATE_PAGES: usize = 3;
+
+/// Removes blocks that recur on at least `share` of one site's pages (and on at least
+/// [`MIN_TEMPLATE_PAGES`]); returns how many distinct template blocks were found.
+/// Call it once per site with that site's pages.
+pub fn strip_site_boilerplate(pages: &mut [Page], share: f64) -> usize {
+    let n = pages.len();
+    if n < MIN_TEMPLATE_PAGES {
+        return 0;
+    }
+    let key = |b: &Block| b.text.to_lowercase();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for p in pages.iter() {
+        let distinct: HashSet<String> = p.blocks.iter().map(key).collect();
+        for k in distinct {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let threshold = ((share * n as f64).ceil() as usize).max(MIN_TEMPLATE_PAGES);
+    let template: HashSet<String> = counts
+        .into_iter()
+        .filter(|(_, c)| *c >= threshold)
+        .map(|(k, _)| k)
+        .collect();
+    if template.is_empty() {
+        return 0;
+    }
+    for p in pages.iter_mut() {
+        p.blocks.retain(|b| !template.contains(&key(b)));
+    }
+    template.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo(path: &str) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("inventories/demo/sites")
+            .join(path);
+        std::fs::read_to_string(p).expect("demo page")
+    }
+
+    #[test]
+    fn uswds_template_is_removed_by_markup() {
+        let page = parse(&demo("www.fhaa.gov/how-to-apply/index.html"));
+        let text = page.main_text();
+        assert!(page.title.as_deref().unwrap_or("").contains("How to apply"));
+        assert_eq!(page.lang.as_deref(), Some("en"));
+        assert!(page.description.is_some());
+        assert!(
+            !text.contains("An official website of the United States government"),
+            "{text}"
+        );
+        assert!(
+            !text.to_lowercase().contains("vulnerability disclosure"),
+            "{text}"
+        );
+        assert!(page.headings().next().is_some());
+        assert!(page.word_count() > 100);
+    }
+
+    #[test]
+    fn same_content_under_two_templates_extracts_the_same() {
+        let www = parse(&demo("www.fhaa.gov/how-to-apply/index.html"));
+        let help = parse(&demo(
+            "help.fhaa.gov/articles/how-to-apply-for-rental-assistance/index.html",
+        ));
+        assert_eq!(www.main_text(), help.main_text());
+    }
+
+    #[test]
+    fn table_layout_template_is_removed() {
+        let files = [
+            "index.html",
+            "about.html",
+            "programs.html",
+            "eligibility.html",
+            "faq.html",
+            "news.html",
+            "regulations.html",
+        ];
+        let mut pages: Vec<Page> = files
+            .iter()
+            .map(|f| parse(&demo(&format!("legacy.fhaa.gov/{f}"))))
+            .collect();
+        assert!(pages[1].main_text().contains("Congress set up"));
+        strip_site_boilerplate(&mut pages, DEFAULT_TEMPLATE_SHARE);
+        let about = pages[1].main_text();
+        assert!(
+            about.starts_with("About the Federal Housing Assistance Agency"),
+            "{about}"
+        );
+        assert!(!about.contains("All rights reserved"), "{about}");
+        assert!(about.contains("Over 540,000 households received rental assistance"));
+    }
+
+    #[test]
+    fn blocks_anchors_and_malformed_markup() {
+        let page = parse(
+            "<html><body><nav><a href=/>Home</a></nav><div class=\"usa-banner\">Official</div>\
+             <p id=intro>First <b>para</b><p>Second<ul><li>one<li>two</ul>\
+             <table><tr><td>cell A<td>cell B</table><a name=old-anchor></a>\
+             <script>var x = '<p>not text</p>';</script><h2 id=\"faq\">Question?</h2>tail text",
+        );
+        let blocks: Vec<(BlockKind, &str)> = page
+            .blocks
+            .iter()
+            .map(|b| (b.kind, b.text.as_str()))
+            .collect();
+        assert_eq!(
+            blocks,
+            vec![
+                (BlockKind::Paragraph, "First para"),
+                (BlockKind::Paragraph, "Second"),
+                (BlockKind::ListItem, "one"),
+                (BlockKind::ListItem, "two"),
+                (BlockKind::Cell, "cell A"),
+                (BlockKind::Cell, "cell B"),
+                (BlockKind::Heading(2), "Question?"),
+                (BlockKind::Paragraph, "tail text"),
+            ]
+        );
+        assert!(
+            page.anchors.contains("intro")
+                && page.anchors.contains("faq")
+                && page.anchors.contains("old-anchor")
+        );
+    }
+
+    #[test]
+    fn unmarked_template_is_removed_by_repetition() {
+        let mk = |body: &str| {
+            parse(&format!(
+                "<body><div class=\"top\">Agency of Examples | Home | Programs | Contact</div>\
+                 <div class=\"x\"><p>{body}</p></div><div class=\"bottom\">Updated by the web team</div></body>"
+            ))
+        };
+        let mut pages = vec![mk("one"), mk("two"), mk("three"), mk("four")];
+        assert_eq!(
+            strip_site_boilerplate(&mut pages, DEFAULT_TEMPLATE_SHARE),
+            2
+        );
+        assert_eq!(pages[2].main_text(), "three");
+    }
+
+    #[test]
+    fn two_pages_sharing_a_line_keep_it() {
+        let mk = |extra: &str| {
+            parse(&format!(
+                "<main><p>Welcome to our agency.</p><p>{extra}</p></main>"
+            ))
+        };
+        let mut pages = vec![
+            mk("alpha"),
+            mk("beta"),
+            parse("<main><p>gamma</p></main>"),
+            parse("<main><p>delta</p></main>"),
+        ];
+        strip_site_boilerplate(&mut pages, DEFAULT_TEMPLATE_SHARE);
+        assert_eq!(pages[0].main_text(), "Welcome to our agency.\n\nalpha");
+    }
+}
