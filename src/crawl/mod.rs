@@ -826,7 +826,8 @@ pub async fn crawl(
                         attempt_errors.entry(item.q.id).or_default().push((item.attempt, error.0, error.1));
                         item.attempt += 1;
                         item.not_before = Some(now + wait);
-                        slots[done.slot].buffer.push_front(item);
+                        // At the back: the URLs queued behind it need not wait for its backoff.
+                        slots[done.slot].buffer.push_back(item);
                     }
                 }
             }
