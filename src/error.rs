@@ -15,6 +15,9 @@ pub enum Error {
     /// The crawl could not start or continue (not a per-page problem: those are stored).
     #[error(transparent)]
     Crawl(#[from] crate::crawl::Error),
+    /// An audit could not run.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::Error),
     /// A local file (demo output, export) could not be written.
     #[error("{what} {path}: {source}")]
     Io {
@@ -34,6 +37,7 @@ impl Error {
         match self {
             Error::Inventory(_) => true,
             Error::Crawl(e) => e.is_bad_input(),
+            Error::Audit(e) => matches!(e, crate::audit::Error::NoCrawl),
             Error::Store(_) | Error::Io { .. } => false,
         }
     }

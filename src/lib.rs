@@ -15,6 +15,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod crawl;
 pub mod demo;
 pub mod error;
@@ -28,5 +29,5 @@ pub mod store;
 pub use crawl::{crawl, CrawlConfig, CrawlSummary, Progress};
 pub use error::{Error, Result};
 pub use inventory::Inventory;
-pub use model::{Channel, Site};
+pub use model::{Channel, Finding, Severity, Site};
 pub use store::Store;

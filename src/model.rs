@@ -78,3 +78,61 @@ impl Site {
             .and_then(|u| u.host_str().map(str::to_string))
     }
 }
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Broken for citizens: fix first.
+    Error,
+    /// Works, but costs citizens time or trust.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// The spelling in outputs and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+/// One thing an audit found, in the shape of the `findings` JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// `broken_link`, `redirect_chain`, `broken_fragment`, …
+    pub kind: String,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The site's origin.
+    pub site: String,
+    /// The page the finding is on.
+    pub url: String,
+    /// One sentence a web manager understands.
+    pub message: String,
+    /// The kind's other fields (`target`, `status`, `hops`, …), in output order.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Finding {
+    /// The `target` field, when the kind has one.
+    pub fn target(&self) -> Option<&str> {
+        self.extra.get("target").and_then(|v| v.as_str())
+    }
+}

@@ -39,14 +39,14 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Crawl, then list what was found, in one go.
+    /// Crawl, audit, then write what was found, in one go.
     Run {
         /// The inventory CSV.
         inventory: PathBuf,
         /// Crawl settings.
         #[command(flatten)]
         crawl: CrawlArgs,
-        /// Folder for the output files (sites.csv, pages.csv).
+        /// Folder for the output files (sites.csv, pages.csv, findings.csv).
         ///
         /// Default: govaudit-report. Example: --out reports/2026-11
         #[arg(long, value_name = "DIR", default_value = "govaudit-report")]
@@ -59,6 +59,20 @@ pub enum Command {
         /// Crawl settings.
         #[command(flatten)]
         crawl: CrawlArgs,
+    },
+    /// Recompute every finding from the stored pages (no network; same result on every run).
+    Audit,
+    /// List findings (after `audit`).
+    Findings {
+        /// Only findings of this kind (repeatable): broken_link, redirect_chain, broken_fragment.
+        #[arg(long = "kind", value_name = "K")]
+        kinds: Vec<String>,
+        /// Only findings on this site (origin or host name).
+        #[arg(long, value_name = "HOST")]
+        site: Option<String>,
+        /// Output format: json (NDJSON), csv, or table (grouped by target: one fix each).
+        #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
+        format: String,
     },
     /// List fetched pages.
     Pages {

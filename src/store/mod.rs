@@ -108,6 +108,48 @@ pub struct PageRow {
     pub fetch_ms: i64,
 }
 
+/// A link as the links audit reads it.
+#[derive(Debug, Clone)]
+pub struct AuditLink {
+    /// The page the link is on.
+    pub page: String,
+    /// That page's site origin.
+    pub site: String,
+    /// The target's `urls` id.
+    pub target_id: i64,
+    /// `a`, `area`, `frame`, `refresh`.
+    pub kind: String,
+    /// The `#fragment`, without `#`.
+    pub fragment: Option<String>,
+    /// Anchor text.
+    pub anchor: Option<String>,
+}
+
+/// A URL and what fetching it found, as the links audit reads it.
+#[derive(Debug, Clone)]
+pub struct AuditTarget {
+    /// Row id.
+    pub id: i64,
+    /// The URL.
+    pub url: String,
+    /// Its site, or None outside the inventory.
+    pub site_id: Option<i64>,
+    /// Frontier state (see `schema::url_state`).
+    pub state: i64,
+    /// Why it was not fetched.
+    pub reason: Option<String>,
+    /// Status in the run, if fetched and answered.
+    pub status: Option<i64>,
+    /// Error in the run.
+    pub error: Option<String>,
+    /// Media type.
+    pub content_type: Option<String>,
+    /// Where a redirect pointed (or a checked chain ended).
+    pub final_url: Option<String>,
+    /// Redirect hops stored for it.
+    pub hops: i64,
+}
+
 /// Crawl figures for one site, as the `sites` command prints them.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteRow {
@@ -397,6 +439,125 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The newest run id, if any crawl ran.
+    pub fn latest_run_id(&self) -> Result<Option<i64>, Error> {
+        self.conn
+            .query_row("SELECT MAX(id) FROM runs", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every link on the site pages fetched in a run (not redirect hops), sorted by page and
+    /// position: (page URL, site origin, target url id, element kind, fragment).
+    pub fn audit_links(&self, run_id: i64) -> Result<Vec<AuditLink>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.url, s.origin, l.to_id, l.kind, l.fragment, l.anchor
+                 FROM links l
+                 JOIN urls f ON f.id = l.from_id
+                 JOIN sites s ON s.id = f.site_id
+                 JOIN pages p ON p.url_id = f.id
+                 WHERE p.run_id = ?1 AND f.found_via <> 'probe' AND l.kind <> 'redirect'
+                 ORDER BY f.url, l.position",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok(AuditLink {
+                    page: r.get(0)?,
+                    site: r.get(1)?,
+                    target_id: r.get(2)?,
+                    kind: r.get(3)?,
+                    fragment: r.get(4)?,
+                    anchor: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every URL with what its fetch in a run found (if it was fetched in that run).
+    pub fn audit_targets(&self, run_id: i64) -> Result<Vec<AuditTarget>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT u.id, u.url, u.site_id, u.state, u.reason, p.status, p.error,
+                        p.content_type, p.final_url,
+                        (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id)
+                 FROM urls u LEFT JOIN pages p ON p.url_id = u.id AND p.run_id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok(AuditTarget {
+                    id: r.get(0)?,
+                    url: r.get(1)?,
+                    site_id: r.get(2)?,
+                    state: r.get(3)?,
+                    reason: r.get(4)?,
+                    status: r.get(5)?,
+                    error: r.get(6)?,
+                    content_type: r.get(7)?,
+                    final_url: r.get(8)?,
+                    hops: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The findings of a run, optionally only some kinds and one site (origin or host), in
+    /// output order (site, page, kind, target).
+    pub fn findings(
+        &self,
+        run_id: i64,
+        kinds: &[String],
+        site: Option<&str>,
+    ) -> Result<Vec<crate::model::Finding>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT kind, severity, site, url, message, data FROM findings
+                 WHERE run_id = ?1
+                   AND (?2 IS NULL OR site = ?2 OR site = 'https://' || ?2 OR site = 'http://' || ?2)
+                 ORDER BY site, url, kind, target, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run_id, site], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, severity, site, url, message, data) = row.map_err(|e| self.err(e))?;
+            if !kinds.is_empty() && !kinds.contains(&kind) {
+                continue;
+            }
+            let extra = match serde_json::from_str::<serde_json::Value>(&data) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            out.push(crate::model::Finding {
+                kind,
+                severity: crate::model::Severity::parse(&severity)
+                    .unwrap_or(crate::model::Severity::Info),
+                site,
+                url,
+                message,
+                extra,
+            });
+        }
+        Ok(out)
+    }
+
     /// The stored HTML of a page, decompressed, if the page has a body.
     pub fn body(&self, url: &str) -> Result<Option<String>, Error> {
         let row: Option<(String, Vec<u8>)> = self
@@ -472,11 +633,13 @@ mod tests {
             names,
             [
                 "index fetch_errors_url",
+                "index findings_run_kind",
                 "index links_to",
                 "index pages_run",
                 "index urls_queue",
                 "table bodies",
                 "table fetch_errors",
+                "table findings",
                 "table links",
                 "table pages",
                 "table redirects",
@@ -493,7 +656,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 1);
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 2);
         store
             .conn
             .pragma_update(None, "user_version", 99)

@@ -31,6 +31,10 @@
 //!   `kind` (a, area, frame, refresh, redirect), anchor text, `rel` and `#fragment`.
 //! - `redirects`: each hop of a redirect answer, numbered from 1 (an external link check follows a
 //!   chain inside one request; a site page's redirect is one hop whose target is queued as a URL).
+//! - `findings` (0002): what the audits found in a run, recomputed by `govaudit audit`: `kind`
+//!   (`broken_link`, `redirect_chain`, `broken_fragment`, …), `severity`, the `site` origin, the
+//!   page `url` it is on, the link `target`, a `message` for people and the kind's other fields
+//!   as a JSON object in `data`.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -38,12 +42,15 @@ use rusqlite_migration::{Migrations, M};
 
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_init.sql")),
+        M::up(include_str!("migrations/0002_findings.sql")),
+    ])
 }
 
 /// The schema version this build writes.
 pub fn current_version() -> usize {
-    1
+    2
 }
 
 /// URL states in the `urls` table.
@@ -65,6 +72,6 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("migrations validate");
-        assert_eq!(current_version(), 1);
+        assert_eq!(current_version(), 2);
     }
 }

@@ -228,6 +228,13 @@ pub enum WriteOp {
     Discover(Discovery),
     /// Store a fetch outcome and mark the URL done.
     Fetched(Box<FetchRecord>),
+    /// Replace a run's findings with a freshly computed set.
+    ReplaceFindings {
+        /// Run id.
+        run_id: i64,
+        /// The findings, in output order.
+        findings: Vec<crate::model::Finding>,
+    },
     /// Mark a run finished.
     Finish {
         /// Run id.
@@ -513,6 +520,28 @@ impl WriterState {
             WriteOp::Fetched(rec) => {
                 self.fetched(&rec)?;
                 Ok(false)
+            }
+            WriteOp::ReplaceFindings { run_id, findings } => {
+                self.conn
+                    .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
+                let mut stmt = self.conn.prepare_cached(
+                    "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                for f in &findings {
+                    let data = serde_json::Value::Object(f.extra.clone()).to_string();
+                    stmt.execute(params![
+                        run_id,
+                        f.kind,
+                        f.severity.as_str(),
+                        f.site,
+                        f.url,
+                        f.target(),
+                        f.message,
+                        data
+                    ])?;
+                }
+                Ok(true)
             }
             WriteOp::Finish { run_id } => {
                 self.conn.execute(

@@ -801,3 +801,132 @@ fn external_links_are_checked_once_with_head_then_get() {
         .count();
     assert_eq!(oks, 1);
 }
+
+#[test]
+fn links_audit_finds_exactly_the_planted_problems() {
+    let env = Env::new();
+    let _servers = crawl_demo(&env);
+    let db = env.db();
+    let out = govaudit_ok(&["audit", "--db", &db.display().to_string()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("findings"));
+    let json = govaudit_ok(&[
+        "findings",
+        "--db",
+        &db.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON"))
+        .collect();
+    let mut got: Vec<(String, String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap_or("").to_string(),
+                f["url"].as_str().unwrap_or("").to_string(),
+                f["target"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String, String)> = [
+        // EXPECTED.md 3.1
+        (
+            "broken_link",
+            "https://www.fhaa.gov/programs/",
+            "https://www.fhaa.gov/programs/senior-housing/",
+        ),
+        (
+            "broken_link",
+            "https://help.fhaa.gov/faq/grants/",
+            "https://grants.fhaa.gov/programs/capacity-building/",
+        ),
+        (
+            "broken_link",
+            "https://www.fhaa.gov/reports/",
+            "https://www.hud-archive.invalid/old-report",
+        ),
+        (
+            "broken_link",
+            "https://www.fhaa.gov/reports/",
+            "https://www.fhaa.gov/files/annual-report-2019.pdf",
+        ),
+        (
+            "broken_link",
+            "https://www.fhaa.gov/reports/",
+            "https://www.fhaa.gov/reports/dashboard/",
+        ),
+        // 3.2
+        (
+            "broken_fragment",
+            "https://www.fhaa.gov/programs/housing-vouchers/",
+            "https://www.fhaa.gov/eligibility/#voucher-income-limits",
+        ),
+        // 3.3
+        (
+            "redirect_chain",
+            "https://www.fhaa.gov/",
+            "https://www.fhaa.gov/rental-help",
+        ),
+        (
+            "redirect_chain",
+            "https://www.fhaa.gov/news/",
+            "https://www.fhaa.gov/loop-a",
+        ),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+    let by_target = |t: &str| {
+        findings
+            .iter()
+            .find(|f| f["target"] == t)
+            .expect("finding")
+            .clone()
+    };
+    assert_eq!(
+        by_target("https://www.fhaa.gov/programs/senior-housing/")["status"],
+        404
+    );
+    assert_eq!(
+        by_target("https://www.fhaa.gov/reports/dashboard/")["status"],
+        500
+    );
+    assert_eq!(by_target("https://www.fhaa.gov/rental-help")["hops"], 2);
+    assert_eq!(
+        by_target("https://www.fhaa.gov/rental-help")["final_url"],
+        "https://www.fhaa.gov/programs/rental-assistance/"
+    );
+    assert_eq!(by_target("https://www.fhaa.gov/loop-a")["loop"], true);
+    let invalid = by_target("https://www.hud-archive.invalid/old-report");
+    assert!(invalid["status"].is_null() && invalid["error"].is_string());
+    for f in &findings {
+        for key in ["kind", "severity", "site", "url", "message"] {
+            assert!(f.get(key).is_some(), "{key} missing in {f}");
+        }
+    }
+    // Recomputed from the database: the same result on every run.
+    govaudit_ok(&["audit", "--db", &db.display().to_string()]);
+    let again = govaudit_ok(&[
+        "findings",
+        "--db",
+        &db.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again.stdout, json.stdout);
+    // The table groups by target.
+    let table = govaudit_ok(&[
+        "findings",
+        "--db",
+        &db.display().to_string(),
+        "--kind",
+        "broken_link",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert_eq!(text.lines().count(), 6, "{text}");
+}

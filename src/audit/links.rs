@@ -1,0 +1,335 @@
+//! The links audit: broken links, redirect chains and missing `#fragment` targets, from what the
+//! crawl stored. One finding per (page, target, kind); no network.
+//!
+//! Reads: links and fetch outcomes (given), page anchors (through a callback). Writes: nothing.
+//!
+//! How a target is judged:
+//! - A URL the crawl never requested (robots.txt, `--no-external`, offline, limits) is unknown:
+//!   no finding, because nobody knows whether it works.
+//! - A site page that redirects is followed through the stored hops to where the chain ends;
+//!   an external URL's chain was followed when it was checked.
+//! - Broken: the end of the chain answered 4xx/5xx, or no answer came (DNS, timeout, reset).
+//!   Redirect chain: two or more redirects before a working page; a chain that loops is a
+//!   `redirect_chain` with `loop: true` and severity error (one finding, not two).
+//! - A `#fragment` is missing when the working HTML page it ends on has no element with that
+//!   `id` (or `<a name>`); `#` and `#top` always work (HTML standard).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::{json, Map, Value};
+
+use crate::model::{Finding, Severity};
+use crate::store::{AuditLink, AuditTarget};
+
+/// Most redirects followed through stored hops.
+const MAX_HOPS: usize = 20;
+
+enum Resolved<'a> {
+    Unknown,
+    Works {
+        end: &'a AuditTarget,
+        hops: usize,
+    },
+    Broken {
+        end: &'a AuditTarget,
+        hops: usize,
+        status: Option<i64>,
+        error: Option<String>,
+    },
+}
+
+struct Graph<'a> {
+    by_id: HashMap<i64, &'a AuditTarget>,
+    by_url: HashMap<&'a str, &'a AuditTarget>,
+}
+
+fn not_requested(t: &AuditTarget) -> bool {
+    t.status.is_none()
+        && t.error
+            .as_deref()
+            .is_none_or(|e| e.starts_with("not requested") || e.contains("robots.txt disallows"))
+}
+
+impl<'a> Graph<'a> {
+    fn resolve(&self, start: &'a AuditTarget) -> Resolved<'a> {
+        if not_requested(start) {
+            return Resolved::Unknown;
+        }
+        if start.site_id.is_none() {
+            // External: the check followed the chain itself.
+            let hops = start.hops as usize;
+            return match (start.status, &start.error) {
+                (Some(s), _) if s >= 400 => Resolved::Broken {
+                    end: start,
+                    hops,
+                    status: Some(s),
+                    error: None,
+                },
+                (Some(s), Some(e)) if (300..400).contains(&s) => Resolved::Broken {
+                    end: start,
+                    hops,
+                    status: if e.starts_with("redirect loop") {
+                        None
+                    } else {
+                        Some(s)
+                    },
+                    error: Some(if e.starts_with("redirect loop") {
+                        "redirect loop".to_string()
+                    } else {
+                        e.clone()
+                    }),
+                },
+                (None, e) => Resolved::Broken {
+                    end: start,
+                    hops,
+                    status: None,
+                    error: e.clone(),
+                },
+                _ => Resolved::Works { end: start, hops },
+            };
+        }
+        let mut cur = start;
+        let mut hops = 0;
+        let mut seen: HashSet<i64> = HashSet::new();
+        loop {
+            seen.insert(cur.id);
+            match cur.status {
+                Some(s) if (300..400).contains(&s) => {
+                    let Some(next) = cur
+                        .final_url
+                        .as_deref()
+                        .map(|u| u.split('#').next().unwrap_or(u))
+                        .and_then(|u| self.by_url.get(u).copied())
+                    else {
+                        // The hop leads somewhere the crawl did not store: judge what we know.
+                        return if hops >= 1 {
+                            Resolved::Works {
+                                end: cur,
+                                hops: hops + 1,
+                            }
+                        } else {
+                            Resolved::Unknown
+                        };
+                    };
+                    hops += 1;
+                    if seen.contains(&next.id) || hops > MAX_HOPS {
+                        return Resolved::Broken {
+                            end: next,
+                            hops,
+                            status: None,
+                            error: Some("redirect loop".to_string()),
+                        };
+                    }
+                    if not_requested(next) {
+                        return Resolved::Works { end: next, hops };
+                    }
+                    cur = next;
+                }
+                Some(s) if s >= 400 => {
+                    return Resolved::Broken {
+                        end: cur,
+                        hops,
+                        status: Some(s),
+                        error: None,
+                    }
+                }
+                Some(_) => return Resolved::Works { end: cur, hops },
+                None => {
+                    return Resolved::Broken {
+                        end: cur,
+                        hops,
+                        status: None,
+                        error: cur.error.clone(),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn status_words(status: i64) -> String {
+    let reason = match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    };
+    if reason.is_empty() {
+        status.to_string()
+    } else {
+        format!("{status} {reason}")
+    }
+}
+
+/// Runs the links audit. `anchors_of` returns the fragment targets of a stored HTML page.
+pub fn audit(
+    links: &[AuditLink],
+    targets: &[AuditTarget],
+    anchors_of: &mut dyn FnMut(&str) -> Option<BTreeSet<String>>,
+) -> Vec<Finding> {
+    let graph = Graph {
+        by_id: targets.iter().map(|t| (t.id, t)).collect(),
+        by_url: targets.iter().map(|t| (t.url.as_str(), t)).collect(),
+    };
+    let mut anchors: HashMap<i64, Option<BTreeSet<String>>> = HashMap::new();
+    let mut seen: HashSet<(String, &'static str, String)> = HashSet::new();
+    let mut out = Vec::new();
+    for link in links {
+        let Some(target) = graph.by_id.get(&link.target_id).copied() else {
+            continue;
+        };
+        let resolved = graph.resolve(target);
+        let mut push = |kind: &'static str,
+                        severity,
+                        target_text: String,
+                        message: String,
+                        extra: Map<String, Value>| {
+            if seen.insert((link.page.clone(), kind, target_text.clone())) {
+                let mut fields = Map::new();
+                fields.insert("target".into(), Value::String(target_text));
+                fields.extend(extra);
+                out.push(Finding {
+                    kind: kind.to_string(),
+                    severity,
+                    site: link.site.clone(),
+                    url: link.page.clone(),
+                    message,
+                    extra: fields,
+                });
+            }
+        };
+        match resolved {
+            Resolved::Unknown => {}
+            Resolved::Broken {
+                end,
+                hops,
+                status,
+                error,
+            } => {
+                if error.as_deref() == Some("redirect loop") {
+                    // A loop is a redirect chain that never ends: one finding, as an error.
+                    let mut extra = Map::new();
+                    extra.insert("hops".into(), json!(hops));
+                    extra.insert("final_url".into(), json!(end.url));
+                    extra.insert("loop".into(), json!(true));
+                    push(
+                        "redirect_chain",
+                        Severity::Error,
+                        target.url.clone(),
+                        format!(
+                            "The link to {} never arrives: its redirects loop back to {} after {hops} hop{}.",
+                            target.url,
+                            end.url,
+                            plural(hops)
+                        ),
+                        extra,
+                    );
+                    continue;
+                }
+                let what = match (status, &error) {
+                    (Some(s), _) => status_words(s),
+                    (None, Some(e)) => format!("no answer ({})", first_clause(e)),
+                    (None, None) => "no answer".to_string(),
+                };
+                let after = if hops > 0 && end.url != target.url {
+                    format!(" after {hops} redirect{} to {}", plural(hops), end.url)
+                } else {
+                    String::new()
+                };
+                let mut extra = Map::new();
+                extra.insert("status".into(), json!(status));
+                extra.insert("error".into(), json!(error));
+                push(
+                    "broken_link",
+                    Severity::Error,
+                    target.url.clone(),
+                    format!("The link to {} is broken: {what}{after}.", target.url),
+                    extra,
+                );
+            }
+            Resolved::Works { end, hops } => {
+                if hops >= 2 {
+                    let mut extra = Map::new();
+                    extra.insert("hops".into(), json!(hops));
+                    extra.insert("final_url".into(), json!(end.url));
+                    push(
+                        "redirect_chain",
+                        Severity::Warning,
+                        target.url.clone(),
+                        format!(
+                            "The link to {} goes through {hops} redirects; link to {} directly.",
+                            target.url, end.url
+                        ),
+                        extra,
+                    );
+                }
+                let Some(fragment) = link.fragment.as_deref() else {
+                    continue;
+                };
+                let html_page = end.site_id.is_some()
+                    && end.status == Some(200)
+                    && end.content_type.as_deref() == Some("text/html");
+                let decoded = percent_encoding::percent_decode_str(fragment)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                if !html_page || decoded.is_empty() || decoded.eq_ignore_ascii_case("top") {
+                    continue;
+                }
+                let ids = anchors
+                    .entry(end.id)
+                    .or_insert_with(|| anchors_of(&end.url));
+                let Some(ids) = ids else { continue };
+                if !ids.contains(fragment) && !ids.contains(&decoded) {
+                    push(
+                        "broken_fragment",
+                        Severity::Warning,
+                        format!("{}#{fragment}", target.url),
+                        format!(
+                            "The link to {}#{fragment} points to a part of the page that does not exist (no id=\"{decoded}\").",
+                            target.url
+                        ),
+                        Map::new(),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The readable head of an error chain ("dns error: …: …" -> "dns error").
+fn first_clause(e: &str) -> String {
+    let lower = e.to_ascii_lowercase();
+    if lower.contains("reserved top-level domain") {
+        return "the host name can never resolve".to_string();
+    }
+    if lower.contains("dns") || lower.contains("lookup") {
+        return "the host name does not resolve".to_string();
+    }
+    if lower.contains("timed out") || lower.contains("timeout") {
+        return "timed out".to_string();
+    }
+    e.split(": ")
+        .next()
+        .unwrap_or(e)
+        .chars()
+        .take(120)
+        .collect()
+}
