@@ -6,8 +6,9 @@
 //! How a target is judged:
 //! - A URL the crawl never requested (robots.txt, `--no-external`, offline, limits) is unknown:
 //!   no finding, because nobody knows whether it works.
-//! - A site page that redirects is followed through the stored hops to where the chain ends;
-//!   an external URL's chain was followed when it was checked.
+//! - A site page that redirects (HTTP 3xx, or a page whose `<meta http-equiv="refresh">` sends
+//!   the reader on) is followed through the stored hops to where the chain ends; an external
+//!   URL's chain was followed when it was checked.
 //! - Broken: the end of the chain answered 4xx/5xx, or no answer came (DNS, timeout, reset).
 //!   Redirect chain: two or more redirects before a working page; a chain that loops is a
 //!   `redirect_chain` with `loop: true` and severity error (one finding, not two).
@@ -93,11 +94,16 @@ impl<'a> Graph<'a> {
         let mut seen: HashSet<i64> = HashSet::new();
         loop {
             seen.insert(cur.id);
+            // A page whose meta refresh sends the reader on is a redirect too (static sites
+            // publish moved pages that way).
+            let moved_to = match cur.status {
+                Some(s) if (300..400).contains(&s) => cur.final_url.as_deref(),
+                Some(200) if cur.refresh_to.is_some() => cur.refresh_to.as_deref(),
+                _ => None,
+            };
             match cur.status {
-                Some(s) if (300..400).contains(&s) => {
-                    let Some(next) = cur
-                        .final_url
-                        .as_deref()
+                _ if moved_to.is_some() => {
+                    let Some(next) = moved_to
                         .map(|u| u.split('#').next().unwrap_or(u))
                         .and_then(|u| self.by_url.get(u).copied())
                     else {

@@ -68,7 +68,7 @@ pub fn run() -> Result<()> {
 fn init_logging(debug: bool) {
     let level = if debug { "debug" } else { "warn" };
     let env =
-        env_logger::Env::default().filter_or("GOVAUDIT_LOG", format!("govaudit={level},warn"));
+        env_logger::Env::default().filter_or("GOVAUDIT_LOG", format!("govaudit={level},error"));
     let _ = env_logger::Builder::from_env(env)
         .format_timestamp(None)
         .target(env_logger::Target::Stderr)

@@ -148,6 +148,8 @@ pub struct AuditTarget {
     pub final_url: Option<String>,
     /// Redirect hops stored for it.
     pub hops: i64,
+    /// Where its `<meta http-equiv="refresh">` sends the reader, if it has one.
+    pub refresh_to: Option<String>,
 }
 
 /// Crawl figures for one site, as the `sites` command prints them.
@@ -483,7 +485,9 @@ impl Store {
             .prepare(
                 "SELECT u.id, u.url, u.site_id, u.state, u.reason, p.status, p.error,
                         p.content_type, p.final_url,
-                        (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id)
+                        (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id),
+                        (SELECT t.url FROM links l JOIN urls t ON t.id = l.to_id
+                          WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1)
                  FROM urls u LEFT JOIN pages p ON p.url_id = u.id AND p.run_id = ?1",
             )
             .map_err(|e| self.err(e))?;
@@ -500,6 +504,7 @@ impl Store {
                     content_type: r.get(7)?,
                     final_url: r.get(8)?,
                     hops: r.get(9)?,
+                    refresh_to: r.get(10)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -117,4 +117,30 @@ fn real_gov_corpus_crawl() {
         assert!(n > 200, "{origin}: {n} pages");
     }
     assert_eq!(totals.queued, 0);
+
+    // The links audit on real sites: print the figures for review.
+    let db = env.db().display().to_string();
+    let out = govaudit_ok(&["audit", "--db", &db]);
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    let table = govaudit_ok(&["findings", "--db", &db, "--format", "table"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    eprintln!("{}", text.lines().take(40).collect::<Vec<_>>().join("\n"));
+    if let Ok(dir) = std::env::var("GOVAUDIT_KEEP_DB") {
+        let _ = std::fs::copy(env.db(), std::path::Path::new(&dir).join("real-gov.db"));
+    }
+    // cloud.gov writes a mailto as a relative link (SOURCES.md lists it as a genuine broken link).
+    let json = govaudit_ok(&[
+        "findings",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "--kind",
+        "broken_link",
+    ]);
+    let broken = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        broken.contains("support@cloud.gov"),
+        "the relative mailto link on cloud.gov is not reported"
+    );
 }

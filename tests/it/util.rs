@@ -198,7 +198,7 @@ async fn scripted(state: &ScriptState, method: Method, uri: Uri) -> Response<Bod
 pub fn govaudit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_govaudit"))
         .args(args)
-        .env("GOVAUDIT_LOG", "warn")
+        .env("GOVAUDIT_LOG", "govaudit=warn,error")
         .output()
         .expect("run govaudit")
 }
