@@ -12,6 +12,10 @@
 //! - Broken: the end of the chain answered 4xx/5xx, or no answer came (DNS, timeout, reset).
 //!   Redirect chain: two or more redirects before a working page; a chain that loops is a
 //!   `redirect_chain` with `loop: true` and severity error (one finding, not two).
+//! - Soft 404: a page that answers 200 but is a "not found" page. Two signs: the site answered
+//!   the crawl's probe for a path that cannot exist with 200, and the page's main text is that
+//!   answer's (word 3-shingle Jaccard similarity at least [`SOFT_404_SIMILARITY`]); or the page's
+//!   title starts by saying it was not found ("Page not found", "404", "Sorry, we can't find…").
 //! - A `#fragment` is missing when the working HTML page it ends on has no element with that
 //!   `id` (or `<a name>`); `#` and `#top` always work (HTML standard).
 
@@ -24,6 +28,66 @@ use crate::store::{AuditLink, AuditTarget};
 
 /// Most redirects followed through stored hops.
 const MAX_HOPS: usize = 20;
+
+/// How alike a page's main text must be to the site's "not found" answer to be a soft 404.
+pub const SOFT_404_SIMILARITY: f64 = 0.9;
+
+/// Title openings that say a page was not found (compared lower-case, before any " - site" part).
+const NOT_FOUND_TITLES: &[&str] = &[
+    "page not found",
+    "404",
+    "error 404",
+    "not found",
+    "file not found",
+    "page cannot be found",
+    "the page cannot be found",
+    "page no longer available",
+    "sorry, we can't find",
+    "sorry, we can’t find",
+    "sorry, we couldn't find",
+    "sorry, that page",
+    "we can't find that page",
+    "we can’t find that page",
+];
+
+fn title_says_not_found(title: &str) -> bool {
+    let t = title.trim().to_lowercase();
+    // The part before the site's name: "Page not found - FHAA Help Center" -> "page not found".
+    let cut = [" - ", " | ", " – ", " — ", ": "]
+        .iter()
+        .filter_map(|sep| t.find(sep))
+        .min()
+        .unwrap_or(t.len());
+    let head = t[..cut].trim().trim_end_matches(['.', '!']);
+    // Short phrases must be the whole head ("404", "not found"); long ones may start it
+    // ("sorry, we can't find that page"), so "Not found in translation" is not a 404.
+    NOT_FOUND_TITLES
+        .iter()
+        .any(|p| head == *p || (p.len() >= 12 && head.starts_with(p)))
+}
+
+/// Word 3-shingles of a text, lower-cased.
+fn shingles(text: &str) -> HashSet<u64> {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let hasher = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+    if words.len() < 3 {
+        return words.iter().map(|w| hasher.hash_one(w)).collect();
+    }
+    words.windows(3).map(|w| hasher.hash_one(w)).collect()
+}
+
+fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let inter = a.intersection(b).count() as f64;
+    inter / (a.len() as f64 + b.len() as f64 - inter)
+}
 
 enum Resolved<'a> {
     Unknown,
@@ -181,10 +245,34 @@ pub fn audit(
     links: &[AuditLink],
     targets: &[AuditTarget],
     anchors_of: &mut dyn FnMut(&str) -> Option<BTreeSet<String>>,
+    main_text_of: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Vec<Finding> {
     let graph = Graph {
         by_id: targets.iter().map(|t| (t.id, t)).collect(),
         by_url: targets.iter().map(|t| (t.url.as_str(), t)).collect(),
+    };
+    // The "not found" answer of every site that answers its probe with 200.
+    let soft_sites: HashMap<i64, HashSet<u64>> = targets
+        .iter()
+        .filter(|t| t.probe && t.status == Some(200))
+        .filter_map(|t| Some((t.site_id?, shingles(&main_text_of(&t.url)?))))
+        .collect();
+    let mut soft: HashMap<i64, bool> = HashMap::new();
+    let mut is_soft_404 = |t: &AuditTarget| -> bool {
+        if t.status != Some(200) || t.content_type.as_deref() != Some("text/html") || t.probe {
+            return false;
+        }
+        *soft.entry(t.id).or_insert_with(|| {
+            if t.title.as_deref().is_some_and(title_says_not_found) {
+                return true;
+            }
+            match t.site_id.and_then(|s| soft_sites.get(&s)) {
+                Some(not_found) => main_text_of(&t.url).is_some_and(|text| {
+                    jaccard(&shingles(&text), not_found) >= SOFT_404_SIMILARITY
+                }),
+                None => false,
+            }
+        })
     };
     let mut anchors: HashMap<i64, Option<BTreeSet<String>>> = HashMap::new();
     let mut seen: HashSet<(String, &'static str, String)> = HashSet::new();
@@ -263,6 +351,20 @@ pub fn audit(
                 );
             }
             Resolved::Works { end, hops } => {
+                // A "not found" page linking to itself is not a second problem.
+                if end.site_id.is_some() && link.page != target.url && is_soft_404(end) {
+                    push(
+                        "soft_404",
+                        Severity::Error,
+                        target.url.clone(),
+                        format!(
+                            "The link to {} leads to a \"not found\" page that the server answers with 200 OK.",
+                            target.url
+                        ),
+                        Map::new(),
+                    );
+                    continue;
+                }
                 if hops >= 2 {
                     let mut extra = Map::new();
                     extra.insert("hops".into(), json!(hops));
@@ -338,4 +440,30 @@ fn first_clause(e: &str) -> String {
         .chars()
         .take(120)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_titles() {
+        assert!(title_says_not_found("Page not found - FHAA Help Center"));
+        assert!(title_says_not_found("404 | Agency"));
+        assert!(title_says_not_found("Sorry, we can’t find that page"));
+        assert!(!title_says_not_found("How to design a helpful 404 page"));
+        assert!(!title_says_not_found(
+            "Not Found in Translation: plain language abroad"
+        ));
+        assert!(!title_says_not_found("Found property program"));
+    }
+
+    #[test]
+    fn similarity() {
+        let a = shingles("We could not find the page you were looking for. Try the search box.");
+        let b = shingles("We could not find the page you were looking for. Try the search box!");
+        let c = shingles("Apply for rental assistance online or by phone.");
+        assert!(jaccard(&a, &b) >= SOFT_404_SIMILARITY);
+        assert!(jaccard(&a, &c) < 0.1);
+    }
 }

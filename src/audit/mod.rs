@@ -1,7 +1,7 @@
 //! The audits: stored pages in, findings out, recomputed from the database without the network
 //! and the same on every run. Only this module reads the store and hands findings to the writer.
 //!
-//! Audits so far: [`links`] (broken links, redirect chains, missing fragments).
+//! Audits so far: [`links`] (broken links, redirect chains, soft 404s, missing fragments).
 
 pub mod links;
 
@@ -43,7 +43,12 @@ pub fn run(store: &Store) -> Result<AuditSummary, Error> {
         let html = store.body(url).ok().flatten()?;
         Some(crate::extract::page::parse(&html).anchors)
     };
-    let mut findings: Vec<Finding> = links::audit(&links, &targets, &mut anchors_of);
+    let mut main_text_of = |url: &str| -> Option<String> {
+        let html = store.body(url).ok().flatten()?;
+        Some(crate::extract::page::parse(&html).main_text())
+    };
+    let mut findings: Vec<Finding> =
+        links::audit(&links, &targets, &mut anchors_of, &mut main_text_of);
     findings.sort_by(|a, b| {
         (&a.site, &a.url, &a.kind, a.target()).cmp(&(&b.site, &b.url, &b.kind, b.target()))
     });

@@ -150,6 +150,10 @@ pub struct AuditTarget {
     pub hops: i64,
     /// Where its `<meta http-equiv="refresh">` sends the reader, if it has one.
     pub refresh_to: Option<String>,
+    /// Its `<title>`.
+    pub title: Option<String>,
+    /// It is a site's soft-404 probe (a path that does not exist).
+    pub probe: bool,
 }
 
 /// Crawl figures for one site, as the `sites` command prints them.
@@ -487,7 +491,8 @@ impl Store {
                         p.content_type, p.final_url,
                         (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id),
                         (SELECT t.url FROM links l JOIN urls t ON t.id = l.to_id
-                          WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1)
+                          WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1),
+                        p.title, u.found_via
                  FROM urls u LEFT JOIN pages p ON p.url_id = u.id AND p.run_id = ?1",
             )
             .map_err(|e| self.err(e))?;
@@ -505,6 +510,8 @@ impl Store {
                     final_url: r.get(8)?,
                     hops: r.get(9)?,
                     refresh_to: r.get(10)?,
+                    title: r.get(11)?,
+                    probe: r.get::<_, String>(12)? == "probe",
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -870,6 +870,12 @@ fn links_audit_finds_exactly_the_planted_problems() {
             "https://www.fhaa.gov/",
             "https://www.fhaa.gov/rental-help",
         ),
+        // 3.4
+        (
+            "soft_404",
+            "https://help.fhaa.gov/faq/",
+            "https://help.fhaa.gov/articles/discontinued-program/",
+        ),
         (
             "redirect_chain",
             "https://www.fhaa.gov/news/",
@@ -929,4 +935,43 @@ fn links_audit_finds_exactly_the_planted_problems() {
     ]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert_eq!(text.lines().count(), 6, "{text}");
+}
+
+fn friendly_not_found(_path: &str) -> String {
+    "<!doctype html><title>Example Agency</title><main><h1>Hmm.</h1><p>We looked everywhere, \
+     but this address has no page on our site. Check the spelling or use the search box to find \
+     what you need.</p></main>"
+        .to_string()
+}
+
+#[test]
+fn soft_404_site_is_recognised_by_its_probe() {
+    let env = Env::new();
+    let script: Script = [
+        ("/robots.txt".to_string(), Reply::Status(404)),
+        ("/".to_string(), Reply::Html(page(&["/a", "/old-program"]))),
+        ("/a".to_string(), Reply::Html("<title>Programs</title><main><p>Our rental assistance program helps families pay rent each month while they look for work.</p></main>".to_string())),
+        ("*".to_string(), Reply::Generated(friendly_not_found)),
+    ]
+    .into_iter()
+    .collect();
+    let server = env.serve_script(script);
+    let inv = inventory(&env, &["https://www.soft.gov"]);
+    let map = format!("https://www.soft.gov={}", server.origin());
+    crawl_ok(&inv, &env.db(), &[&map], &[]);
+    let db = env.db().display().to_string();
+    govaudit_ok(&["audit", "--db", &db]);
+    let out = govaudit_ok(&["findings", "--db", &db, "--format", "json"]);
+    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON"))
+        .collect();
+    let soft: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["kind"] == "soft_404")
+        .filter_map(|f| f["target"].as_str())
+        .collect();
+    assert_eq!(soft, vec!["https://www.soft.gov/old-program"]);
+    let sites = open(&env.db()).sites().expect("sites");
+    assert_eq!(sites[0].missing_page_status, Some(200));
 }
