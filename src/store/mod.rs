@@ -173,8 +173,9 @@ pub struct SiteRow {
     pub pages: i64,
     /// HTML pages with status 200.
     pub html_pages: i64,
-    /// Distinct link targets from this site's pages that answered 4xx/5xx or not at all.
-    pub broken_links: i64,
+    /// Distinct broken link targets on this site's pages (from the links audit; null before
+    /// `govaudit audit` has run on the newest crawl).
+    pub broken_links: Option<i64>,
     /// URLs disallowed by robots.txt.
     pub blocked_by_robots: i64,
     /// Pages whose fetch failed without any response.
@@ -223,12 +224,7 @@ impl Store {
                 supported: schema::current_version(),
             });
         }
-        schema::migrations()
-            .to_latest(&mut conn)
-            .map_err(|source| Error::Migration {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        migrate(&mut conn, path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -410,10 +406,10 @@ impl Store {
                         WHERE u.site_id = s.id AND u.found_via <> 'probe'),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id
                         AND u.found_via <> 'probe' AND p.status = 200 AND p.content_type = 'text/html'),
-                   (SELECT COUNT(DISTINCT l.to_id) FROM links l
-                        JOIN urls f ON f.id = l.from_id AND f.site_id = s.id
-                        JOIN pages t ON t.url_id = l.to_id
-                        WHERE l.kind IN ('a', 'area', 'frame') AND (t.status IS NULL OR t.status >= 400)),
+                   CASE WHEN (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NULL THEN NULL
+                        ELSE (SELECT COUNT(DISTINCT f.target) FROM findings f
+                              WHERE f.site = s.origin AND f.kind = 'broken_link'
+                                AND f.run_id = (SELECT MAX(id) FROM runs)) END,
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 3),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id AND p.status IS NULL),
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 1),
@@ -612,6 +608,33 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+/// Applies the migrations. Two govaudit processes opening a new database at once (a crawl and
+/// a `pages` listing, say) may both try; the loser sees the schema already current and goes on.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
+    let mut attempt = 0;
+    loop {
+        match schema::migrations().to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(source) => {
+                let version: i64 = conn
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .unwrap_or(0);
+                if version as usize == schema::current_version() {
+                    return Ok(());
+                }
+                attempt += 1;
+                if attempt >= 5 {
+                    return Err(Error::Migration {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+            }
+        }
     }
 }
 

@@ -524,6 +524,10 @@ impl WriterState {
             WriteOp::ReplaceFindings { run_id, findings } => {
                 self.conn
                     .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
+                self.conn.execute(
+                    "UPDATE runs SET audited_at = ?2 WHERE id = ?1",
+                    params![run_id, now_rfc3339()],
+                )?;
                 let mut stmt = self.conn.prepare_cached(
                     "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -12,3 +12,6 @@ CREATE TABLE findings (
     data     TEXT NOT NULL
 );
 CREATE INDEX findings_run_kind ON findings (run_id, kind);
+
+-- When the findings of a run were last computed (null: never audited).
+ALTER TABLE runs ADD COLUMN audited_at TEXT;
