@@ -84,14 +84,9 @@ pub async fn run(
             path: root.clone(),
             source,
         })?;
-        let (from, to) =
-            crawl::fetch::OriginMap::parse_pair(&format!("{}={}", site.origin, server.origin()))
-                .map_err(|_| Error::Io {
-                    what: "mapping",
-                    path: root.clone(),
-                    source: std::io::Error::other("bad origin"),
-                })?;
-        config.map.insert(from, to);
+        // The server's own address (http://127.0.0.1:PORT) is always a valid URL.
+        let to = url::Url::parse(&server.origin()).expect("a socket address is a valid origin");
+        config.map.insert(site.origin.clone(), to);
         pairs.push((site.origin.clone(), server.origin()));
         servers.push(server);
     }

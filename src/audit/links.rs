@@ -1,7 +1,8 @@
 //! The links audit: broken links, redirect chains and missing `#fragment` targets, from what the
 //! crawl stored. One finding per (page, target, kind); no network.
 //!
-//! Reads: links and fetch outcomes (given), page anchors (through a callback). Writes: nothing.
+//! Reads: links and fetch outcomes (given), stored pages (through a callback, each parsed once).
+//! Writes: nothing.
 //!
 //! How a target is judged:
 //! - A URL the crawl never requested (robots.txt, `--no-external`, offline, limits) is unknown:
@@ -19,10 +20,11 @@
 //! - A `#fragment` is missing when the working HTML page it ends on has no element with that
 //!   `id` (or `<a name>`); `#` and `#top` always work (HTML standard).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
+use crate::extract::page::Page;
 use crate::model::{Finding, Severity};
 use crate::store::{AuditLink, AuditTarget};
 
@@ -240,41 +242,77 @@ fn status_words(status: i64) -> String {
     }
 }
 
-/// Runs the links audit. `anchors_of` returns the fragment targets of a stored HTML page.
+/// Stored pages, each parsed once.
+struct Pages<'f> {
+    parsed: HashMap<String, Option<Page>>,
+    load: &'f mut dyn FnMut(&str) -> Option<Page>,
+}
+
+impl Pages<'_> {
+    fn get(&mut self, url: &str) -> Option<&Page> {
+        if !self.parsed.contains_key(url) {
+            let page = (self.load)(url);
+            self.parsed.insert(url.to_string(), page);
+        }
+        self.parsed.get(url).and_then(Option::as_ref)
+    }
+}
+
+/// Decides which pages are soft 404s (see the module docs), once per page.
+struct SoftNotFound {
+    /// Site id -> shingles of the site's 200 answer to the probe.
+    sites: HashMap<i64, HashSet<u64>>,
+    verdicts: HashMap<i64, bool>,
+}
+
+impl SoftNotFound {
+    fn new(targets: &[AuditTarget], pages: &mut Pages<'_>) -> SoftNotFound {
+        let sites = targets
+            .iter()
+            .filter(|t| t.probe && t.status == Some(200))
+            .filter_map(|t| Some((t.site_id?, shingles(&pages.get(&t.url)?.main_text()))))
+            .collect();
+        SoftNotFound {
+            sites,
+            verdicts: HashMap::new(),
+        }
+    }
+
+    fn is(&mut self, t: &AuditTarget, pages: &mut Pages<'_>) -> bool {
+        if t.status != Some(200) || t.content_type.as_deref() != Some("text/html") || t.probe {
+            return false;
+        }
+        if let Some(&v) = self.verdicts.get(&t.id) {
+            return v;
+        }
+        let verdict = t.title.as_deref().is_some_and(title_says_not_found)
+            || match t.site_id.and_then(|s| self.sites.get(&s)) {
+                Some(not_found) => pages.get(&t.url).is_some_and(|p| {
+                    jaccard(&shingles(&p.main_text()), not_found) >= SOFT_404_SIMILARITY
+                }),
+                None => false,
+            };
+        self.verdicts.insert(t.id, verdict);
+        verdict
+    }
+}
+
+/// Runs the links audit. `page_of` parses the stored HTML of a URL (None without a body); it is
+/// called at most once per URL.
 pub fn audit(
     links: &[AuditLink],
     targets: &[AuditTarget],
-    anchors_of: &mut dyn FnMut(&str) -> Option<BTreeSet<String>>,
-    main_text_of: &mut dyn FnMut(&str) -> Option<String>,
+    page_of: &mut dyn FnMut(&str) -> Option<Page>,
 ) -> Vec<Finding> {
+    let mut pages = Pages {
+        parsed: HashMap::new(),
+        load: page_of,
+    };
     let graph = Graph {
         by_id: targets.iter().map(|t| (t.id, t)).collect(),
         by_url: targets.iter().map(|t| (t.url.as_str(), t)).collect(),
     };
-    // The "not found" answer of every site that answers its probe with 200.
-    let soft_sites: HashMap<i64, HashSet<u64>> = targets
-        .iter()
-        .filter(|t| t.probe && t.status == Some(200))
-        .filter_map(|t| Some((t.site_id?, shingles(&main_text_of(&t.url)?))))
-        .collect();
-    let mut soft: HashMap<i64, bool> = HashMap::new();
-    let mut is_soft_404 = |t: &AuditTarget| -> bool {
-        if t.status != Some(200) || t.content_type.as_deref() != Some("text/html") || t.probe {
-            return false;
-        }
-        *soft.entry(t.id).or_insert_with(|| {
-            if t.title.as_deref().is_some_and(title_says_not_found) {
-                return true;
-            }
-            match t.site_id.and_then(|s| soft_sites.get(&s)) {
-                Some(not_found) => main_text_of(&t.url).is_some_and(|text| {
-                    jaccard(&shingles(&text), not_found) >= SOFT_404_SIMILARITY
-                }),
-                None => false,
-            }
-        })
-    };
-    let mut anchors: HashMap<i64, Option<BTreeSet<String>>> = HashMap::new();
+    let mut soft = SoftNotFound::new(targets, &mut pages);
     let mut seen: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut out = Vec::new();
     for link in links {
@@ -352,7 +390,7 @@ pub fn audit(
             }
             Resolved::Works { end, hops } => {
                 // A "not found" page linking to itself is not a second problem.
-                if end.site_id.is_some() && link.page != target.url && is_soft_404(end) {
+                if end.site_id.is_some() && link.page != target.url && soft.is(end, &mut pages) {
                     push(
                         "soft_404",
                         Severity::Error,
@@ -392,10 +430,9 @@ pub fn audit(
                 if !html_page || decoded.is_empty() || decoded.eq_ignore_ascii_case("top") {
                     continue;
                 }
-                let ids = anchors
-                    .entry(end.id)
-                    .or_insert_with(|| anchors_of(&end.url));
-                let Some(ids) = ids else { continue };
+                let Some(ids) = pages.get(&end.url).map(|p| &p.anchors) else {
+                    continue;
+                };
                 if !ids.contains(fragment) && !ids.contains(&decoded) {
                     push(
                         "broken_fragment",

@@ -5,8 +5,6 @@
 
 pub mod links;
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use crate::model::Finding;
@@ -39,16 +37,11 @@ pub fn run(store: &Store) -> Result<AuditSummary, Error> {
     let run_id = store.latest_run_id()?.ok_or(Error::NoCrawl)?;
     let links = store.audit_links(run_id)?;
     let targets = store.audit_targets(run_id)?;
-    let mut anchors_of = |url: &str| -> Option<BTreeSet<String>> {
+    let mut page_of = |url: &str| -> Option<crate::extract::page::Page> {
         let html = store.body(url).ok().flatten()?;
-        Some(crate::extract::page::parse(&html).anchors)
+        Some(crate::extract::page::parse(&html))
     };
-    let mut main_text_of = |url: &str| -> Option<String> {
-        let html = store.body(url).ok().flatten()?;
-        Some(crate::extract::page::parse(&html).main_text())
-    };
-    let mut findings: Vec<Finding> =
-        links::audit(&links, &targets, &mut anchors_of, &mut main_text_of);
+    let mut findings: Vec<Finding> = links::audit(&links, &targets, &mut page_of);
     findings.sort_by(|a, b| {
         (&a.site, &a.url, &a.kind, a.target()).cmp(&(&b.site, &b.url, &b.kind, b.target()))
     });

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use govaudit::inventory::{self, ProblemLevel};
 use govaudit::report::{self, Format};
@@ -121,19 +121,26 @@ fn crawl_inventory(
 fn audit(db: &Path) -> Result<()> {
     let store = open_existing(db)?;
     let summary = govaudit::audit::run(&store).map_err(govaudit::Error::from)?;
-    let parts: Vec<String> = summary
+    eprintln!(
+        "audited run {}: {} findings ({})",
+        summary.run_id,
+        summary.total,
+        counts_text(&summary)
+    );
+    Ok(())
+}
+
+/// "5 broken_link, 1 soft_404", or "none".
+fn counts_text(summary: &govaudit::audit::AuditSummary) -> String {
+    if summary.counts.is_empty() {
+        return "none".to_string();
+    }
+    summary
         .counts
         .iter()
         .map(|(k, n)| format!("{n} {k}"))
-        .collect();
-    eprintln!(
-        "audited run {}: {} findings{}{}",
-        summary.run_id,
-        summary.total,
-        if parts.is_empty() { "" } else { ": " },
-        parts.join(", ")
-    );
-    Ok(())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const FINDING_COLUMNS: &[&str] = &[
@@ -184,64 +191,11 @@ fn print_findings(
         }
         Format::Csv => report::write_rows(&mut out, format, FINDING_COLUMNS, &rows)?,
         Format::Table => {
-            // By target: a broken target linked from 300 pages is one fix.
-            let mut groups: Vec<(String, String, Map<String, Value>, usize)> = Vec::new();
-            let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
-            for r in rows {
-                let kind = r
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let target = r
-                    .get("target")
-                    .and_then(Value::as_str)
-                    .or_else(|| r.get("url").and_then(Value::as_str))
-                    .unwrap_or("")
-                    .to_string();
-                match index.get(&(kind.clone(), target.clone())) {
-                    Some(&i) => groups[i].3 += 1,
-                    None => {
-                        index.insert((kind.clone(), target.clone()), groups.len());
-                        groups.push((kind, target, r, 1));
-                    }
-                }
-            }
-            groups.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
-            let table: Vec<Map<String, Value>> = groups
-                .into_iter()
-                .map(|(kind, target, first, pages)| {
-                    let mut m = Map::new();
-                    m.insert("pages".into(), json!(pages));
-                    m.insert("kind".into(), json!(kind));
-                    m.insert(
-                        "severity".into(),
-                        first.get("severity").cloned().unwrap_or(Value::Null),
-                    );
-                    m.insert("target".into(), json!(target));
-                    m.insert(
-                        "example page".into(),
-                        first.get("url").cloned().unwrap_or(Value::Null),
-                    );
-                    m.insert(
-                        "message".into(),
-                        first.get("message").cloned().unwrap_or(Value::Null),
-                    );
-                    m
-                })
-                .collect();
             report::write_rows(
                 &mut out,
                 format,
-                &[
-                    "pages",
-                    "kind",
-                    "severity",
-                    "target",
-                    "example page",
-                    "message",
-                ],
-                &table,
+                report::BY_TARGET_COLUMNS,
+                &report::findings_by_target(rows),
             )?;
         }
     }
@@ -505,20 +459,7 @@ fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
         "crawled {} pages and checked {} external links in {:.1} s",
         run.crawl.pages, run.crawl.checks, run.crawl.elapsed_s
     )?;
-    let counts: Vec<String> = audit
-        .counts
-        .iter()
-        .map(|(k, n)| format!("{n} {k}"))
-        .collect();
-    writeln!(
-        stdout,
-        "findings so far: {}",
-        if counts.is_empty() {
-            "none".to_string()
-        } else {
-            counts.join(", ")
-        }
-    )?;
+    writeln!(stdout, "findings so far: {}", counts_text(&audit))?;
     writeln!(stdout)?;
     report::write_rows(
         &mut stdout,

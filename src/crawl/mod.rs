@@ -1043,23 +1043,20 @@ async fn seed_site(
         }
         Err(f) => out.robots_error = Some(f.message),
     }
-    let rules = if respect_robots {
-        Robots::from_fetch(
-            user_agent,
-            out.robots_status,
-            out.robots_txt.as_deref().unwrap_or("").as_bytes(),
-        )
-    } else {
-        Robots::AllowAll
-    };
-    let interval = rules.crawl_delay().map_or(delay, |d| d.max(delay));
+    // Sitemap lines are read even with --ignore-robots; the rules only when robots are respected.
     let parsed = Robots::from_fetch(
         user_agent,
         out.robots_status,
         out.robots_txt.as_deref().unwrap_or("").as_bytes(),
     );
-    let mut queue: VecDeque<Url> = parsed
-        .sitemaps()
+    let sitemap_lines = parsed.sitemaps();
+    let rules = if respect_robots {
+        parsed
+    } else {
+        Robots::AllowAll
+    };
+    let interval = rules.crawl_delay().map_or(delay, |d| d.max(delay));
+    let mut queue: VecDeque<Url> = sitemap_lines
         .iter()
         .filter_map(|s| base.join(s.trim()).ok())
         .collect();

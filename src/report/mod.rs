@@ -109,6 +109,65 @@ pub fn write_rows(
     Ok(())
 }
 
+/// Columns of [`findings_by_target`].
+pub const BY_TARGET_COLUMNS: &[&str] = &[
+    "pages",
+    "kind",
+    "severity",
+    "target",
+    "example page",
+    "message",
+];
+
+/// Groups findings (JSON objects) by kind and target, most pages first: a broken target linked
+/// from 300 pages is one fix. Findings without a target group by their page.
+pub fn findings_by_target(
+    rows: Vec<serde_json::Map<String, Value>>,
+) -> Vec<serde_json::Map<String, Value>> {
+    let text = |r: &serde_json::Map<String, Value>, k: &str| {
+        r.get(k).and_then(Value::as_str).unwrap_or("").to_string()
+    };
+    let mut groups: Vec<(String, String, serde_json::Map<String, Value>, usize)> = Vec::new();
+    let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
+    for r in rows {
+        let kind = text(&r, "kind");
+        let target = match r.get("target").and_then(Value::as_str) {
+            Some(t) => t.to_string(),
+            None => text(&r, "url"),
+        };
+        match index.get(&(kind.clone(), target.clone())) {
+            Some(&i) => groups[i].3 += 1,
+            None => {
+                index.insert((kind.clone(), target.clone()), groups.len());
+                groups.push((kind, target, r, 1));
+            }
+        }
+    }
+    groups.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    groups
+        .into_iter()
+        .map(|(kind, target, first, pages)| {
+            let mut m = serde_json::Map::new();
+            m.insert("pages".into(), Value::from(pages));
+            m.insert("kind".into(), Value::String(kind));
+            m.insert(
+                "severity".into(),
+                first.get("severity").cloned().unwrap_or(Value::Null),
+            );
+            m.insert("target".into(), Value::String(target));
+            m.insert(
+                "example page".into(),
+                first.get("url").cloned().unwrap_or(Value::Null),
+            );
+            m.insert(
+                "message".into(),
+                first.get("message").cloned().unwrap_or(Value::Null),
+            );
+            m
+        })
+        .collect()
+}
+
 fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
@@ -136,6 +195,23 @@ mod tests {
         let v =
             serde_json::json!({"url": "https://a.gov/", "status": 200, "title": "Home, \"sweet\""});
         vec![v.as_object().cloned().unwrap_or_default()]
+    }
+
+    #[test]
+    fn groups_by_target_most_pages_first() {
+        let f = |url: &str, target: &str| {
+            serde_json::json!({"kind": "broken_link", "severity": "error", "url": url, "target": target, "message": "m"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let grouped = findings_by_target(vec![f("/a", "/x"), f("/b", "/y"), f("/c", "/y")]);
+        let got: Vec<(Value, Value)> = grouped
+            .iter()
+            .map(|g| (g["target"].clone(), g["pages"].clone()))
+            .collect();
+        assert_eq!(got, vec![("/y".into(), 2.into()), ("/x".into(), 1.into())]);
+        assert_eq!(grouped[0]["example page"], "/b");
     }
 
     #[test]

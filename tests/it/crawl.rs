@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::util::{column, crawl_ok, demo_dir, govaudit_ok, open, Env, Reply, Script};
+use crate::util::{column, crawl_ok, demo_dir, govaudit_ok, open, script, Env, Reply, Script};
 
 /// Crawls the demo agency with one server per site, mapped with --map.
 fn crawl_demo(env: &Env) -> HashMap<String, govaudit::serve::SiteServer> {
@@ -270,7 +270,7 @@ fn misbehaving_server_outcomes_are_recorded() {
     let mut cp1252 = b"<html><head><meta charset=\"windows-1252\"><title>Caf\xe9 \x93menu\x94</title></head><body>".to_vec();
     cp1252.extend_from_slice(b"<a href=\"/after-cp1252\">na\xefve \x97 link</a></body></html>");
     let malformed = "<html><body><div><p>unclosed <a href=/m1>first<div>still in link</div><table><tr><td><a href='/m2'>second</td></p></span></div></div><a href=\"/m3\" <b>broken attr</b>";
-    let script: Script = [
+    let script = script(vec![
         (
             "/",
             Reply::Html(page(&[
@@ -303,10 +303,7 @@ fn misbehaving_server_outcomes_are_recorded() {
         ("/chain1", Reply::Redirect(301, "/chain2".into())),
         ("/chain2", Reply::Redirect(302, "/chain3".into())),
         ("/chain3", Reply::Html(page(&[]))),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    ]);
     let server = env.serve_script(script);
     let inv = inventory(&env, &["https://www.misbehave.gov"]);
     let map = format!("https://www.misbehave.gov={}", server.origin());
@@ -395,7 +392,7 @@ fn misbehaving_server_outcomes_are_recorded() {
 #[test]
 fn robots_rules_and_crawl_delay_are_obeyed() {
     let env = Env::new();
-    let script: Script = [
+    let script = script(vec![
         (
             "/robots.txt",
             Reply::Bytes(
@@ -411,10 +408,7 @@ fn robots_rules_and_crawl_delay_are_obeyed() {
         ("/b", Reply::Html(page(&[]))),
         ("/private/secret", Reply::Html(page(&[]))),
         ("/private-notes", Reply::Html(page(&[]))),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    ]);
     let server = env.serve_script(script);
     let inv = inventory(&env, &["https://polite.gov"]);
     let map = format!("https://polite.gov={}", server.origin());
@@ -652,7 +646,7 @@ fn two_inventories_share_a_database_without_losing_a_frontier() {
 #[test]
 fn resuming_without_ignore_robots_obeys_robots_again() {
     let env = Env::new();
-    let script: Script = [
+    let script = script(vec![
         (
             "/robots.txt",
             Reply::Bytes(
@@ -677,10 +671,7 @@ fn resuming_without_ignore_robots_obeys_robots_again() {
         ("/private/1", Reply::Html(page(&[]))),
         ("/private/2", Reply::Html(page(&[]))),
         ("/private/3", Reply::Html(page(&[]))),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    ]);
     let server = env.serve_script(script);
     let inv = inventory(&env, &["https://own.gov"]);
     let map = format!("https://own.gov={}", server.origin());

@@ -100,6 +100,11 @@ pub enum Reply {
 
 pub type Script = HashMap<String, Reply>;
 
+/// A script from (path, reply) pairs.
+pub fn script(pairs: Vec<(&str, Reply)>) -> Script {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
 pub struct Scripted {
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<(Instant, String, String)>>>,
