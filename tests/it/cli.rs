@@ -1,6 +1,6 @@
 //! The binary's contract: exit codes, stdout for data only, messages that say what to do.
 
-use crate::util::{govaudit, govaudit_ok, Env};
+use crate::util::{govaudit, govaudit_ok, ndjson, Env};
 
 #[test]
 fn listing_commands_need_a_database() {
@@ -46,10 +46,7 @@ fn demo_runs_and_pages_sites_print_json() {
         "--site",
         "legacy.fhaa.gov",
     ]);
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&pages.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("NDJSON line"))
-        .collect();
+    let lines = ndjson(&pages);
     assert_eq!(lines.len(), 8);
     for key in [
         "url",

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::util::{column, crawl_ok, demo_dir, govaudit_ok, open, script, Env, Reply, Script};
+use crate::util::{
+    column, crawl_ok, demo_dir, govaudit_ok, ndjson, open, script, Env, Reply, Script,
+};
 
 /// Crawls the demo agency with one server per site, mapped with --map.
 fn crawl_demo(env: &Env) -> HashMap<String, govaudit::serve::SiteServer> {
@@ -807,10 +809,7 @@ fn links_audit_finds_exactly_the_planted_problems() {
         "--format",
         "json",
     ]);
-    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("NDJSON"))
-        .collect();
+    let findings = ndjson(&json);
     let mut got: Vec<(String, String, String)> = findings
         .iter()
         .map(|f| {
@@ -953,10 +952,7 @@ fn soft_404_site_is_recognised_by_its_probe() {
     let db = env.db().display().to_string();
     govaudit_ok(&["audit", "--db", &db]);
     let out = govaudit_ok(&["findings", "--db", &db, "--format", "json"]);
-    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("NDJSON"))
-        .collect();
+    let findings = ndjson(&out);
     let soft: Vec<&str> = findings
         .iter()
         .filter(|f| f["kind"] == "soft_404")

@@ -242,6 +242,14 @@ pub fn crawl_ok(inventory: &Path, db: &Path, maps: &[&str], extra: &[&str]) -> O
     govaudit_ok(&args)
 }
 
+/// The NDJSON objects a command printed (fails the test on a line that is not JSON).
+pub fn ndjson(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not NDJSON ({e}): {l}")))
+        .collect()
+}
+
 pub fn open(db: &Path) -> Store {
     Store::open(db).expect("open db")
 }
