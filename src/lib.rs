@@ -23,6 +23,7 @@ pub mod extract;
 pub mod inventory;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod serve;
 pub mod store;
 

@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
+use super::similarity;
 use crate::extract::page::Page;
 use crate::model::{Finding, Severity};
 use crate::store::{AuditLink, AuditTarget};
@@ -68,27 +69,9 @@ fn title_says_not_found(title: &str) -> bool {
         .any(|p| head == *p || (p.len() >= 12 && head.starts_with(p)))
 }
 
-/// Word 3-shingles of a text, lower-cased.
-fn shingles(text: &str) -> HashSet<u64> {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let hasher = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
-    if words.len() < 3 {
-        return words.iter().map(|w| hasher.hash_one(w)).collect();
-    }
-    words.windows(3).map(|w| hasher.hash_one(w)).collect()
-}
-
-fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    let inter = a.intersection(b).count() as f64;
-    inter / (a.len() as f64 + b.len() as f64 - inter)
+/// Word 3-shingles of a text (see [`super::similarity`]).
+fn shingles(text: &str) -> Vec<u64> {
+    similarity::shingles(&similarity::words(text), 3)
 }
 
 enum Resolved<'a> {
@@ -261,7 +244,7 @@ impl Pages<'_> {
 /// Decides which pages are soft 404s (see the module docs), once per page.
 struct SoftNotFound {
     /// Site id -> shingles of the site's 200 answer to the probe.
-    sites: HashMap<i64, HashSet<u64>>,
+    sites: HashMap<i64, Vec<u64>>,
     verdicts: HashMap<i64, bool>,
 }
 
@@ -288,7 +271,7 @@ impl SoftNotFound {
         let verdict = t.title.as_deref().is_some_and(title_says_not_found)
             || match t.site_id.and_then(|s| self.sites.get(&s)) {
                 Some(not_found) => pages.get(&t.url).is_some_and(|p| {
-                    jaccard(&shingles(&p.main_text()), not_found) >= SOFT_404_SIMILARITY
+                    similarity::jaccard(&shingles(&p.main_text()), not_found) >= SOFT_404_SIMILARITY
                 }),
                 None => false,
             };
@@ -496,7 +479,8 @@ mod tests {
     }
 
     #[test]
-    fn similarity() {
+    fn not_found_text_similarity() {
+        use similarity::jaccard;
         let a = shingles("We could not find the page you were looking for. Try the search box.");
         let b = shingles("We could not find the page you were looking for. Try the search box!");
         let c = shingles("Apply for rental assistance online or by phone.");

@@ -51,6 +51,13 @@ pub enum Command {
         /// Default: govaudit-report. Example: --out reports/2026-11
         #[arg(long, value_name = "DIR", default_value = "govaudit-report")]
         out: PathBuf,
+        /// Folder of rule files to use instead of the built-in ones.
+        ///
+        /// Default: the built-in rules (the rules/ folder of the govaudit source). Copy that
+        /// folder, edit the copy and pass it; files left out keep their built-in values.
+        /// Example: --rules my-rules
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Fetch the inventory's sites into the database (resumable: re-run to continue).
     Crawl {
@@ -61,10 +68,19 @@ pub enum Command {
         crawl: CrawlArgs,
     },
     /// Recompute every finding from the stored pages (no network; same result on every run).
-    Audit,
+    Audit {
+        /// Folder of rule files to use instead of the built-in ones.
+        ///
+        /// Default: the built-in rules (the rules/ folder of the govaudit source). Copy that
+        /// folder, edit the copy and pass it; files left out keep their built-in values.
+        /// Example: --rules my-rules
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// List findings (after `audit`).
     Findings {
-        /// Only findings of this kind (repeatable): broken_link, redirect_chain, broken_fragment.
+        /// Only findings of this kind (repeatable): broken_link, broken_fragment, redirect_chain,
+        /// soft_404, duplicate, near_duplicate.
         #[arg(long = "kind", value_name = "K")]
         kinds: Vec<String>,
         /// Only findings on this site (origin or host name).

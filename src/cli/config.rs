@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use govaudit::crawl::fetch::OriginMap;
+use govaudit::rules::RuleSet;
 use govaudit::{CrawlConfig, Inventory};
 
 use super::args::CrawlArgs;
@@ -61,4 +62,12 @@ fn canonical_label(p: &Path) -> String {
         .with_context(|| format!("resolving {}", p.display()))
         .map(|c| c.display().to_string())
         .unwrap_or_else(|_| p.display().to_string())
+}
+
+/// The rules: the `--rules` folder when given, else the built-in ones.
+pub fn rules(dir: &Option<PathBuf>) -> Result<RuleSet, govaudit::Error> {
+    match dir {
+        Some(d) => Ok(RuleSet::load(d)?),
+        None => Ok(RuleSet::builtin()),
+    }
 }

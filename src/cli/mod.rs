@@ -35,13 +35,15 @@ pub fn run() -> Result<()> {
             inventory,
             crawl,
             out,
+            rules,
         } => {
+            let rules = config::rules(&rules)?;
             let summary = crawl_inventory(&inventory, &crawl, &db, cli.quiet)?;
             print_crawl_summary(&summary, &db);
-            audit(&db)?;
+            audit(&db, &rules)?;
             write_outputs(&db, &out)
         }
-        Command::Audit => audit(&db),
+        Command::Audit { rules } => audit(&db, &config::rules(&rules)?),
         Command::Findings {
             kinds,
             site,
@@ -118,9 +120,9 @@ fn crawl_inventory(
     Ok(summary)
 }
 
-fn audit(db: &Path) -> Result<()> {
+fn audit(db: &Path, rules: &govaudit::rules::RuleSet) -> Result<()> {
     let store = open_existing(db)?;
-    let summary = govaudit::audit::run(&store).map_err(govaudit::Error::from)?;
+    let summary = govaudit::audit::run(&store, rules).map_err(govaudit::Error::from)?;
     eprintln!(
         "audited run {}: {} findings ({})",
         summary.run_id,
@@ -267,6 +269,7 @@ const PAGE_COLUMNS: &[&str] = &[
     "automated_readability_index",
     "dale_chall",
     "content_hash",
+    "body_hash",
     "size",
     "final_url",
     "error",
@@ -319,6 +322,7 @@ const SITE_COLUMNS: &[&str] = &[
     "merge_into",
     "channel",
     "html_pages",
+    "duplicate_share",
     "blocked_by_robots",
     "fetch_errors",
     "queued",
@@ -332,6 +336,7 @@ const SITE_TABLE_COLUMNS: &[&str] = &[
     "pages",
     "html_pages",
     "broken_links",
+    "duplicate_pages",
     "blocked_by_robots",
     "fetch_errors",
     "queued",
@@ -447,7 +452,8 @@ fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
         .context("running the demo")?;
     bar.finish();
     let store = Store::open(&run.db).map_err(govaudit::Error::from)?;
-    let audit = govaudit::audit::run(&store).map_err(govaudit::Error::from)?;
+    let audit = govaudit::audit::run(&store, &govaudit::rules::RuleSet::builtin())
+        .map_err(govaudit::Error::from)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,

@@ -131,6 +131,13 @@ pub fn findings_by_target(
     let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
     for r in rows {
         let kind = text(&r, "kind");
+        // A group finding (duplicates) is one row already: its "target" is the other members.
+        if let Some(urls) = r.get("urls").and_then(Value::as_array) {
+            let others: Vec<&str> = urls.iter().skip(1).filter_map(Value::as_str).collect();
+            let n = urls.len();
+            groups.push((kind, others.join(" "), r, n));
+            continue;
+        }
         let target = match r.get("target").and_then(Value::as_str) {
             Some(t) => t.to_string(),
             None => text(&r, "url"),

@@ -19,8 +19,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 pub use writer::{
-    compress, decompress, now_rfc3339, Discovery, FetchRecord, HopRecord, LinkRecord, Prepared,
-    PreparedSite, SiteInput, WriteOp, Writer,
+    compress, decompress, now_rfc3339, Discovery, FetchRecord, HopRecord, LinkRecord, PageText,
+    Prepared, PreparedSite, SiteInput, WriteOp, Writer,
 };
 
 /// Why the database could not be used.
@@ -100,8 +100,13 @@ pub struct PageRow {
     pub size: Option<i64>,
     /// Where a redirect pointed.
     pub final_url: Option<String>,
-    /// XXH3-128 of the decoded body (hex): a fingerprint to spot identical or changed pages.
+    /// Words of main content, template removed (null before `govaudit audit`).
+    pub word_count: Option<i64>,
+    /// XXH3-128 of the main content's normalised words (hex; null before `govaudit audit`):
+    /// pages with equal hashes are exact duplicates.
     pub content_hash: Option<String>,
+    /// XXH3-128 of the whole decoded body (hex): changes with any byte of the page.
+    pub body_hash: Option<String>,
     /// The last error, if the fetch failed or the body was cut.
     pub error: Option<String>,
     /// Fetch time in milliseconds.
@@ -156,6 +161,17 @@ pub struct AuditTarget {
     pub probe: bool,
 }
 
+/// An HTML page of an inventory site that answered 200 in a run: what content audits read.
+#[derive(Debug, Clone)]
+pub struct ContentPage {
+    /// The page's `urls` id.
+    pub url_id: i64,
+    /// The public URL.
+    pub url: String,
+    /// Its site's origin.
+    pub site: String,
+}
+
 /// Crawl figures for one site, as the `sites` command prints them.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteRow {
@@ -176,6 +192,11 @@ pub struct SiteRow {
     /// Distinct broken link targets on this site's pages (from the links audit; null before
     /// `govaudit audit` has run on the newest crawl).
     pub broken_links: Option<i64>,
+    /// This site's pages whose main content is also on another of the inventory's sites, exactly
+    /// or nearly (from the duplicate audit; null before `govaudit audit`).
+    pub duplicate_pages: Option<i64>,
+    /// `duplicate_pages` as a share of `html_pages` (0..1, 3 decimals).
+    pub duplicate_share: Option<f64>,
     /// URLs disallowed by robots.txt.
     pub blocked_by_robots: i64,
     /// Pages whose fetch failed without any response.
@@ -370,8 +391,9 @@ impl Store {
             .conn
             .prepare(
                 "SELECT u.url, s.origin, p.status, p.content_type, p.title, p.size, p.final_url,
-                        p.body_hash, p.error, p.fetch_ms
+                        p.body_hash, p.error, p.fetch_ms, t.word_count, t.content_hash
                  FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
+                 LEFT JOIN page_text t ON t.url_id = p.url_id
                  WHERE u.found_via <> 'probe'
                    AND (?1 IS NULL OR s.origin = ?1 OR s.origin = 'https://' || ?1 OR s.origin = 'http://' || ?1)
                  ORDER BY s.origin, u.url",
@@ -387,9 +409,11 @@ impl Store {
                     title: r.get(4)?,
                     size: r.get(5)?,
                     final_url: r.get(6)?,
-                    content_hash: r.get(7)?,
+                    body_hash: r.get(7)?,
                     error: r.get(8)?,
                     fetch_ms: r.get(9)?,
+                    word_count: r.get(10)?,
+                    content_hash: r.get(11)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -410,6 +434,13 @@ impl Store {
                         ELSE (SELECT COUNT(DISTINCT f.target) FROM findings f
                               WHERE f.site = s.origin AND f.kind = 'broken_link'
                                 AND f.run_id = (SELECT MAX(id) FROM runs)) END,
+                   CASE WHEN (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NULL THEN NULL
+                        ELSE (SELECT COUNT(DISTINCT j.value)
+                              FROM findings f, json_each(f.data, '$.urls') j
+                              WHERE f.run_id = (SELECT MAX(id) FROM runs)
+                                AND f.kind IN ('duplicate', 'near_duplicate')
+                                AND json_array_length(f.data, '$.sites') > 1
+                                AND substr(j.value, 1, length(s.origin) + 1) = s.origin || '/') END,
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 3),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id AND p.status IS NULL),
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 1),
@@ -430,15 +461,27 @@ impl Store {
                     pages: r.get(5)?,
                     html_pages: r.get(6)?,
                     broken_links: r.get(7)?,
-                    blocked_by_robots: r.get(8)?,
-                    fetch_errors: r.get(9)?,
-                    queued: r.get(10)?,
-                    robots_status: r.get(11)?,
-                    missing_page_status: r.get(12)?,
+                    duplicate_pages: r.get(8)?,
+                    duplicate_share: None,
+                    blocked_by_robots: r.get(9)?,
+                    fetch_errors: r.get(10)?,
+                    queued: r.get(11)?,
+                    robots_status: r.get(12)?,
+                    missing_page_status: r.get(13)?,
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let mut sites: Vec<SiteRow> = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        for s in &mut sites {
+            s.duplicate_share = s.duplicate_pages.map(|d| {
+                if s.html_pages == 0 {
+                    0.0
+                } else {
+                    (d as f64 / s.html_pages as f64 * 1000.0).round() / 1000.0
+                }
+            });
+        }
+        Ok(sites)
     }
 
     /// The newest run id, if any crawl ran.
@@ -476,6 +519,44 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// HTML pages of the inventory's sites that answered 200 in a run (not soft-404 probes),
+    /// sorted by site then URL.
+    pub fn content_pages(&self, run_id: i64) -> Result<Vec<ContentPage>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT u.id, u.url, s.origin
+                 FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
+                 WHERE p.run_id = ?1 AND p.status = 200 AND p.content_type = 'text/html'
+                   AND u.found_via <> 'probe'
+                 ORDER BY s.origin, u.url",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok(ContentPage {
+                    url_id: r.get(0)?,
+                    url: r.get(1)?,
+                    site: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The stored HTML of a page by its `urls` id, decompressed, if it has a body.
+    pub fn body_of(&self, url_id: i64) -> Result<Option<String>, Error> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT encoding, body FROM bodies WHERE url_id = ?1")
+            .and_then(|mut st| {
+                st.query_row(params![url_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(row.and_then(|(enc, bytes)| writer::decompress(&enc, &bytes)))
     }
 
     /// Every URL with what its fetch in a run found (if it was fetched in that run).
@@ -676,6 +757,7 @@ mod tests {
                 "table fetch_errors",
                 "table findings",
                 "table links",
+                "table page_text",
                 "table pages",
                 "table redirects",
                 "table runs",
@@ -691,7 +773,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 2);
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 3);
         store
             .conn
             .pragma_update(None, "user_version", 99)

@@ -35,6 +35,10 @@
 //!   (`broken_link`, `redirect_chain`, `broken_fragment`, …), `severity`, the `site` origin, the
 //!   page `url` it is on, the link `target`, a `message` for people and the kind's other fields
 //!   as a JSON object in `data`.
+//! - `page_text` (0003): per fetched HTML page of the inventory's sites, what `govaudit audit`
+//!   measured on its main content (template removed): `word_count` and `content_hash` (XXH3-128
+//!   of the normalised words, hex: equal for pages the duplicate audit calls exact duplicates).
+//!   Replaced as a whole by each audit.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -45,12 +49,13 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_findings.sql")),
+        M::up(include_str!("migrations/0003_page_text.sql")),
     ])
 }
 
 /// The schema version this build writes.
 pub fn current_version() -> usize {
-    2
+    3
 }
 
 /// URL states in the `urls` table.
@@ -72,6 +77,6 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("migrations validate");
-        assert_eq!(current_version(), 2);
+        assert_eq!(current_version(), 3);
     }
 }

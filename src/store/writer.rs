@@ -235,6 +235,13 @@ pub enum WriteOp {
         /// The findings, in output order.
         findings: Vec<crate::model::Finding>,
     },
+    /// Replace what the audits measured on each page's main content.
+    ReplacePageText {
+        /// Run id.
+        run_id: i64,
+        /// The pages.
+        pages: Vec<PageText>,
+    },
     /// Mark a run finished.
     Finish {
         /// Run id.
@@ -242,6 +249,17 @@ pub enum WriteOp {
     },
     /// Commit now and answer when durable.
     Flush(oneshot::Sender<()>),
+}
+
+/// What the audits measured on one page's main content (a `page_text` row).
+#[derive(Debug, Clone)]
+pub struct PageText {
+    /// The page's `urls` id.
+    pub url_id: i64,
+    /// Words of main content.
+    pub word_count: i64,
+    /// XXH3-128 of the normalised words, hex.
+    pub content_hash: String,
 }
 
 /// Handle to the writer thread. Cloning is cheap; the thread ends when the last handle drops.
@@ -544,6 +562,17 @@ impl WriterState {
                         f.message,
                         data
                     ])?;
+                }
+                Ok(true)
+            }
+            WriteOp::ReplacePageText { run_id, pages } => {
+                self.conn.execute("DELETE FROM page_text", [])?;
+                let mut stmt = self.conn.prepare_cached(
+                    "INSERT INTO page_text (url_id, run_id, word_count, content_hash)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for p in &pages {
+                    stmt.execute(params![p.url_id, run_id, p.word_count, p.content_hash])?;
                 }
                 Ok(true)
             }

@@ -809,7 +809,10 @@ fn links_audit_finds_exactly_the_planted_problems() {
         "--format",
         "json",
     ]);
-    let findings = ndjson(&json);
+    let findings: Vec<serde_json::Value> = ndjson(&json)
+        .into_iter()
+        .filter(|f| f.get("urls").is_none()) // group findings: see tests/it/duplicates.rs
+        .collect();
     let mut got: Vec<(String, String, String)> = findings
         .iter()
         .map(|f| {

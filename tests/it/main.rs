@@ -3,6 +3,7 @@
 //! - `inventory`: loading our CSV and the real public formats; errors with file and line.
 //! - `crawl`: crawls of real HTTP servers on 127.0.0.1 (the demo agency, scripted misbehaving
 //!   servers): robots.txt, sitemaps, redirects, errors, encodings, retries.
+//! - `duplicates`: the duplicate audit on the demo agency and the `duplicates` fixture.
 //! - `resume`: a crawl killed with SIGKILL continues without losing or re-fetching pages.
 //! - `real_gov`: the six real .gov sites of `../shared/corpus/real-gov/` (skipped when absent).
 //! - `cli`: exit codes and messages of the binary.
@@ -12,6 +13,7 @@
 
 mod cli;
 mod crawl;
+mod duplicates;
 mod inventory;
 mod real_gov;
 mod resume;

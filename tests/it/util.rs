@@ -264,6 +264,39 @@ pub fn column(store: &Store, sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// Serves each `sites/<host>/` folder of a fixture agency on its own loopback server and crawls
+/// the fixture's `agency.csv` with every host mapped (`https://<host>`). Keep the servers alive
+/// while the test reads what they served.
+pub fn crawl_agency(env: &Env, dir: &Path) -> Vec<govaudit::serve::SiteServer> {
+    let mut servers = Vec::new();
+    let mut maps = Vec::new();
+    let mut hosts: Vec<_> = std::fs::read_dir(dir.join("sites"))
+        .expect("fixture sites folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .collect();
+    hosts.sort_by_key(|e| e.file_name());
+    for h in hosts {
+        let server = env.serve_dir(&h.path());
+        maps.push(format!(
+            "https://{}={}",
+            h.file_name().to_string_lossy(),
+            server.origin()
+        ));
+        servers.push(server);
+    }
+    let maps: Vec<&str> = maps.iter().map(String::as_str).collect();
+    crawl_ok(&dir.join("agency.csv"), &env.db(), &maps, &[]);
+    servers
+}
+
+/// A fixture scenario folder under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
 /// The repository's bundled demo agency.
 pub fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/demo")

@@ -1,0 +1,448 @@
+//! Duplicate and near-duplicate content across all of an agency's sites: the `duplicate` and
+//! `near_duplicate` findings.
+//!
+//! Reads the main text of pages (template already removed by [`crate::extract::page`]) and the
+//! [`DuplicateRules`]; returns groups and findings. Pure: no I/O, no store.
+//!
+//! # Method
+//! 1. **Exact duplicates**: pages whose normalised words (see [`super::similarity`]) hash alike.
+//! 2. **Near-duplicates**: one page of each exact group gets a MinHash signature of its word
+//!    shingles; LSH banding makes pages that agree on all hashes of a band *candidates*; every
+//!    candidate pair is then confirmed by its exact Jaccard similarity before it counts, so the
+//!    estimates decide what gets compared, never what gets reported. Confirmed pairs are joined
+//!    into groups (connected components), and a group's similarity is the lowest among the
+//!    confirmed pairs that join it: every member is at least that similar to another member.
+//! 3. **Ids**: an exact group is named by its content hash, a near group by its first member's
+//!    URL, so re-running the audit on the same pages gives the same ids.
+//!
+//! Pages below `min_words` are never compared: short pages look alike everywhere.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map, Value};
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::similarity;
+use crate::model::{Finding, Severity};
+use crate::rules::DuplicateRules;
+
+/// What the comparison needs of one page's main text.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    /// XXH3-128 of the normalised words, hex (the `content_hash` of `govaudit pages`).
+    pub hash: String,
+    /// Distinct shingle hashes, sorted.
+    pub shingles: Vec<u64>,
+}
+
+impl Fingerprint {
+    /// Fingerprints a main text as `rules` say (shingle size, numbers ignored or not).
+    pub fn of(text: &str, rules: &DuplicateRules) -> Fingerprint {
+        let mut words = similarity::words(text);
+        let hash = similarity::text_hash(&words);
+        if rules.ignore_numbers {
+            for w in words.iter_mut() {
+                if w.bytes().all(|b| b.is_ascii_digit()) {
+                    "0".clone_into(w);
+                }
+            }
+        }
+        Fingerprint {
+            hash,
+            shingles: similarity::shingles(&words, rules.shingle_words),
+        }
+    }
+}
+
+/// Pages with the same (or nearly the same) main content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Indexes into the compared pages, ascending.
+    pub members: Vec<usize>,
+    /// 1.0 for exact duplicates; for near-duplicates the lowest confirmed pair similarity.
+    pub similarity: f64,
+}
+
+/// What [`find_groups`] found, and how much work it took.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    /// Exact duplicate groups (two or more members).
+    pub exact: Vec<Group>,
+    /// Near-duplicate groups; each includes every member of the exact groups it joins.
+    pub near: Vec<Group>,
+    /// Distinct texts (one per exact group) given MinHash signatures.
+    pub distinct_texts: usize,
+    /// Candidate pairs from LSH whose exact similarity was computed.
+    pub verified_pairs: usize,
+    /// Of those, pairs at or above the threshold.
+    pub confirmed_pairs: usize,
+}
+
+/// Finds exact and near-duplicate groups among `docs` (all of which should be compared: filter
+/// short pages out first).
+pub fn find_groups(docs: &[Fingerprint], rules: &DuplicateRules) -> Groups {
+    // 1. Exact groups; the first member of each stands for it from here on.
+    let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        by_hash.entry(d.hash.as_str()).or_default().push(i);
+    }
+    let mut classes: Vec<Vec<usize>> = by_hash.into_values().collect();
+    classes.sort_unstable_by_key(|c| c[0]);
+    let exact: Vec<Group> = classes
+        .iter()
+        .filter(|c| c.len() > 1)
+        .map(|c| Group {
+            members: c.clone(),
+            similarity: 1.0,
+        })
+        .collect();
+    let reps: Vec<&[u64]> = classes
+        .iter()
+        .map(|c| docs[c[0]].shingles.as_slice())
+        .collect();
+
+    // 2. MinHash + LSH over the representatives, every candidate confirmed exactly.
+    let sigs = signatures(&reps, rules.hashes);
+    let rows = rules.rows();
+    let n = reps.len();
+    let mut sets = UnionFind::new(n);
+    let mut lowest: Vec<f64> = vec![1.0; n];
+    let mut tried: HashSet<(u32, u32), foldhash::fast::RandomState> = HashSet::default();
+    let (mut verified, mut confirmed) = (0usize, 0usize);
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n);
+    let mut band_bytes: Vec<u8> = Vec::with_capacity(rows * 4);
+    for band in 0..rules.bands {
+        keys.clear();
+        for d in 0..n {
+            band_bytes.clear();
+            let at = d * rules.hashes + band * rules.rows();
+            for v in &sigs[at..at + rows] {
+                band_bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            keys.push((xxh3_64(&band_bytes), d as u32));
+        }
+        keys.sort_unstable();
+        let mut start = 0;
+        while start < keys.len() {
+            let mut end = start + 1;
+            while end < keys.len() && keys[end].0 == keys[start].0 {
+                end += 1;
+            }
+            for x in start + 1..end {
+                for y in start..x {
+                    let (a, b) = (keys[y].1, keys[x].1);
+                    let (ra, rb) = (sets.find(a as usize), sets.find(b as usize));
+                    // Already in one group: another pair has joined them, no need to compare.
+                    if ra == rb || !tried.insert((a.min(b), a.max(b))) {
+                        continue;
+                    }
+                    verified += 1;
+                    let j = similarity::jaccard(reps[a as usize], reps[b as usize]);
+                    if j >= rules.threshold {
+                        confirmed += 1;
+                        let low = lowest[ra].min(lowest[rb]).min(j);
+                        let root = sets.union(ra, rb);
+                        lowest[root] = low;
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    // 3. Components of two or more texts, expanded to every page with those texts.
+    let mut components: HashMap<usize, Vec<usize>> = HashMap::new();
+    for r in 0..n {
+        components.entry(sets.find(r)).or_default().push(r);
+    }
+    let mut near: Vec<Group> = components
+        .into_iter()
+        .filter(|(_, c)| c.len() > 1)
+        .map(|(root, c)| {
+            let mut members: Vec<usize> = c.iter().flat_map(|&r| classes[r].clone()).collect();
+            members.sort_unstable();
+            Group {
+                members,
+                similarity: lowest[root],
+            }
+        })
+        .collect();
+    near.sort_unstable_by_key(|g| g.members[0]);
+    Groups {
+        exact,
+        near,
+        distinct_texts: n,
+        verified_pairs: verified,
+        confirmed_pairs: confirmed,
+    }
+}
+
+/// MinHash signatures, `hashes` values per text, flattened. Hash i of a shingle s is the high
+/// half of `a_i * s + b_i` (multiply-shift hashing with fixed odd `a_i`), so signatures are the
+/// same on every run and machine. Texts are split over the machine's cores.
+fn signatures(texts: &[&[u64]], hashes: usize) -> Vec<u32> {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let params: Vec<(u64, u64)> = (0..hashes)
+        .map(|_| (splitmix64(&mut seed) | 1, splitmix64(&mut seed)))
+        .collect();
+    let mut out = vec![u32::MAX; texts.len() * hashes];
+    if hashes == 0 || texts.is_empty() {
+        return out;
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(16);
+    let per = texts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (chunk_texts, chunk_out) in texts.chunks(per).zip(out.chunks_mut(per * hashes)) {
+            let params = &params;
+            scope.spawn(move || {
+                for (shingles, sig) in chunk_texts.iter().zip(chunk_out.chunks_mut(hashes)) {
+                    for &s in shingles.iter() {
+                        for (slot, &(a, b)) in sig.iter_mut().zip(params) {
+                            let v = (a.wrapping_mul(s).wrapping_add(b) >> 32) as u32;
+                            if v < *slot {
+                                *slot = v;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    out
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        let mut root = x;
+        while self.parent[root] != root {
+            root = self.parent[root];
+        }
+        while self.parent[x] != root {
+            let next = self.parent[x];
+            self.parent[x] = root;
+            x = next;
+        }
+        root
+    }
+
+    /// Joins two roots; returns the new root.
+    fn union(&mut self, a: usize, b: usize) -> usize {
+        let (big, small) = if self.size[a] >= self.size[b] {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        self.parent[small] = big;
+        self.size[big] += self.size[small];
+        big
+    }
+}
+
+/// A page the duplicate audit compares.
+#[derive(Debug, Clone)]
+pub struct ComparedPage {
+    /// Public URL.
+    pub url: String,
+    /// Its site's origin.
+    pub site: String,
+    /// Its main text's fingerprint.
+    pub fingerprint: Fingerprint,
+}
+
+/// The duplicate audit: one finding per group, on its first member (members sorted by URL).
+pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
+    let fps: Vec<Fingerprint> = pages.iter().map(|p| p.fingerprint.clone()).collect();
+    let groups = find_groups(&fps, rules);
+    let mut out = Vec::new();
+    for g in &groups.exact {
+        let id = format!("dup-{}", &pages[g.members[0]].fingerprint.hash[..12]);
+        out.push(group_finding("duplicate", id, g, pages));
+    }
+    for g in &groups.near {
+        let first = g.members.iter().map(|&m| &pages[m].url).min();
+        let id = format!(
+            "near-{:012x}",
+            xxh3_64(first.map(String::as_bytes).unwrap_or_default()) >> 16
+        );
+        out.push(group_finding("near_duplicate", id, g, pages));
+    }
+    out
+}
+
+fn group_finding(kind: &str, id: String, g: &Group, pages: &[ComparedPage]) -> Finding {
+    let mut members: Vec<&ComparedPage> = g.members.iter().map(|&m| &pages[m]).collect();
+    members.sort_by(|a, b| a.url.cmp(&b.url));
+    let first = members[0];
+    let sites: BTreeSet<&str> = members.iter().map(|p| p.site.as_str()).collect();
+    let others = members.len() - 1;
+    let other_hosts: Vec<&str> = sites
+        .iter()
+        .filter(|s| **s != first.site)
+        .map(|s| s.split("://").nth(1).unwrap_or(s))
+        .collect();
+    let where_ = if other_hosts.is_empty() {
+        "on the same site".to_string()
+    } else {
+        format!("on {}", other_hosts.join(", "))
+    };
+    let pages_word = if others == 1 { "page" } else { "pages" };
+    let message = if kind == "duplicate" {
+        format!(
+            "The same main content is published at {} addresses ({others} other {pages_word} {where_}); keep one and link or redirect the others to it.",
+            members.len()
+        )
+    } else {
+        format!(
+            "{} pages ({others} other {pages_word} {where_}) are {:.0}% or more the same; an outdated copy gives citizens a different answer, so keep one up-to-date page.",
+            members.len(),
+            (g.similarity * 100.0).floor()
+        )
+    };
+    let severity = if sites.len() > 1 {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    let mut extra = Map::new();
+    extra.insert("group".into(), Value::String(id));
+    extra.insert(
+        "similarity".into(),
+        serde_json::Number::from_f64((g.similarity * 1000.0).floor() / 1000.0)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+    );
+    extra.insert(
+        "urls".into(),
+        Value::Array(
+            members
+                .iter()
+                .map(|p| Value::String(p.url.clone()))
+                .collect(),
+        ),
+    );
+    extra.insert(
+        "sites".into(),
+        Value::Array(sites.iter().map(|s| Value::String(s.to_string())).collect()),
+    );
+    Finding {
+        kind: kind.to_string(),
+        severity,
+        site: first.site.clone(),
+        url: first.url.clone(),
+        message,
+        extra,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> DuplicateRules {
+        crate::rules::RuleSet::builtin().duplicates
+    }
+
+    /// A text of `n` distinct made-up words, seeded.
+    fn text(seed: u64, n: usize) -> Vec<String> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| format!("w{}", splitmix64(&mut s) % 50_000))
+            .collect()
+    }
+
+    #[test]
+    fn changed_figures_still_match_when_numbers_are_ignored() {
+        let current = "Call 1-800-555-0142 by June 30, 2025. The limit is $4,500 per person.";
+        let old = "Call 1-800-555-0123 by June 30, 2010. The limit is $3,450 per person.";
+        let r = rules();
+        let (a, b) = (Fingerprint::of(current, &r), Fingerprint::of(old, &r));
+        assert_ne!(a.hash, b.hash);
+        assert_eq!(similarity::jaccard(&a.shingles, &b.shingles), 1.0);
+        let strict = DuplicateRules {
+            ignore_numbers: false,
+            ..r
+        };
+        let (a, b) = (
+            Fingerprint::of(current, &strict),
+            Fingerprint::of(old, &strict),
+        );
+        assert!(similarity::jaccard(&a.shingles, &b.shingles) < 0.5);
+    }
+
+    fn fp(words: &[String]) -> Fingerprint {
+        Fingerprint::of(&words.join(" "), &rules())
+    }
+
+    #[test]
+    fn exact_near_and_distinct() {
+        let base = text(1, 400);
+        let mut edited = base.clone();
+        edited[200] = "changed".into(); // 3 of ~398 shingles differ: similarity ~0.985
+        let mut rewritten = base.clone();
+        for w in rewritten.iter_mut().take(150) {
+            *w = "other".into();
+        }
+        let docs = vec![
+            fp(&base),
+            fp(&text(2, 400)),
+            fp(&edited),
+            fp(&base),
+            fp(&rewritten),
+        ];
+        let g = find_groups(&docs, &rules());
+        assert_eq!(g.exact.len(), 1);
+        assert_eq!(g.exact[0].members, vec![0, 3]);
+        assert_eq!(g.near.len(), 1);
+        assert_eq!(g.near[0].members, vec![0, 2, 3]);
+        assert!(g.near[0].similarity > 0.98 && g.near[0].similarity < 1.0);
+        assert_eq!(g.distinct_texts, 4);
+    }
+
+    #[test]
+    fn ids_and_order_are_stable() {
+        let base = text(7, 300);
+        let mut edited = base.clone();
+        edited[10] = "x".into();
+        let page = |url: &str, site: &str, w: &[String]| ComparedPage {
+            url: url.into(),
+            site: site.into(),
+            fingerprint: fp(w),
+        };
+        let pages = vec![
+            page("https://b.gov/p", "https://b.gov", &edited),
+            page("https://a.gov/p", "https://a.gov", &base),
+        ];
+        let f1 = audit(&pages, &rules());
+        let reversed: Vec<ComparedPage> = pages.iter().rev().cloned().collect();
+        let f2 = audit(&reversed, &rules());
+        assert_eq!(f1.len(), 1);
+        assert_eq!(f1[0].kind, "near_duplicate");
+        assert_eq!(f1[0].url, "https://a.gov/p");
+        assert_eq!(f1[0].extra["group"], f2[0].extra["group"]);
+        assert_eq!(f1[0].extra["urls"], f2[0].extra["urls"]);
+        assert_eq!(f1[0].severity, Severity::Warning);
+    }
+}

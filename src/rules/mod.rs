@@ -1,0 +1,286 @@
+//! Rule files: every threshold and word list the audits use, as TOML a user can read and edit.
+//!
+//! Reads the defaults compiled in from the repository's `rules/` folder, or a folder given with
+//! `--rules DIR` (a copy of `rules/`, edited). Writes nothing. Audits receive a [`RuleSet`] value
+//! and never open a file themselves.
+//!
+//! A rule folder may leave files out (the built-in file is used, and the log says so), but every
+//! `.toml` file in it must be one govaudit knows and every field must be one the file's rules
+//! have: a typo is an error that names the file, the line and the expected names, never a rule
+//! silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The rule files govaudit reads, with their built-in text.
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "duplicates.toml",
+    include_str!("../../rules/duplicates.toml"),
+)];
+
+/// Why a rule folder could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The folder or a file in it could not be read.
+    #[error(
+        "reading rules {path}: {source}; pass a folder made by copying govaudit's rules/ folder"
+    )]
+    Read {
+        /// The folder or file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not valid TOML or has a field its rules do not have.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML reader said (with line and column).
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A `.toml` file in the folder is not one govaudit reads.
+    #[error("{path}: not a govaudit rule file{hint}; the rule files are {known}")]
+    UnknownFile {
+        /// The file.
+        path: PathBuf,
+        /// ` (did you mean "x"?)`, or empty.
+        hint: String,
+        /// The known file names.
+        known: String,
+    },
+}
+
+/// Settings of the duplicate-content audit (`rules/duplicates.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateRules {
+    /// Pages with fewer main-content words are not compared.
+    pub min_words: usize,
+    /// Words per shingle.
+    pub shingle_words: usize,
+    /// Near-duplicates treat every number as the same word.
+    pub ignore_numbers: bool,
+    /// Near-duplicate threshold on the Jaccard similarity of shingle sets.
+    pub threshold: f64,
+    /// MinHash signature length.
+    pub hashes: usize,
+    /// LSH bands (`hashes` must be a multiple).
+    pub bands: usize,
+}
+
+impl DuplicateRules {
+    /// Hashes per band.
+    pub fn rows(&self) -> usize {
+        self.hashes / self.bands.max(1)
+    }
+
+    /// The chance that LSH makes a pair at similarity `j` a candidate: 1 - (1 - j^rows)^bands.
+    pub fn candidate_probability(&self, j: f64) -> f64 {
+        1.0 - (1.0 - j.powi(self.rows() as i32)).powi(self.bands as i32)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.shingle_words == 0 || self.shingle_words > 20 {
+            return Err(format!(
+                "shingle_words = {} is out of range; use 1 to 20 (3 is usual)",
+                self.shingle_words
+            ));
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(format!(
+                "threshold = {} is out of range; use a share above 0 and at most 1 (e.g. 0.9)",
+                self.threshold
+            ));
+        }
+        if self.hashes == 0 || self.hashes > 1024 {
+            return Err(format!(
+                "hashes = {} is out of range; use 1 to 1024 (128 is usual)",
+                self.hashes
+            ));
+        }
+        if self.bands == 0 || self.hashes % self.bands != 0 {
+            return Err(format!(
+                "bands = {} does not divide hashes = {}; pick bands so that hashes is a multiple of it (e.g. 16 for 128)",
+                self.bands, self.hashes
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every rule the audits use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSet {
+    /// Duplicate-content settings.
+    pub duplicates: DuplicateRules,
+}
+
+impl RuleSet {
+    /// The rules compiled into govaudit (the repository's `rules/` folder).
+    pub fn builtin() -> RuleSet {
+        Self::from_sources(|_| Ok(None)).expect("the built-in rule files are valid (unit-tested)")
+    }
+
+    /// Reads a rule folder: each known file from `dir` when present, else the built-in one.
+    pub fn load(dir: &Path) -> Result<RuleSet, Error> {
+        let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Read {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") && !BUILTIN.iter().any(|(n, _)| *n == name) {
+                return Err(unknown_file(dir.join(&name), &name));
+            }
+        }
+        Self::from_sources(|name| {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(Some((path, text))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    log::info!("{} not found; using the built-in {name}", path.display());
+                    Ok(None)
+                }
+                Err(source) => Err(Error::Read { path, source }),
+            }
+        })
+    }
+
+    /// Builds the set from each file's text: `source(name)` gives a user's file or None for the
+    /// built-in one.
+    fn from_sources(
+        mut source: impl FnMut(&str) -> Result<Option<(PathBuf, String)>, Error>,
+    ) -> Result<RuleSet, Error> {
+        let (path, text) = match source("duplicates.toml")? {
+            Some(found) => found,
+            None => (
+                PathBuf::from("rules/duplicates.toml"),
+                builtin_text("duplicates.toml"),
+            ),
+        };
+        let duplicates: DuplicateRules = parse(&path, &text)?;
+        duplicates.validate().map_err(|message| Error::Invalid {
+            path: path.clone(),
+            message,
+        })?;
+        let at = duplicates.threshold;
+        let p = duplicates.candidate_probability(at);
+        if p < 0.95 {
+            log::warn!(
+                "{}: with hashes = {} and bands = {}, only {:.0}% of page pairs at the threshold {} become candidates; use more bands",
+                path.display(),
+                duplicates.hashes,
+                duplicates.bands,
+                p * 100.0,
+                at
+            );
+        }
+        Ok(RuleSet { duplicates })
+    }
+}
+
+fn builtin_text(name: &str) -> String {
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Error> {
+    toml::from_str(text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    })
+}
+
+fn unknown_file(path: PathBuf, name: &str) -> Error {
+    let best = BUILTIN
+        .iter()
+        .map(|(n, _)| (strsim::jaro_winkler(n, name), *n))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let hint = match best {
+        Some((score, n)) if score > 0.8 => format!(" (did you mean \"{n}\"?)"),
+        _ => String::new(),
+    };
+    let known = BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Error::UnknownFile { path, hint, known }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load() {
+        let r = RuleSet::builtin();
+        assert_eq!(r.duplicates.shingle_words, 3);
+        assert!(r.duplicates.candidate_probability(r.duplicates.threshold) > 0.999);
+    }
+
+    #[test]
+    fn folder_overrides_and_falls_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("duplicates.toml"),
+            "min_words = 10\nshingle_words = 2\nignore_numbers = false\nthreshold = 0.8\nhashes = 64\nbands = 16\n",
+        )
+        .expect("write");
+        let r = RuleSet::load(dir.path()).expect("valid folder");
+        assert_eq!(r.duplicates.min_words, 10);
+        assert_eq!(r.duplicates.rows(), 4);
+        let empty = tempfile::tempdir().expect("temp dir");
+        assert_eq!(
+            RuleSet::load(empty.path()).expect("defaults"),
+            RuleSet::builtin()
+        );
+    }
+
+    #[test]
+    fn typos_are_errors_that_say_where() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let f = dir.path().join("duplicates.toml");
+        std::fs::write(&f, "min_words = 10\ntreshold = 0.8\n").expect("write");
+        let msg = RuleSet::load(dir.path()).expect_err("typo").to_string();
+        assert!(msg.contains("duplicates.toml"), "{msg}");
+        assert!(msg.contains("treshold") && msg.contains("line 2"), "{msg}");
+
+        std::fs::write(&f, BUILTIN[0].1.replace("bands = 20", "bands = 7")).expect("write");
+        let msg = RuleSet::load(dir.path())
+            .expect_err("bad bands")
+            .to_string();
+        assert!(
+            msg.contains("bands = 7 does not divide hashes = 120"),
+            "{msg}"
+        );
+
+        std::fs::remove_file(&f).expect("remove");
+        std::fs::write(dir.path().join("duplicate.toml"), "").expect("write");
+        let msg = RuleSet::load(dir.path())
+            .expect_err("unknown file")
+            .to_string();
+        assert!(msg.contains("did you mean \"duplicates.toml\""), "{msg}");
+
+        let missing = RuleSet::load(&dir.path().join("nope")).expect_err("no folder");
+        assert!(matches!(missing, Error::Read { .. }));
+    }
+}

@@ -1,0 +1,198 @@
+//! The duplicate audit on real loopback crawls: the demo agency (EXPECTED.md 3.5, 3.6 and the
+//! negatives N2, N12, N13) and the `duplicates` fixture (three sites, three templates).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::util::{crawl_agency, demo_dir, fixture, govaudit, govaudit_ok, ndjson, Env};
+
+/// `findings --kind duplicate --kind near_duplicate` as (kind, urls) → finding.
+fn duplicate_findings(db: &str) -> BTreeMap<(String, Vec<String>), Value> {
+    let out = govaudit_ok(&[
+        "findings",
+        "--db",
+        db,
+        "--kind",
+        "duplicate",
+        "--kind",
+        "near_duplicate",
+        "--format",
+        "json",
+    ]);
+    ndjson(&out)
+        .into_iter()
+        .map(|f| {
+            let urls: Vec<String> = f["urls"]
+                .as_array()
+                .expect("urls array")
+                .iter()
+                .map(|u| u.as_str().expect("url").to_string())
+                .collect();
+            ((f["kind"].as_str().expect("kind").to_string(), urls), f)
+        })
+        .collect()
+}
+
+fn key(kind: &str, urls: &[&str]) -> (String, Vec<String>) {
+    (
+        kind.to_string(),
+        urls.iter().map(|u| u.to_string()).collect(),
+    )
+}
+
+fn sites_json(db: &str) -> BTreeMap<String, Value> {
+    ndjson(&govaudit_ok(&["sites", "--db", db, "--format", "json"]))
+        .into_iter()
+        .map(|s| (s["site"].as_str().unwrap_or("").to_string(), s))
+        .collect()
+}
+
+#[test]
+fn demo_agency_duplicates_are_exactly_d1_and_nd1() {
+    let env = Env::new();
+    let _servers = crawl_agency(&env, &demo_dir());
+    let db = env.db().display().to_string();
+    govaudit_ok(&["audit", "--db", &db]);
+    let found = duplicate_findings(&db);
+    let d1 = key(
+        "duplicate",
+        &[
+            "https://help.fhaa.gov/articles/how-to-apply-for-rental-assistance/",
+            "https://www.fhaa.gov/how-to-apply/",
+        ],
+    );
+    let nd1 = key(
+        "near_duplicate",
+        &[
+            "https://legacy.fhaa.gov/eligibility.html",
+            "https://www.fhaa.gov/eligibility/",
+        ],
+    );
+    assert_eq!(
+        found.keys().cloned().collect::<Vec<_>>(),
+        vec![d1.clone(), nd1.clone()]
+    );
+    let d = &found[&d1];
+    assert_eq!(d["similarity"], 1.0);
+    assert_eq!(d["url"], d1.1[0].as_str());
+    assert_eq!(d["site"], "https://help.fhaa.gov");
+    assert_eq!(d["severity"], "warning");
+    let nd = &found[&nd1];
+    let sim = nd["similarity"].as_f64().expect("similarity");
+    assert!((0.85..1.0).contains(&sim), "{sim}");
+    assert!(nd["group"].as_str().expect("group").starts_with("near-"));
+
+    // Per site: pages whose content is also on another site.
+    let sites = sites_json(&db);
+    let dup = |s: &str| sites[s]["duplicate_pages"].as_i64();
+    assert_eq!(dup("https://www.fhaa.gov"), Some(2));
+    assert_eq!(dup("https://help.fhaa.gov"), Some(1));
+    assert_eq!(dup("https://legacy.fhaa.gov"), Some(1));
+    assert_eq!(dup("https://grants.fhaa.gov"), Some(0));
+
+    // The exact pair shares its content hash; a page with other content does not.
+    let pages = ndjson(&govaudit_ok(&["pages", "--db", &db, "--format", "json"]));
+    let hash = |u: &str| {
+        pages
+            .iter()
+            .find(|p| p["url"] == u)
+            .map(|p| p["content_hash"].clone())
+            .expect("page")
+    };
+    assert_eq!(hash(&d1.1[0]), hash(&d1.1[1]));
+    assert_ne!(hash(&nd1.1[0]), hash(&nd1.1[1]));
+
+    // Re-auditing gives the same groups and ids; a stricter threshold from --rules drops ND1.
+    govaudit_ok(&["audit", "--db", &db]);
+    assert_eq!(duplicate_findings(&db), found);
+    let rules = env.path("strict-rules");
+    std::fs::create_dir_all(&rules).expect("rules dir");
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/duplicates.toml"),
+    )
+    .expect("rules/duplicates.toml");
+    std::fs::write(
+        rules.join("duplicates.toml"),
+        builtin.replace("threshold = 0.85", "threshold = 0.95"),
+    )
+    .expect("write rules");
+    let rules_arg = rules.display().to_string();
+    govaudit_ok(&["audit", "--db", &db, "--rules", &rules_arg]);
+    assert_eq!(
+        duplicate_findings(&db).keys().cloned().collect::<Vec<_>>(),
+        vec![d1]
+    );
+
+    // A typo in a rule file stops the audit with exit 2, naming the file and the field.
+    std::fs::write(rules.join("duplicates.toml"), "treshold = 0.9\n").expect("write rules");
+    let bad = govaudit(&["audit", "--db", &db, "--rules", &rules_arg]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("duplicates.toml") && err.contains("treshold"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicates_fixture_finds_copies_under_three_templates_and_nothing_else() {
+    let env = Env::new();
+    let dir = fixture("duplicates");
+    let _servers = crawl_agency(&env, &dir);
+    let db = env.db().display().to_string();
+    govaudit_ok(&["audit", "--db", &db]);
+    let found = duplicate_findings(&db);
+    // Positives: one text on three sites (markup, spacing and templates differ); an outdated copy
+    // whose figures, phone number and one paragraph changed.
+    let exact = key(
+        "duplicate",
+        &[
+            "https://archive.osbl.gov/apply.htm",
+            "https://loans.osbl.gov/how-to-apply/",
+            "https://www.osbl.gov/apply/",
+        ],
+    );
+    let near = key(
+        "near_duplicate",
+        &[
+            "https://archive.osbl.gov/loan-limits.htm",
+            "https://www.osbl.gov/loan-limits/",
+        ],
+    );
+    // Negatives, by being absent: /apply/print/ names /apply/ as canonical; the two news notices
+    // share a template and an intro sentence; the contact pages are identical but short; the
+    // eligibility pages cover one topic in different words; loans.osbl.gov's pages share a
+    // large promo block that only repetition across the site marks as template.
+    assert_eq!(
+        found.keys().cloned().collect::<Vec<_>>(),
+        vec![exact.clone(), near.clone()]
+    );
+    assert_eq!(found[&exact]["sites"].as_array().map(Vec::len), Some(3));
+    assert!(found[&exact]["message"]
+        .as_str()
+        .expect("message")
+        .contains("3 addresses"));
+    let sites = sites_json(&db);
+    let dup = |s: &str| sites[s]["duplicate_pages"].as_i64();
+    assert_eq!(dup("https://www.osbl.gov"), Some(2));
+    assert_eq!(dup("https://loans.osbl.gov"), Some(1));
+    assert_eq!(dup("https://archive.osbl.gov"), Some(2));
+
+    // The table shows each group once, with its members.
+    let table = govaudit_ok(&[
+        "findings",
+        "--db",
+        &db,
+        "--kind",
+        "duplicate",
+        "--format",
+        "table",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines().nth(1).is_some_and(|l| l.starts_with("3 ")),
+        "{text}"
+    );
+}
