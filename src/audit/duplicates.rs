@@ -273,7 +273,22 @@ pub struct ComparedPage {
 }
 
 /// The duplicate audit: one finding per group, on its first member (members sorted by URL).
+///
+/// One page reached under several query strings with the same content (`/page` and
+/// `/page?promo`) is one page to a reader, so only its shortest address is compared.
 pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
+    let mut order: Vec<&ComparedPage> = pages.iter().collect();
+    order.sort_by(|a, b| (a.url.len(), &a.url).cmp(&(b.url.len(), &b.url)));
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let pages: Vec<ComparedPage> = order
+        .into_iter()
+        .filter(|p| {
+            let without_query = p.url.split(['?', '#']).next().unwrap_or(&p.url);
+            seen.insert((without_query, p.fingerprint.hash.as_str()))
+        })
+        .cloned()
+        .collect();
+    let pages = &pages[..];
     let fps: Vec<Fingerprint> = pages.iter().map(|p| p.fingerprint.clone()).collect();
     let groups = find_groups(&fps, rules);
     let mut out = Vec::new();
@@ -311,13 +326,12 @@ fn group_finding(kind: &str, id: String, g: &Group, pages: &[ComparedPage]) -> F
     let pages_word = if others == 1 { "page" } else { "pages" };
     let message = if kind == "duplicate" {
         format!(
-            "The same main content is published at {} addresses ({others} other {pages_word} {where_}); keep one and link or redirect the others to it.",
+            "The same main content is published at {} addresses (this page and {others} other {pages_word} {where_}); keep one and redirect or link the others to it.",
             members.len()
         )
     } else {
         format!(
-            "{} pages ({others} other {pages_word} {where_}) are {:.0}% or more the same; an outdated copy gives citizens a different answer, so keep one up-to-date page.",
-            members.len(),
+            "This page and {others} other {pages_word} ({where_}) are at least {:.0}% the same; an outdated copy gives citizens a different answer, so keep one up-to-date page.",
             (g.similarity * 100.0).floor()
         )
     };
@@ -444,5 +458,27 @@ mod tests {
         assert_eq!(f1[0].extra["group"], f2[0].extra["group"]);
         assert_eq!(f1[0].extra["urls"], f2[0].extra["urls"]);
         assert_eq!(f1[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn query_string_variants_of_one_page_are_one_page() {
+        let base = text(9, 300);
+        let page = |url: &str| ComparedPage {
+            url: url.into(),
+            site: "https://a.gov".into(),
+            fingerprint: fp(&base),
+        };
+        let one = vec![page("https://a.gov/p?promo"), page("https://a.gov/p")];
+        assert!(audit(&one, &rules()).is_empty());
+        let two = vec![
+            page("https://a.gov/p?promo"),
+            page("https://a.gov/q"),
+            page("https://a.gov/p"),
+        ];
+        let f = audit(&two, &rules());
+        assert_eq!(
+            f[0].extra["urls"],
+            serde_json::json!(["https://a.gov/p", "https://a.gov/q"])
+        );
     }
 }

@@ -155,6 +155,9 @@ const FINDING_COLUMNS: &[&str] = &[
     "error",
     "hops",
     "final_url",
+    "group",
+    "similarity",
+    "urls",
     "message",
 ];
 
