@@ -417,14 +417,23 @@ pub fn audit(
                     continue;
                 };
                 if !ids.contains(fragment) && !ids.contains(&decoded) {
+                    // After a redirect the section is looked for where the reader lands.
+                    let message = if end.url == target.url {
+                        format!(
+                            "The link to {}#{fragment} points to a part of the page that does not exist (no id=\"{decoded}\").",
+                            target.url
+                        )
+                    } else {
+                        format!(
+                            "The link to {}#{fragment} now leads to {}, which has no part with id=\"{decoded}\".",
+                            target.url, end.url
+                        )
+                    };
                     push(
                         "broken_fragment",
                         Severity::Warning,
                         format!("{}#{fragment}", target.url),
-                        format!(
-                            "The link to {}#{fragment} points to a part of the page that does not exist (no id=\"{decoded}\").",
-                            target.url
-                        ),
+                        message,
                         Map::new(),
                     );
                 }
