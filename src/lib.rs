@@ -22,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod inventory;
 pub mod model;
+pub mod readability;
 pub mod report;
 pub mod rules;
 pub mod serve;

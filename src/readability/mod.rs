@@ -1,0 +1,315 @@
+//! Readability scores with the definitions of Python's `textstat` 0.7.13, the reference most users
+//! compare against: Flesch Reading Ease, Flesch-Kincaid Grade, Gunning Fog, SMOG, Coleman-Liau,
+//! ARI and Dale-Chall, with their sentence, word and syllable counts.
+//!
+//! Pure: text in, numbers out. [`Counts::of_text`] scores plain text exactly as textstat does
+//! (same tokenisation, sentence split, syllables and difficult-word list, see [`syllables`]).
+//! [`Counts::of_blocks`] is for web pages and drafts with structure: each block (heading, list
+//! item, table cell, paragraph) is counted on its own and the counts are added, so a block
+//! boundary always ends a sentence and a bulleted page does not read as one 400-word sentence.
+//!
+//! # textstat's definitions, as implemented here
+//! - Punctuation removal keeps letters, digits, `_`, whitespace and an ASCII apostrophe followed by
+//!   `t`, `s`, `d`, `ve`, `ll` or `re` (contractions); everything else goes, hyphens included
+//!   ("e-mail" is one word, "$4,500" is the word "4500").
+//! - Words: whitespace-separated tokens after punctuation removal. ARI divides characters by
+//!   tokens *before* punctuation removal.
+//! - Sentences: runs matching `\b[^.!?]+[.!?]*`; runs of two words or fewer do not count; at
+//!   least one sentence in a non-empty text.
+//! - Difficult words: not on the Dale-Chall easy list (lower-cased; inflections are not folded);
+//!   Gunning Fog counts only those with 3+ syllables; SMOG counts every 3+ syllable word.
+
+pub mod syllables;
+
+use serde::Serialize;
+
+/// The counts every score is computed from. Counts of parts add up ([`Counts::add`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Sentences (textstat's rule, before the "at least one" floor).
+    pub sentences: usize,
+    /// Words after punctuation removal.
+    pub words: usize,
+    /// Whitespace-separated tokens before punctuation removal (ARI's denominator).
+    pub tokens: usize,
+    /// Syllables.
+    pub syllables: usize,
+    /// Non-whitespace characters (ARI).
+    pub chars: usize,
+    /// Letters and digits (Coleman-Liau).
+    pub letters: usize,
+    /// Words of 3+ syllables (SMOG).
+    pub polysyllables: usize,
+    /// Words not on the easy list with 3+ syllables (Gunning Fog).
+    pub difficult_fog: usize,
+    /// Words not on the easy list (Dale-Chall).
+    pub difficult_dale_chall: usize,
+    /// Whether any text was counted (textstat gives an empty text 0 sentences, others 1+).
+    pub nonempty: bool,
+}
+
+/// The scores of `govaudit pages` and `govaudit lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Scores {
+    /// Flesch Reading Ease (higher is easier; 60–70 is plain English).
+    pub flesch_reading_ease: f64,
+    /// Flesch-Kincaid Grade (US school grade).
+    pub flesch_kincaid_grade: f64,
+    /// Gunning Fog index.
+    pub gunning_fog: f64,
+    /// SMOG index.
+    pub smog_index: f64,
+    /// Coleman-Liau index.
+    pub coleman_liau_index: f64,
+    /// Automated Readability Index.
+    pub automated_readability_index: f64,
+    /// Dale-Chall readability score.
+    pub dale_chall: f64,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Python's `\s` and `str.split()` whitespace (Unicode White_Space plus the separators U+1C–U+1F).
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// textstat's `remove_punctuation(text, rm_apostrophe=False)`.
+fn remove_punctuation(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\'' {
+            let next = chars.get(i + 1).copied();
+            let next2 = chars.get(i + 2).copied();
+            let contraction = matches!(next, Some('t' | 's' | 'd'))
+                || matches!(
+                    (next, next2),
+                    (Some('v'), Some('e')) | (Some('l'), Some('l')) | (Some('r'), Some('e'))
+                );
+            if contraction {
+                out.push(c);
+            }
+        } else if is_word_char(c) || is_space(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn split_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(is_space).filter(|w| !w.is_empty())
+}
+
+/// textstat's `count_words(text)`: words after punctuation removal.
+fn count_words(text: &str) -> usize {
+    split_words(&remove_punctuation(text)).count()
+}
+
+/// textstat's sentence count before its floor of one: matches of `\b[^.!?]+[.!?]*` with more
+/// than two words.
+fn count_sentences_raw(text: &str) -> usize {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let end_mark = |c: char| matches!(c, '.' | '!' | '?');
+    let word_at = |i: usize| chars.get(i).is_some_and(|&(_, c)| is_word_char(c));
+    let mut count = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let boundary = (i > 0 && word_at(i - 1)) != word_at(i);
+        if !boundary || end_mark(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        let start = chars[i].0;
+        while i < chars.len() && !end_mark(chars[i].1) {
+            i += 1;
+        }
+        while i < chars.len() && end_mark(chars[i].1) {
+            i += 1;
+        }
+        let end = chars.get(i).map_or(text.len(), |&(b, _)| b);
+        if count_words(&text[start..end]) > 2 {
+            count += 1;
+        }
+    }
+    count
+}
+
+impl Counts {
+    /// Counts a plain text exactly as textstat 0.7.13 does.
+    pub fn of_text(text: &str) -> Counts {
+        let cleaned = remove_punctuation(text);
+        let mut c = Counts {
+            sentences: count_sentences_raw(text),
+            tokens: split_words(text).count(),
+            chars: text.chars().filter(|&ch| !is_space(ch)).count(),
+            letters: text.chars().filter(|&ch| is_word_char(ch)).count(),
+            nonempty: !text.is_empty(),
+            ..Counts::default()
+        };
+        for word in split_words(&cleaned) {
+            c.words += 1;
+            let lower = word.to_lowercase();
+            // A word is counted as textstat's per-word calls see it: punctuation removed again
+            // (a no-op on a cleaned word) and lower-cased.
+            let syl = syllables::count(&lower);
+            c.syllables += syl;
+            if syl >= 3 {
+                c.polysyllables += 1;
+            }
+            if !syllables::is_easy_word(&lower) {
+                c.difficult_dale_chall += 1;
+                if syl >= 3 {
+                    c.difficult_fog += 1;
+                }
+            }
+        }
+        c
+    }
+
+    /// Counts blocks of text (headings, paragraphs, list items, cells) each on its own and adds
+    /// them: every block boundary ends a sentence.
+    pub fn of_blocks<'a>(blocks: impl IntoIterator<Item = &'a str>) -> Counts {
+        blocks
+            .into_iter()
+            .fold(Counts::default(), |acc, b| acc.add(&Counts::of_text(b)))
+    }
+
+    /// The counts of two texts together.
+    pub fn add(&self, o: &Counts) -> Counts {
+        Counts {
+            sentences: self.sentences + o.sentences,
+            words: self.words + o.words,
+            tokens: self.tokens + o.tokens,
+            syllables: self.syllables + o.syllables,
+            chars: self.chars + o.chars,
+            letters: self.letters + o.letters,
+            polysyllables: self.polysyllables + o.polysyllables,
+            difficult_fog: self.difficult_fog + o.difficult_fog,
+            difficult_dale_chall: self.difficult_dale_chall + o.difficult_dale_chall,
+            nonempty: self.nonempty || o.nonempty,
+        }
+    }
+
+    /// Sentences as textstat reports them: 0 for an empty text, else at least 1.
+    pub fn sentence_count(&self) -> usize {
+        if self.nonempty {
+            self.sentences.max(1)
+        } else {
+            0
+        }
+    }
+
+    /// The seven scores (0.0 where textstat gives 0.0 for lack of words or sentences).
+    pub fn scores(&self) -> Scores {
+        let sentences = self.sentence_count() as f64;
+        let words = self.words as f64;
+        let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
+        let wps = ratio(words, sentences);
+        let spw = ratio(self.syllables as f64, words);
+        let flesch = |f: &dyn Fn() -> f64| if wps == 0.0 || spw == 0.0 { 0.0 } else { f() };
+        let fre = flesch(&|| 206.835 - 1.015 * wps - 84.6 * spw);
+        let fkg = flesch(&|| 0.39 * wps + 11.8 * spw - 15.59);
+        let smog = if sentences == 0.0 {
+            0.0
+        } else {
+            1.043 * (30.0 * (self.polysyllables as f64 / sentences)).powf(0.5) + 3.1291
+        };
+        let letters = ratio(self.letters as f64, words) * 100.0;
+        let sents = ratio(sentences, words) * 100.0;
+        let cli = if letters == 0.0 || sents == 0.0 {
+            0.0
+        } else {
+            0.058 * letters - 0.296 * sents - 15.8
+        };
+        let cpw = ratio(self.chars as f64, self.tokens as f64);
+        let ari = if cpw == 0.0 || wps == 0.0 {
+            0.0
+        } else {
+            4.71 * cpw + 0.5 * wps - 21.43
+        };
+        let dale_chall = if words == 0.0 {
+            0.0
+        } else {
+            let per = 100.0 * self.difficult_dale_chall as f64 / words;
+            let mut s = 0.1579 * per + 0.0496 * wps;
+            if per > 5.0 {
+                s += 3.6365;
+            }
+            s
+        };
+        let fog = if words == 0.0 {
+            0.0
+        } else {
+            0.4 * (wps + 100.0 * self.difficult_fog as f64 / words)
+        };
+        Scores {
+            flesch_reading_ease: fre,
+            flesch_kincaid_grade: fkg,
+            gunning_fog: fog,
+            smog_index: smog,
+            coleman_liau_index: cli,
+            automated_readability_index: ari,
+            dale_chall,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn punctuation_contractions_and_hyphens() {
+        assert_eq!(
+            remove_punctuation("Don't e-mail the agency's U.S. office!"),
+            "Don't email the agency's US office"
+        );
+        assert_eq!(remove_punctuation("'Quoted' words"), "Quoted words");
+        assert_eq!(count_words("$4,500 per person, 3.5% of 1,000"), 6);
+        assert_eq!(count_words(" .? - "), 0);
+    }
+
+    #[test]
+    fn sentences_follow_textstat() {
+        // "U.S." splits like any other period; runs of 1–2 words do not count.
+        assert_eq!(count_sentences_raw("Apply by June 30. Call us today!"), 1);
+        assert_eq!(
+            count_sentences_raw("Visit the U.S. Department of Labor website today."),
+            1
+        );
+        assert_eq!(
+            count_sentences_raw("We pay 3.5 percent interest on the loan."),
+            1
+        );
+        assert_eq!(count_sentences_raw("Is this right? Yes it is right."), 2);
+        assert_eq!(Counts::of_text("").sentence_count(), 0);
+        assert_eq!(Counts::of_text("Hello.").sentence_count(), 1);
+    }
+
+    #[test]
+    fn blocks_end_sentences() {
+        let list = [
+            "You need these documents",
+            "Your most recent tax return",
+            "A list of damaged property with costs",
+            "Your insurance policy number",
+        ];
+        let as_text = Counts::of_text(&list.join("\n"));
+        let as_blocks = Counts::of_blocks(list);
+        assert_eq!(as_text.sentence_count(), 1);
+        assert_eq!(as_blocks.sentence_count(), 4);
+        assert_eq!(as_text.words, as_blocks.words);
+        assert!(as_blocks.scores().flesch_kincaid_grade < as_text.scores().flesch_kincaid_grade);
+    }
+
+    #[test]
+    fn empty_text_scores_zero() {
+        let s = Counts::of_text("").scores();
+        assert_eq!(s.flesch_reading_ease, 0.0);
+        assert_eq!(s.dale_chall, 0.0);
+        assert_eq!(s.smog_index, 0.0);
+    }
+}
