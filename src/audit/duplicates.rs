@@ -10,8 +10,8 @@
 //!    shingles; LSH banding makes pages that agree on all hashes of a band *candidates*; every
 //!    candidate pair is then confirmed by its exact Jaccard similarity before it counts, so the
 //!    estimates decide what gets compared, never what gets reported. Confirmed pairs are joined
-//!    into groups (connected components), and a group's similarity is the lowest among the
-//!    confirmed pairs that join it: every member is at least that similar to another member.
+//!    into groups (connected components); a group's similarity is that of its least alike pair
+//!    of members (every pair is measured in groups of up to 64 distinct texts).
 //! 3. **Ids**: an exact group is named by its content hash, a near group by its first member's
 //!    URL, so re-running the audit on the same pages gives the same ids.
 //!
@@ -33,6 +33,9 @@ pub struct Fingerprint {
     pub hash: String,
     /// Distinct shingle hashes, sorted.
     pub shingles: Vec<u64>,
+    /// Distinct numbers in the text (hashes, sorted): with `ignore_numbers`, two pages whose
+    /// wording matches but whose figures differ are told apart by these.
+    pub figures: Vec<u64>,
 }
 
 impl Fingerprint {
@@ -40,6 +43,13 @@ impl Fingerprint {
     pub fn of(text: &str, rules: &DuplicateRules) -> Fingerprint {
         let mut words = similarity::words(text);
         let hash = similarity::text_hash(&words);
+        let mut figures: Vec<u64> = words
+            .iter()
+            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+            .map(|w| xxh3_64(w.as_bytes()))
+            .collect();
+        figures.sort_unstable();
+        figures.dedup();
         if rules.ignore_numbers {
             for w in words.iter_mut() {
                 if w.bytes().all(|b| b.is_ascii_digit()) {
@@ -50,6 +60,7 @@ impl Fingerprint {
         Fingerprint {
             hash,
             shingles: similarity::shingles(&words, rules.shingle_words),
+            figures,
         }
     }
 }
@@ -59,7 +70,8 @@ impl Fingerprint {
 pub struct Group {
     /// Indexes into the compared pages, ascending.
     pub members: Vec<usize>,
-    /// 1.0 for exact duplicates; for near-duplicates the lowest confirmed pair similarity.
+    /// 1.0 for exact duplicates; for near-duplicates the similarity of the least alike pair of
+    /// members (groups of up to 64 texts), else the lowest confirmed pair that joined the group.
     pub similarity: f64,
 }
 
@@ -78,13 +90,22 @@ pub struct Groups {
     pub confirmed_pairs: usize,
 }
 
+/// How many earlier pages of one LSH bucket a page is compared with (see [`find_groups`]).
+pub const MAX_BUCKET_PEERS: usize = 256;
+
+/// Groups up to this many distinct texts get their similarity from every pair of members.
+const ALL_PAIRS_UP_TO: usize = 64;
+
 /// Finds exact and near-duplicate groups among `docs` (all of which should be compared: filter
 /// short pages out first).
-pub fn find_groups(docs: &[Fingerprint], rules: &DuplicateRules) -> Groups {
+pub fn find_groups<D: std::borrow::Borrow<Fingerprint>>(
+    docs: &[D],
+    rules: &DuplicateRules,
+) -> Groups {
     // 1. Exact groups; the first member of each stands for it from here on.
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, d) in docs.iter().enumerate() {
-        by_hash.entry(d.hash.as_str()).or_default().push(i);
+        by_hash.entry(d.borrow().hash.as_str()).or_default().push(i);
     }
     let mut classes: Vec<Vec<usize>> = by_hash.into_values().collect();
     classes.sort_unstable_by_key(|c| c[0]);
@@ -98,7 +119,7 @@ pub fn find_groups(docs: &[Fingerprint], rules: &DuplicateRules) -> Groups {
         .collect();
     let reps: Vec<&[u64]> = classes
         .iter()
-        .map(|c| docs[c[0]].shingles.as_slice())
+        .map(|c| docs[c[0]].borrow().shingles.as_slice())
         .collect();
 
     // 2. MinHash + LSH over the representatives, every candidate confirmed exactly.
@@ -129,7 +150,9 @@ pub fn find_groups(docs: &[Fingerprint], rules: &DuplicateRules) -> Groups {
                 end += 1;
             }
             for x in start + 1..end {
-                for y in start..x {
+                // A page is compared with at most MAX_BUCKET_PEERS earlier pages of a bucket, so
+                // thousands of template pages sharing a band cannot make the work quadratic.
+                for y in x.saturating_sub(MAX_BUCKET_PEERS).max(start)..x {
                     let (a, b) = (keys[y].1, keys[x].1);
                     let (ra, rb) = (sets.find(a as usize), sets.find(b as usize));
                     // Already in one group: another pair has joined them, no need to compare.
@@ -161,9 +184,22 @@ pub fn find_groups(docs: &[Fingerprint], rules: &DuplicateRules) -> Groups {
         .map(|(root, c)| {
             let mut members: Vec<usize> = c.iter().flat_map(|&r| classes[r].clone()).collect();
             members.sort_unstable();
+            // A group is joined pair by pair (A~B, B~C), so A and C may be less alike than
+            // either link: small groups report their least alike pair.
+            let similarity = if c.len() <= ALL_PAIRS_UP_TO {
+                let mut low: f64 = 1.0;
+                for (k, &a) in c.iter().enumerate() {
+                    for &b in &c[..k] {
+                        low = low.min(similarity::jaccard(reps[a], reps[b]));
+                    }
+                }
+                low
+            } else {
+                lowest[root]
+            };
             Group {
                 members,
-                similarity: lowest[root],
+                similarity,
             }
         })
         .collect();
@@ -275,26 +311,29 @@ pub struct ComparedPage {
 /// The duplicate audit: one finding per group, on its first member (members sorted by URL).
 ///
 /// One page reached under several query strings with the same content (`/page` and
-/// `/page?promo`) is one page to a reader, so only its shortest address is compared.
+/// `/page?promo`) is one page to a reader, so only its shortest address is compared. Pages with
+/// no words to shingle are not compared.
 pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
-    let mut order: Vec<&ComparedPage> = pages.iter().collect();
+    let mut order: Vec<&ComparedPage> = pages
+        .iter()
+        .filter(|p| !p.fingerprint.shingles.is_empty())
+        .collect();
     order.sort_by(|a, b| (a.url.len(), &a.url).cmp(&(b.url.len(), &b.url)));
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
-    let pages: Vec<ComparedPage> = order
+    let pages: Vec<&ComparedPage> = order
         .into_iter()
         .filter(|p| {
             let without_query = p.url.split(['?', '#']).next().unwrap_or(&p.url);
             seen.insert((without_query, p.fingerprint.hash.as_str()))
         })
-        .cloned()
         .collect();
-    let pages = &pages[..];
-    let fps: Vec<Fingerprint> = pages.iter().map(|p| p.fingerprint.clone()).collect();
+    let fps: Vec<&Fingerprint> = pages.iter().map(|p| &p.fingerprint).collect();
     let groups = find_groups(&fps, rules);
     let mut out = Vec::new();
     for g in &groups.exact {
-        let id = format!("dup-{}", &pages[g.members[0]].fingerprint.hash[..12]);
-        out.push(group_finding("duplicate", id, g, pages));
+        let hash = &pages[g.members[0]].fingerprint.hash;
+        let id = format!("dup-{}", hash.get(..12).unwrap_or(hash));
+        out.push(group_finding("duplicate", id, g, &pages, rules));
     }
     for g in &groups.near {
         let first = g.members.iter().map(|&m| &pages[m].url).min();
@@ -302,37 +341,55 @@ pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
             "near-{:012x}",
             xxh3_64(first.map(String::as_bytes).unwrap_or_default()) >> 16
         );
-        out.push(group_finding("near_duplicate", id, g, pages));
+        out.push(group_finding("near_duplicate", id, g, &pages, rules));
     }
     out
 }
 
-fn group_finding(kind: &str, id: String, g: &Group, pages: &[ComparedPage]) -> Finding {
-    let mut members: Vec<&ComparedPage> = g.members.iter().map(|&m| &pages[m]).collect();
+fn group_finding(
+    kind: &str,
+    id: String,
+    g: &Group,
+    pages: &[&ComparedPage],
+    rules: &DuplicateRules,
+) -> Finding {
+    let mut members: Vec<&ComparedPage> = g.members.iter().map(|&m| pages[m]).collect();
     members.sort_by(|a, b| a.url.cmp(&b.url));
     let first = members[0];
     let sites: BTreeSet<&str> = members.iter().map(|p| p.site.as_str()).collect();
     let others = members.len() - 1;
-    let other_hosts: Vec<&str> = sites
-        .iter()
-        .filter(|s| **s != first.site)
-        .map(|s| s.split("://").nth(1).unwrap_or(s))
-        .collect();
-    let where_ = if other_hosts.is_empty() {
-        "on the same site".to_string()
-    } else {
-        format!("on {}", other_hosts.join(", "))
-    };
+    let host = |s: &str| s.split("://").nth(1).unwrap_or(s).to_string();
+    let mut places: Vec<String> = Vec::new();
+    if members[1..].iter().any(|p| p.site == first.site) {
+        places.push("the same site".into());
+    }
+    places.extend(sites.iter().filter(|s| **s != first.site).map(|s| host(s)));
+    let where_ = format!("on {}", places.join(" and "));
     let pages_word = if others == 1 { "page" } else { "pages" };
+    // Numbers compared as one word: copies whose wording matches but whose figures (amounts,
+    // dates, phone numbers) differ are the outdated copies citizens get wrong answers from.
+    let figures_differ = kind == "near_duplicate"
+        && rules.ignore_numbers
+        && members
+            .iter()
+            .any(|p| p.fingerprint.figures != first.fingerprint.figures);
+    let percent = ((g.similarity * 100.0).floor() as u32).min(99);
     let message = if kind == "duplicate" {
         format!(
             "The same main content is published at {} addresses (this page and {others} other {pages_word} {where_}); keep one and redirect or link the others to it.",
             members.len()
         )
+    } else if g.similarity >= 1.0 && figures_differ {
+        format!(
+            "This page and {others} other {pages_word} ({where_}) have the same wording with different figures (amounts, dates or phone numbers); if they describe the same thing, one of them is out of date."
+        )
+    } else if figures_differ {
+        format!(
+            "This page and {others} other {pages_word} ({where_}) are at least {percent}% the same and their figures (amounts, dates or phone numbers) differ; an outdated copy gives citizens a different answer, so keep one up-to-date page."
+        )
     } else {
         format!(
-            "This page and {others} other {pages_word} ({where_}) are at least {:.0}% the same; an outdated copy gives citizens a different answer, so keep one up-to-date page.",
-            (g.similarity * 100.0).floor()
+            "This page and {others} other {pages_word} ({where_}) are at least {percent}% the same; keep one page and link or redirect the others to it."
         )
     };
     let severity = if sites.len() > 1 {
@@ -361,6 +418,9 @@ fn group_finding(kind: &str, id: String, g: &Group, pages: &[ComparedPage]) -> F
         "sites".into(),
         Value::Array(sites.iter().map(|s| Value::String(s.to_string())).collect()),
     );
+    if kind == "near_duplicate" {
+        extra.insert("figures_differ".into(), Value::Bool(figures_differ));
+    }
     Finding {
         kind: kind.to_string(),
         severity,
@@ -480,5 +540,65 @@ mod tests {
             f[0].extra["urls"],
             serde_json::json!(["https://a.gov/p", "https://a.gov/q"])
         );
+    }
+
+    #[test]
+    fn a_chained_group_reports_its_least_alike_pair() {
+        // B is A with 8 words changed at the start, C is B with 8 more changed at the end:
+        // A~B and B~C pass 0.85, A~C does not.
+        let a = text(11, 400);
+        let mut b = a.clone();
+        for w in b.iter_mut().take(8) {
+            *w = "alpha".into();
+        }
+        let mut c = b.clone();
+        for w in c.iter_mut().skip(390) {
+            *w = "omega".into();
+        }
+        let docs = vec![fp(&a), fp(&b), fp(&c)];
+        let ab = similarity::jaccard(&docs[0].shingles, &docs[1].shingles);
+        let ac = similarity::jaccard(&docs[0].shingles, &docs[2].shingles);
+        assert!(ab >= 0.85 && ac < ab, "{ab} {ac}");
+        let g = find_groups(&docs, &rules());
+        assert_eq!(g.near.len(), 1);
+        assert_eq!(g.near[0].members, vec![0, 1, 2]);
+        assert!((g.near[0].similarity - ac).abs() < 1e-12);
+    }
+
+    #[test]
+    fn same_wording_with_other_figures_says_so() {
+        let base = text(5, 200).join(" ");
+        let page = |url: &str, site: &str, t: String| ComparedPage {
+            url: url.into(),
+            site: site.into(),
+            fingerprint: Fingerprint::of(&t, &rules()),
+        };
+        let pages = vec![
+            page(
+                "https://a.gov/fees",
+                "https://a.gov",
+                format!("{base} the fee is 25 dollars"),
+            ),
+            page(
+                "https://b.gov/fees",
+                "https://b.gov",
+                format!("{base} the fee is 40 dollars"),
+            ),
+            page(
+                "https://a.gov/more",
+                "https://a.gov",
+                format!("{base} the fee is 25 dollars now"),
+            ),
+        ];
+        let f = audit(&pages, &rules());
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].extra["figures_differ"], true);
+        assert!(f[0].message.contains("figures"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("on the same site and b.gov"),
+            "{}",
+            f[0].message
+        );
+        assert!(!f[0].message.contains("100%"), "{}", f[0].message);
     }
 }

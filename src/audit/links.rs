@@ -69,6 +69,22 @@ fn title_says_not_found(title: &str) -> bool {
         .any(|p| head == *p || (p.len() >= 12 && head.starts_with(p)))
 }
 
+/// A page that names itself a "not found" page by its title or address (`/404.html`,
+/// `/page-not-found/`, `/error`).
+fn looks_like_not_found_page(t: &AuditTarget) -> bool {
+    let path = t
+        .url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.find('/').map(|i| &r[i..]))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    t.title.as_deref().is_some_and(title_says_not_found)
+        || ["404", "not-found", "notfound", "not_found", "/error"]
+            .iter()
+            .any(|k| path.contains(k))
+}
+
 /// Word 3-shingles of a text (see [`super::similarity`]).
 fn shingles(text: &str) -> Vec<u64> {
     similarity::shingles(&similarity::words(text), 3)
@@ -249,15 +265,27 @@ struct SoftNotFound {
 }
 
 impl SoftNotFound {
-    fn new(targets: &[AuditTarget], pages: &mut Pages<'_>) -> SoftNotFound {
-        let sites = targets
+    fn new(targets: &[AuditTarget], graph: &Graph<'_>, pages: &mut Pages<'_>) -> SoftNotFound {
+        // The probe's answer: a 200, or a redirect to a page that says it is a "not found" page
+        // (`/missing` -> `/404.html`). Sites that send unknown addresses to their home page are
+        // not soft-404 sites here: that would make every link home a finding.
+        let landings: Vec<&AuditTarget> = targets
             .iter()
-            .filter(|t| t.probe && t.status == Some(200))
-            .filter_map(|t| Some((t.site_id?, shingles(&pages.get(&t.url)?.main_text()))))
+            .filter(|t| t.probe)
+            .filter_map(|t| match graph.resolve(t) {
+                Resolved::Works { end, hops } if end.status == Some(200) => {
+                    (hops == 0 || looks_like_not_found_page(end)).then_some(end)
+                }
+                _ => None,
+            })
+            .collect();
+        let sites = landings
+            .iter()
+            .filter_map(|end| Some((end.site_id?, shingles(&pages.get(&end.url)?.main_text()))))
             .collect();
         SoftNotFound {
             sites,
-            verdicts: HashMap::new(),
+            verdicts: landings.iter().map(|end| (end.id, true)).collect(),
         }
     }
 
@@ -280,13 +308,23 @@ impl SoftNotFound {
     }
 }
 
+/// What the links audit found.
+#[derive(Debug, Default)]
+pub struct LinksAudit {
+    /// The findings.
+    pub findings: Vec<Finding>,
+    /// Pages recognised as "not found" pages answered with 200 (where soft-404 links land), for
+    /// audits that must not treat them as content.
+    pub not_found_pages: HashSet<String>,
+}
+
 /// Runs the links audit. `page_of` parses the stored HTML of a URL (None without a body); it is
 /// called at most once per URL.
 pub fn audit(
     links: &[AuditLink],
     targets: &[AuditTarget],
     page_of: &mut dyn FnMut(&str) -> Option<Page>,
-) -> Vec<Finding> {
+) -> LinksAudit {
     let mut pages = Pages {
         parsed: HashMap::new(),
         load: page_of,
@@ -295,7 +333,7 @@ pub fn audit(
         by_id: targets.iter().map(|t| (t.id, t)).collect(),
         by_url: targets.iter().map(|t| (t.url.as_str(), t)).collect(),
     };
-    let mut soft = SoftNotFound::new(targets, &mut pages);
+    let mut soft = SoftNotFound::new(targets, &graph, &mut pages);
     let mut seen: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut out = Vec::new();
     for link in links {
@@ -440,7 +478,16 @@ pub fn audit(
             }
         }
     }
-    out
+    let not_found_pages = soft
+        .verdicts
+        .iter()
+        .filter(|(_, &v)| v)
+        .filter_map(|(id, _)| graph.by_id.get(id).map(|t| t.url.clone()))
+        .collect();
+    LinksAudit {
+        findings: out,
+        not_found_pages,
+    }
 }
 
 fn plural(n: usize) -> &'static str {

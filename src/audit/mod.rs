@@ -5,8 +5,8 @@
 //! [`duplicates`] (exact and near-duplicate main content across all sites).
 //!
 //! Pages are read one site at a time: parsed, template removed (markup, then blocks that repeat
-//! across the site's pages), measured, and dropped, so memory grows with the largest site, not
-//! with the inventory.
+//! across the site's pages), measured, and dropped. What stays for the whole inventory is small:
+//! each compared page's shingle hashes (about 8 bytes a word).
 
 pub mod duplicates;
 pub mod links;
@@ -53,13 +53,10 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
         let html = store.body(url).ok().flatten()?;
         Some(crate::extract::page::parse(&html))
     };
-    let mut findings: Vec<Finding> = links::audit(&links, &targets, &mut page_of);
-    // A soft 404 is a "not found" page: alike on every site by design, not duplicated content.
-    let soft_404: HashSet<String> = findings
-        .iter()
-        .filter(|f| f.kind == "soft_404")
-        .filter_map(|f| f.target().map(str::to_string))
-        .collect();
+    let links = links::audit(&links, &targets, &mut page_of);
+    let mut findings: Vec<Finding> = links.findings;
+    // "Not found" pages are alike on every site by design: not duplicated content.
+    let soft_404 = links.not_found_pages;
     let (compared, page_text) = content(store, run_id, rules, &soft_404)?;
     findings.extend(duplicates::audit(&compared, &rules.duplicates));
     findings.sort_by(|a, b| {
@@ -71,11 +68,11 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     }
     let total = findings.len();
     let writer = store.writer()?;
-    writer.send(WriteOp::ReplacePageText {
+    writer.send(WriteOp::ReplaceAudit {
         run_id,
+        findings,
         pages: page_text,
     })?;
-    writer.send(WriteOp::ReplaceFindings { run_id, findings })?;
     writer.close()?;
     Ok(AuditSummary {
         run_id,
@@ -93,7 +90,7 @@ fn content(
     soft_404: &HashSet<String>,
 ) -> Result<(Vec<duplicates::ComparedPage>, Vec<PageText>), Error> {
     let all = store.content_pages(run_id)?;
-    let mut compared = Vec::new();
+    let mut compared: Vec<(duplicates::ComparedPage, Option<String>)> = Vec::new();
     let mut measured = Vec::with_capacity(all.len());
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
@@ -115,31 +112,92 @@ fn content(
                 word_count: words as i64,
                 content_hash: fingerprint.hash.clone(),
             });
-            if words >= rules.duplicates.min_words
-                && !soft_404.contains(&row.url)
-                && !canonical_elsewhere(&row.url, &pg)
-            {
-                compared.push(duplicates::ComparedPage {
-                    url: row.url.clone(),
-                    site: row.site.clone(),
-                    fingerprint,
-                });
+            if words >= rules.duplicates.min_words && !soft_404.contains(&row.url) {
+                compared.push((
+                    duplicates::ComparedPage {
+                        url: row.url.clone(),
+                        site: row.site.clone(),
+                        fingerprint,
+                    },
+                    canonical_elsewhere(&row.url, &pg),
+                ));
             }
         }
     }
+    // A page that names another stored page of its site as canonical is that page's copy by the
+    // site's own account (`/page?print=1`). A canonical pointing at a page we do not have, or at
+    // the home page (a CMS misconfigured to name it on every page), changes nothing.
+    let stored: HashSet<String> = all.iter().filter_map(|p| page_key(&p.url)).collect();
+    let compared = compared
+        .into_iter()
+        .filter(|(_, canonical)| canonical.as_ref().is_none_or(|c| !stored.contains(c)))
+        .map(|(p, _)| p)
+        .collect();
     Ok((compared, measured))
 }
 
-/// True when a page names another address on its own site as its canonical one: the site
-/// already says this URL is a copy (`/page?print=1`, `/page/index.html`), so it is not reported.
-fn canonical_elsewhere(url: &str, page: &Page) -> bool {
-    let (Some(canonical), Ok(base)) = (page.canonical.as_deref(), url::Url::parse(url)) else {
-        return false;
-    };
-    let Ok(c) = base.join(canonical.trim()) else {
-        return false;
-    };
-    let same_host = c.host_str().map(|h| h.trim_start_matches("www."))
-        == base.host_str().map(|h| h.trim_start_matches("www."));
-    same_host && (c.path(), c.query()) != (base.path(), base.query())
+/// The key of a page's canonical URL when it names another address on the page's own site.
+fn canonical_elsewhere(url: &str, page: &Page) -> Option<String> {
+    let base = url::Url::parse(url).ok()?;
+    let canonical = base.join(page.canonical.as_deref()?.trim()).ok()?;
+    let (own, other) = (page_key(url)?, page_key(canonical.as_str())?);
+    let same_host = own.split('/').next() == other.split('/').next();
+    let home = !other.contains('/');
+    (same_host && own != other && !home).then_some(other)
+}
+
+/// A URL as a reader sees it: host without `www.`, path without `index.html` or a trailing
+/// slash, and the query; no scheme, no fragment.
+fn page_key(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let path = u.path();
+    let path = path
+        .strip_suffix("index.html")
+        .or_else(|| path.strip_suffix("index.htm"))
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    Some(match u.query() {
+        Some(q) => format!("{host}{path}?{q}"),
+        None => format!("{host}{path}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_canonical(href: &str) -> Page {
+        Page {
+            canonical: Some(href.to_string()),
+            ..Page::default()
+        }
+    }
+
+    #[test]
+    fn canonical_names_another_page_of_the_site() {
+        let print = with_canonical("/apply/");
+        assert_eq!(
+            canonical_elsewhere("https://www.a.gov/apply/?print=1", &print).as_deref(),
+            Some("a.gov/apply")
+        );
+        // The same page spelled differently, another site, or the home page: not a copy.
+        assert_eq!(
+            canonical_elsewhere("https://a.gov/apply/index.html", &print),
+            None
+        );
+        assert_eq!(
+            canonical_elsewhere("https://a.gov/x", &with_canonical("https://b.gov/x")),
+            None
+        );
+        assert_eq!(
+            canonical_elsewhere("https://a.gov/x", &with_canonical("https://a.gov/")),
+            None
+        );
+        assert_eq!(
+            canonical_elsewhere("https://a.gov/x", &Page::default()),
+            None
+        );
+    }
 }

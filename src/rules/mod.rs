@@ -91,6 +91,11 @@ impl DuplicateRules {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if self.min_words == 0 {
+            return Err(
+                "min_words = 0 would compare empty pages; use at least 1 (50 is usual)".into(),
+            );
+        }
         if self.shingle_words == 0 || self.shingle_words > 20 {
             return Err(format!(
                 "shingle_words = {} is out of range; use 1 to 20 (3 is usual)",

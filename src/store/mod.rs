@@ -393,7 +393,7 @@ impl Store {
                 "SELECT u.url, s.origin, p.status, p.content_type, p.title, p.size, p.final_url,
                         p.body_hash, p.error, p.fetch_ms, t.word_count, t.content_hash
                  FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
-                 LEFT JOIN page_text t ON t.url_id = p.url_id
+                 LEFT JOIN page_text t ON t.url_id = p.url_id AND t.run_id = p.run_id
                  WHERE u.found_via <> 'probe'
                    AND (?1 IS NULL OR s.origin = ?1 OR s.origin = 'https://' || ?1 OR s.origin = 'http://' || ?1)
                  ORDER BY s.origin, u.url",

@@ -228,18 +228,14 @@ pub enum WriteOp {
     Discover(Discovery),
     /// Store a fetch outcome and mark the URL done.
     Fetched(Box<FetchRecord>),
-    /// Replace a run's findings with a freshly computed set.
-    ReplaceFindings {
+    /// Replace a run's findings and what the audits measured on each page's main content with a
+    /// freshly computed set, in one transaction (the two always agree).
+    ReplaceAudit {
         /// Run id.
         run_id: i64,
         /// The findings, in output order.
         findings: Vec<crate::model::Finding>,
-    },
-    /// Replace what the audits measured on each page's main content.
-    ReplacePageText {
-        /// Run id.
-        run_id: i64,
-        /// The pages.
+        /// The pages' measurements.
         pages: Vec<PageText>,
     },
     /// Mark a run finished.
@@ -539,7 +535,11 @@ impl WriterState {
                 self.fetched(&rec)?;
                 Ok(false)
             }
-            WriteOp::ReplaceFindings { run_id, findings } => {
+            WriteOp::ReplaceAudit {
+                run_id,
+                findings,
+                pages,
+            } => {
                 self.conn
                     .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
                 self.conn.execute(
@@ -563,9 +563,6 @@ impl WriterState {
                         data
                     ])?;
                 }
-                Ok(true)
-            }
-            WriteOp::ReplacePageText { run_id, pages } => {
                 self.conn.execute("DELETE FROM page_text", [])?;
                 let mut stmt = self.conn.prepare_cached(
                     "INSERT INTO page_text (url_id, run_id, word_count, content_hash)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::util::{crawl_agency, demo_dir, fixture, govaudit, govaudit_ok, ndjson, Env};
+use crate::util::{crawl_agency, demo_dir, fixture, govaudit, govaudit_ok, ndjson, Env, Reply};
 
 /// `findings --kind duplicate --kind near_duplicate` as (kind, urls) → finding.
 fn duplicate_findings(db: &str) -> BTreeMap<(String, Vec<String>), Value> {
@@ -195,4 +195,53 @@ fn duplicates_fixture_finds_copies_under_three_templates_and_nothing_else() {
         text.lines().nth(1).is_some_and(|l| l.starts_with("3 ")),
         "{text}"
     );
+}
+
+const NOT_FOUND: &str = "<!doctype html><html lang=\"en\"><title>Page not found</title><main>\
+<h1>Page not found</h1><p>We can't find the page you're looking for. It might have been removed, \
+had its name changed, or is otherwise unavailable. If you typed the URL directly, check your \
+spelling and capitalization. Our URLs look like this: agency.gov/page-name. Visit our homepage \
+for helpful tools and resources, or contact us and we'll point you in the right direction. You \
+can also search our site for the information you need today.</p></main></html>";
+
+fn moved_site(intro: &str) -> crate::util::Script {
+    crate::util::script(vec![
+        ("/robots.txt", Reply::Status(404)),
+        (
+            "/",
+            Reply::Html(format!(
+                "<title>Home</title><main><p>{intro}</p><a href=\"/gone\">Old program</a></main>"
+            )),
+        ),
+        ("/gone", Reply::Redirect(301, "/404.html".into())),
+        ("/404.html", Reply::Html(NOT_FOUND.into())),
+        ("*", Reply::Redirect(302, "/404.html".into())),
+    ])
+}
+
+#[test]
+fn not_found_pages_reached_by_redirect_are_not_duplicates() {
+    let env = Env::new();
+    let a = env.serve_script(moved_site("Apply for a small business loan."));
+    let b = env.serve_script(moved_site("Find a home for your family."));
+    let inv = env.write(
+        "agency.csv",
+        "url,name,agency\nhttps://www.a.gov/,A,Agency\nhttps://www.b.gov/,B,Agency\n",
+    );
+    let (ma, mb) = (
+        format!("https://www.a.gov={}", a.origin()),
+        format!("https://www.b.gov={}", b.origin()),
+    );
+    crate::util::crawl_ok(&inv, &env.db(), &[&ma, &mb], &[]);
+    let db = env.db().display().to_string();
+    govaudit_ok(&["audit", "--db", &db]);
+    // Both sites answer missing pages by redirecting to the same "not found" text.
+    assert!(duplicate_findings(&db).is_empty());
+    let soft: Vec<String> = ndjson(&govaudit_ok(&[
+        "findings", "--db", &db, "--kind", "soft_404", "--format", "json",
+    ]))
+    .iter()
+    .filter_map(|f| f["target"].as_str().map(str::to_string))
+    .collect();
+    assert_eq!(soft, ["https://www.a.gov/gone", "https://www.b.gov/gone"]);
 }
