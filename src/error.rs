@@ -18,6 +18,9 @@ pub enum Error {
     /// A rule folder (`--rules DIR`) could not be used.
     #[error(transparent)]
     Rules(#[from] crate::rules::Error),
+    /// A draft could not be linted.
+    #[error(transparent)]
+    Lint(#[from] crate::lint::Error),
     /// An audit could not run.
     #[error(transparent)]
     Audit(#[from] crate::audit::Error),
@@ -38,7 +41,7 @@ impl Error {
     /// True when the user gave bad input (exit code 2), false for failures while running (exit 1).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Inventory(_) | Error::Rules(_) => true,
+            Error::Inventory(_) | Error::Rules(_) | Error::Lint(_) => true,
             Error::Crawl(e) => e.is_bad_input(),
             Error::Audit(e) => matches!(e, crate::audit::Error::NoCrawl),
             Error::Store(_) | Error::Io { .. } => false,

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod inventory;
+pub mod lint;
 pub mod model;
 pub mod readability;
 pub mod report;

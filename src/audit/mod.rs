@@ -10,6 +10,7 @@
 
 pub mod duplicates;
 pub mod links;
+pub mod readability;
 pub mod similarity;
 
 use std::collections::HashSet;
@@ -57,8 +58,10 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let mut findings: Vec<Finding> = links.findings;
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
-    let (compared, page_text) = content(store, run_id, rules, &soft_404)?;
-    findings.extend(duplicates::audit(&compared, &rules.duplicates));
+    let content = content(store, run_id, rules, &soft_404)?;
+    findings.extend(content.readability);
+    findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
+    let page_text = content.measured;
     findings.sort_by(|a, b| {
         (&a.site, &a.url, &a.kind, a.target()).cmp(&(&b.site, &b.url, &b.kind, b.target()))
     });
@@ -81,17 +84,28 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     })
 }
 
-/// Reads every content page site by site: removes the template, measures the main text, and
-/// keeps the fingerprints of pages the duplicate audit compares.
+/// What reading the content pages produced.
+struct Content {
+    /// Pages the duplicate audit compares.
+    compared: Vec<duplicates::ComparedPage>,
+    /// What was measured on every page.
+    measured: Vec<PageText>,
+    /// Readability findings.
+    readability: Vec<Finding>,
+}
+
+/// Reads every content page site by site: removes the template, measures the main text (words,
+/// readability), and keeps the fingerprints of pages the duplicate audit compares.
 fn content(
     store: &Store,
     run_id: i64,
     rules: &RuleSet,
     soft_404: &HashSet<String>,
-) -> Result<(Vec<duplicates::ComparedPage>, Vec<PageText>), Error> {
+) -> Result<Content, Error> {
     let all = store.content_pages(run_id)?;
     let mut compared: Vec<(duplicates::ComparedPage, Option<String>)> = Vec::new();
     let mut measured = Vec::with_capacity(all.len());
+    let mut readability_findings = Vec::new();
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut pages: Vec<Page> = Vec::with_capacity(site_pages.len());
@@ -107,12 +121,34 @@ fn content(
             let text = pg.main_text();
             let fingerprint = duplicates::Fingerprint::of(&text, &rules.duplicates);
             let words = pg.word_count();
+            // Code samples are not prose: they are left out of readability.
+            let counts = crate::readability::Counts::of_blocks(
+                pg.blocks
+                    .iter()
+                    .filter(|b| b.kind != page::BlockKind::Code)
+                    .map(|b| b.text.as_str()),
+            );
+            let not_found = soft_404.contains(&row.url);
+            let scored = counts.words >= rules.readability.min_words && !not_found;
+            let scores = counts.scores();
+            if scored {
+                for mut f in readability::check(&counts, &rules.readability, "this page") {
+                    f.site = row.site.clone();
+                    f.url = row.url.clone();
+                    readability_findings.push(f);
+                }
+            }
             measured.push(PageText {
                 url_id: row.url_id,
-                word_count: words as i64,
+                word_count: counts.words as i64,
                 content_hash: fingerprint.hash.clone(),
+                sentence_count: counts.sentence_count() as i64,
+                syllable_count: counts.syllables as i64,
+                scores,
+                scored,
+                over_target: scored && scores.flesch_kincaid_grade > rules.readability.target_grade,
             });
-            if words >= rules.duplicates.min_words && !soft_404.contains(&row.url) {
+            if words >= rules.duplicates.min_words && !not_found {
                 compared.push((
                     duplicates::ComparedPage {
                         url: row.url.clone(),
@@ -133,7 +169,11 @@ fn content(
         .filter(|(_, canonical)| canonical.as_ref().is_none_or(|c| !stored.contains(c)))
         .map(|(p, _)| p)
         .collect();
-    Ok((compared, measured))
+    Ok(Content {
+        compared,
+        measured,
+        readability: readability_findings,
+    })
 }
 
 /// The key of a page's canonical URL when it names another address on the page's own site.

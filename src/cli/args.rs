@@ -77,10 +77,25 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Check drafts for plain writing before they are published: readability and findings.
+    Lint {
+        /// The drafts: .txt (scored exactly as textstat does), .md or .html (read block by block,
+        /// so headings and list items end sentences).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output format: json (one object per file) or table.
+        #[arg(long, default_value = "table", value_parser = ["json", "table"])]
+        format: String,
+        /// Folder of rule files to use instead of the built-in ones.
+        ///
+        /// Default: the built-in rules. Example: --rules my-rules
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// List findings (after `audit`).
     Findings {
         /// Only findings of this kind (repeatable): broken_link, broken_fragment, redirect_chain,
-        /// soft_404, duplicate, near_duplicate.
+        /// soft_404, duplicate, near_duplicate, readability.
         #[arg(long = "kind", value_name = "K")]
         kinds: Vec<String>,
         /// Only findings on this site (origin or host name).

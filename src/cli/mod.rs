@@ -64,6 +64,11 @@ pub fn run() -> Result<()> {
             action: InventoryAction::Check { file },
         } => inventory_check(&file),
         Command::Demo { out } => demo(&out, cli.db.as_deref(), cli.quiet),
+        Command::Lint {
+            files,
+            format,
+            rules,
+        } => lint(&files, &format, &config::rules(&rules)?),
     }
 }
 
@@ -272,6 +277,8 @@ const PAGE_COLUMNS: &[&str] = &[
     "automated_readability_index",
     "dale_chall",
     "content_hash",
+    "sentence_count",
+    "syllable_count",
     "body_hash",
     "size",
     "final_url",
@@ -326,6 +333,8 @@ const SITE_COLUMNS: &[&str] = &[
     "channel",
     "html_pages",
     "duplicate_share",
+    "scored_pages",
+    "over_target_grade_share",
     "blocked_by_robots",
     "fetch_errors",
     "queued",
@@ -340,6 +349,7 @@ const SITE_TABLE_COLUMNS: &[&str] = &[
     "html_pages",
     "broken_links",
     "duplicate_pages",
+    "median_grade",
     "blocked_by_robots",
     "fetch_errors",
     "queued",
@@ -485,4 +495,101 @@ fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
         run.db.display()
     )?;
     Ok(())
+}
+
+/// The readability fields of `pages` and `lint`, in output order.
+const READABILITY_FIELDS: &[&str] = &[
+    "flesch_reading_ease",
+    "flesch_kincaid_grade",
+    "gunning_fog",
+    "smog_index",
+    "coleman_liau_index",
+    "automated_readability_index",
+    "dale_chall",
+];
+
+fn lint(
+    files: &[std::path::PathBuf],
+    format: &str,
+    rules: &govaudit::rules::RuleSet,
+) -> Result<()> {
+    let mut reports = Vec::with_capacity(files.len());
+    for f in files {
+        reports.push(govaudit::lint::lint_file(f, rules).map_err(govaudit::Error::from)?);
+    }
+    let mut out = std::io::stdout().lock();
+    if format == "json" {
+        for r in &reports {
+            let mut m = Map::new();
+            m.insert("file".into(), Value::String(r.file.clone()));
+            let scores = to_map(serde_json::to_value(r.scores).unwrap_or(Value::Null));
+            for k in READABILITY_FIELDS {
+                m.insert((*k).into(), scores.get(*k).cloned().unwrap_or(Value::Null));
+            }
+            m.insert(
+                "sentence_count".into(),
+                Value::from(r.counts.sentence_count()),
+            );
+            m.insert("word_count".into(), Value::from(r.counts.words));
+            m.insert("syllable_count".into(), Value::from(r.counts.syllables));
+            let findings: Vec<Value> = r
+                .findings
+                .iter()
+                .map(|f| {
+                    let mut o = Map::new();
+                    o.insert("kind".into(), Value::String(f.kind.clone()));
+                    o.insert("severity".into(), Value::String(f.severity.as_str().into()));
+                    o.insert("message".into(), Value::String(f.message.clone()));
+                    o.extend(f.extra.clone());
+                    Value::Object(o)
+                })
+                .collect();
+            m.insert("findings".into(), Value::Array(findings));
+            writeln!(out, "{}", Value::Object(m))?;
+        }
+    } else {
+        let rows: Vec<Map<String, Value>> = reports
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                m.insert("file".into(), Value::String(r.file.clone()));
+                m.insert("words".into(), Value::from(r.counts.words));
+                m.insert("sentences".into(), Value::from(r.counts.sentence_count()));
+                m.insert(
+                    "grade".into(),
+                    Value::from(round1(r.scores.flesch_kincaid_grade)),
+                );
+                m.insert(
+                    "reading_ease".into(),
+                    Value::from(round1(r.scores.flesch_reading_ease)),
+                );
+                m.insert("findings".into(), Value::from(r.findings.len()));
+                m
+            })
+            .collect();
+        report::write_rows(
+            &mut out,
+            Format::Table,
+            &[
+                "file",
+                "words",
+                "sentences",
+                "grade",
+                "reading_ease",
+                "findings",
+            ],
+            &rows,
+        )?;
+        for r in &reports {
+            for f in &r.findings {
+                writeln!(out, "{}: {}: {}", r.file, f.severity.as_str(), f.message)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
 }

@@ -76,61 +76,92 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// Whether an ASCII apostrophe at byte `i` of `text` survives textstat's punctuation removal:
+/// only before `t`, `s`, `d`, `ve`, `ll` or `re` (case-sensitive, as textstat's regex is).
+fn apostrophe_kept(text: &str, i: usize) -> bool {
+    let rest = &text.as_bytes()[i + 1..];
+    matches!(rest.first(), Some(b't' | b's' | b'd'))
+        || rest.starts_with(b"ve")
+        || rest.starts_with(b"ll")
+        || rest.starts_with(b"re")
+}
+
 /// textstat's `remove_punctuation(text, rm_apostrophe=False)`.
+#[cfg(test)]
 fn remove_punctuation(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '\'' {
-            let next = chars.get(i + 1).copied();
-            let next2 = chars.get(i + 2).copied();
-            let contraction = matches!(next, Some('t' | 's' | 'd'))
-                || matches!(
-                    (next, next2),
-                    (Some('v'), Some('e')) | (Some('l'), Some('l')) | (Some('r'), Some('e'))
-                );
-            if contraction {
-                out.push(c);
-            }
-        } else if is_word_char(c) || is_space(c) {
+    for (i, c) in text.char_indices() {
+        let keep = if c == '\'' {
+            apostrophe_kept(text, i)
+        } else {
+            is_word_char(c) || is_space(c)
+        };
+        if keep {
             out.push(c);
         }
     }
     out
 }
 
-fn split_words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(is_space).filter(|w| !w.is_empty())
-}
-
-/// textstat's `count_words(text)`: words after punctuation removal.
+#[cfg(test)]
+/// textstat's `count_words(text)` without building the cleaned text: whitespace-separated tokens
+/// with at least one character that punctuation removal keeps.
 fn count_words(text: &str) -> usize {
-    split_words(&remove_punctuation(text)).count()
+    let mut count = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices() {
+        if is_space(c) {
+            in_word = false;
+        } else if !in_word && (is_word_char(c) || (c == '\'' && apostrophe_kept(text, i))) {
+            in_word = true;
+            count += 1;
+        }
+    }
+    count
 }
 
 /// textstat's sentence count before its floor of one: matches of `\b[^.!?]+[.!?]*` with more
-/// than two words.
+/// than two words (words counted as [`count_words`] counts them, in the same pass).
 fn count_sentences_raw(text: &str) -> usize {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let end_mark = |c: char| matches!(c, '.' | '!' | '?');
-    let word_at = |i: usize| chars.get(i).is_some_and(|&(_, c)| is_word_char(c));
     let mut count = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        let boundary = (i > 0 && word_at(i - 1)) != word_at(i);
-        if !boundary || end_mark(chars[i].1) {
-            i += 1;
+    let mut prev_word = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let word = is_word_char(c);
+        let boundary = prev_word != word;
+        prev_word = word;
+        if !boundary || end_mark(c) {
             continue;
         }
-        let start = chars[i].0;
-        while i < chars.len() && !end_mark(chars[i].1) {
-            i += 1;
+        // A match: up to the next end mark, then every end mark that follows.
+        let (mut words, mut in_word, mut last) = (0usize, false, c);
+        let mut step = |i: usize, ch: char| {
+            if is_space(ch) {
+                in_word = false;
+            } else if !in_word && (is_word_char(ch) || (ch == '\'' && apostrophe_kept(text, i))) {
+                in_word = true;
+                words += 1;
+            }
+        };
+        step(i, c);
+        while let Some(&(j, ch)) = chars.peek() {
+            if end_mark(ch) {
+                break;
+            }
+            step(j, ch);
+            last = ch;
+            chars.next();
         }
-        while i < chars.len() && end_mark(chars[i].1) {
-            i += 1;
+        while let Some(&(_, ch)) = chars.peek() {
+            if !end_mark(ch) {
+                break;
+            }
+            last = ch;
+            chars.next();
         }
-        let end = chars.get(i).map_or(text.len(), |&(b, _)| b);
-        if count_words(&text[start..end]) > 2 {
+        prev_word = is_word_char(last);
+        if words > 2 {
             count += 1;
         }
     }
@@ -140,32 +171,62 @@ fn count_sentences_raw(text: &str) -> usize {
 impl Counts {
     /// Counts a plain text exactly as textstat 0.7.13 does.
     pub fn of_text(text: &str) -> Counts {
-        let cleaned = remove_punctuation(text);
         let mut c = Counts {
             sentences: count_sentences_raw(text),
-            tokens: split_words(text).count(),
-            chars: text.chars().filter(|&ch| !is_space(ch)).count(),
-            letters: text.chars().filter(|&ch| is_word_char(ch)).count(),
             nonempty: !text.is_empty(),
             ..Counts::default()
         };
-        for word in split_words(&cleaned) {
+        // One pass: tokens and characters of the raw text, and the words punctuation removal
+        // leaves (kept characters, split at whitespace), each lower-cased and looked up.
+        let mut in_token = false;
+        let mut word = String::new();
+        let mut lower = String::new();
+        let mut plain = true; // the word so far is ASCII without capitals
+        let mut finish = |word: &mut String, plain: &mut bool, c: &mut Counts| {
+            if word.is_empty() {
+                return;
+            }
             c.words += 1;
-            let lower = word.to_lowercase();
-            // A word is counted as textstat's per-word calls see it: punctuation removed again
-            // (a no-op on a cleaned word) and lower-cased.
-            let syl = syllables::count(&lower);
+            let key: &str = if *plain {
+                word
+            } else {
+                lower.clear();
+                lower.push_str(&word.to_lowercase());
+                &lower
+            };
+            let (syl, easy) = syllables::lookup(key);
             c.syllables += syl;
             if syl >= 3 {
                 c.polysyllables += 1;
             }
-            if !syllables::is_easy_word(&lower) {
+            if !easy {
                 c.difficult_dale_chall += 1;
                 if syl >= 3 {
                     c.difficult_fog += 1;
                 }
             }
+            word.clear();
+            *plain = true;
+        };
+        for (i, ch) in text.char_indices() {
+            if is_space(ch) {
+                in_token = false;
+                finish(&mut word, &mut plain, &mut c);
+                continue;
+            }
+            c.chars += 1;
+            let word_char = is_word_char(ch);
+            c.letters += usize::from(word_char);
+            if !in_token {
+                c.tokens += 1;
+                in_token = true;
+            }
+            if word_char || (ch == '\'' && apostrophe_kept(text, i)) {
+                plain &= ch.is_ascii() && !ch.is_ascii_uppercase();
+                word.push(ch);
+            }
         }
+        finish(&mut word, &mut plain, &mut c);
         c
     }
 

@@ -12,8 +12,10 @@ const CMUDICT: &str = include_str!("data/cmudict-syllables.tsv");
 const HYPHENATION: &str = include_str!("data/hyph_en_US.dic");
 const EASY_WORDS: &str = include_str!("data/easy_words.txt");
 
-fn cmudict() -> &'static HashMap<&'static str, u8> {
-    static TABLE: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+type Fast = foldhash::fast::FixedState;
+
+fn cmudict() -> &'static HashMap<&'static str, u8, Fast> {
+    static TABLE: OnceLock<HashMap<&'static str, u8, Fast>> = OnceLock::new();
     TABLE.get_or_init(|| {
         CMUDICT
             .lines()
@@ -27,10 +29,31 @@ fn cmudict() -> &'static HashMap<&'static str, u8> {
 
 /// The Dale-Chall easy words (lower-case).
 pub fn is_easy_word(lower: &str) -> bool {
-    static TABLE: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static TABLE: OnceLock<HashSet<&'static str, Fast>> = OnceLock::new();
     TABLE
         .get_or_init(|| EASY_WORDS.lines().map(str::trim).collect())
         .contains(lower)
+}
+
+/// Syllables of one lower-case word and whether it is on the easy list, with one table lookup
+/// for dictionary words (the hot path of readability scoring).
+pub fn lookup(word: &str) -> (usize, bool) {
+    static TABLE: OnceLock<HashMap<&'static str, (u8, bool), Fast>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t: HashMap<&'static str, (u8, bool), Fast> = cmudict()
+            .iter()
+            .map(|(w, n)| (*w, (*n, is_easy_word(w))))
+            .collect();
+        for w in EASY_WORDS.lines().map(str::trim) {
+            t.entry(w)
+                .or_insert_with(|| (count(w).min(255) as u8, true));
+        }
+        t
+    });
+    match table.get(word) {
+        Some(&(n, easy)) => (n as usize, easy),
+        None => (count(word), false),
+    }
 }
 
 /// Syllables in one lower-case word (punctuation already removed).
@@ -38,15 +61,30 @@ pub fn count(word: &str) -> usize {
     if word.is_empty() {
         return 0;
     }
-    match cmudict().get(word) {
-        Some(&n) => n as usize,
-        None => Hyphenator::get().points(word) + 1,
+    if let Some(&n) = cmudict().get(word) {
+        return n as usize;
     }
+    // Words outside the dictionary recur (names, new terms): hyphenate each once per thread.
+    thread_local! {
+        static SEEN: std::cell::RefCell<HashMap<String, usize, Fast>> = Default::default();
+    }
+    SEEN.with(|seen| {
+        if let Some(&n) = seen.borrow().get(word) {
+            return n;
+        }
+        let n = Hyphenator::get().points(word) + 1;
+        let mut seen = seen.borrow_mut();
+        if seen.len() > 100_000 {
+            seen.clear();
+        }
+        seen.insert(word.to_string(), n);
+        n
+    })
 }
 
 /// Hyphenation patterns: letters → (offset of the first value, values).
 struct Hyphenator {
-    patterns: HashMap<String, (usize, Vec<u8>)>,
+    patterns: HashMap<String, (usize, Vec<u8>), Fast>,
     max_len: usize,
 }
 
@@ -67,7 +105,7 @@ impl Hyphenator {
             "COMPOUNDLEFTHYPHENMIN",
             "COMPOUNDRIGHTHYPHENMIN",
         ];
-        let mut patterns = HashMap::new();
+        let mut patterns = HashMap::default();
         for line in text.split('\n').skip(1) {
             let line = line.trim();
             if line.is_empty() || IGNORED.iter().any(|p| line.starts_with(p)) {

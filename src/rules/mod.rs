@@ -14,10 +14,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// The rule files govaudit reads, with their built-in text.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "duplicates.toml",
-    include_str!("../../rules/duplicates.toml"),
-)];
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "duplicates.toml",
+        include_str!("../../rules/duplicates.toml"),
+    ),
+    (
+        "readability.toml",
+        include_str!("../../rules/readability.toml"),
+    ),
+];
 
 /// Why a rule folder could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -124,11 +130,124 @@ impl DuplicateRules {
     }
 }
 
+/// A readability metric a rule can limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Flesch Reading Ease (higher is easier).
+    FleschReadingEase,
+    /// Flesch-Kincaid Grade.
+    FleschKincaidGrade,
+    /// Gunning Fog index.
+    GunningFog,
+    /// SMOG index.
+    SmogIndex,
+    /// Coleman-Liau index.
+    ColemanLiauIndex,
+    /// Automated Readability Index.
+    AutomatedReadabilityIndex,
+    /// Dale-Chall score.
+    DaleChall,
+    /// Average words per sentence.
+    WordsPerSentence,
+}
+
+impl Metric {
+    /// The name in rule files and findings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::FleschReadingEase => "flesch_reading_ease",
+            Metric::FleschKincaidGrade => "flesch_kincaid_grade",
+            Metric::GunningFog => "gunning_fog",
+            Metric::SmogIndex => "smog_index",
+            Metric::ColemanLiauIndex => "coleman_liau_index",
+            Metric::AutomatedReadabilityIndex => "automated_readability_index",
+            Metric::DaleChall => "dale_chall",
+            Metric::WordsPerSentence => "words_per_sentence",
+        }
+    }
+
+    /// How people name it in a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::FleschReadingEase => "Flesch Reading Ease",
+            Metric::FleschKincaidGrade => "Flesch-Kincaid grade",
+            Metric::GunningFog => "Gunning Fog index",
+            Metric::SmogIndex => "SMOG grade",
+            Metric::ColemanLiauIndex => "Coleman-Liau index",
+            Metric::AutomatedReadabilityIndex => "Automated Readability Index",
+            Metric::DaleChall => "Dale-Chall score",
+            Metric::WordsPerSentence => "average sentence length (words)",
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One readability limit (`[[rule]]` in `rules/readability.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadabilityRule {
+    /// Rule id, reported as the finding's `rule`.
+    pub id: String,
+    /// Off rules are skipped.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Severity of its findings.
+    pub severity: crate::model::Severity,
+    /// The metric limited.
+    pub metric: Metric,
+    /// Highest acceptable value.
+    pub max: Option<f64>,
+    /// Lowest acceptable value.
+    pub min: Option<f64>,
+    /// What to write instead.
+    pub suggestion: Option<String>,
+}
+
+/// Settings of the readability audit (`rules/readability.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadabilityRules {
+    /// Texts with fewer words get no findings.
+    pub min_words: usize,
+    /// Grade the site view counts pages against.
+    pub target_grade: f64,
+    /// The limits.
+    #[serde(rename = "rule", default)]
+    pub rules: Vec<ReadabilityRule>,
+}
+
+impl ReadabilityRules {
+    fn validate(&self) -> Result<(), String> {
+        let mut ids = std::collections::HashSet::new();
+        for r in &self.rules {
+            if !ids.insert(r.id.as_str()) {
+                return Err(format!(
+                    "rule \"{}\" is defined twice; give each rule its own id",
+                    r.id
+                ));
+            }
+            if r.max.is_none() == r.min.is_none() {
+                return Err(format!(
+                    "rule \"{}\": give exactly one of max (for grades and lengths) or min (for reading ease)",
+                    r.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Every rule the audits use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
     /// Duplicate-content settings.
     pub duplicates: DuplicateRules,
+    /// Readability limits.
+    pub readability: ReadabilityRules,
 }
 
 impl RuleSet {
@@ -195,7 +314,21 @@ impl RuleSet {
                 at
             );
         }
-        Ok(RuleSet { duplicates })
+        let (path, text) = match source("readability.toml")? {
+            Some(found) => found,
+            None => (
+                PathBuf::from("rules/readability.toml"),
+                builtin_text("readability.toml"),
+            ),
+        };
+        let readability: ReadabilityRules = parse(&path, &text)?;
+        readability
+            .validate()
+            .map_err(|message| Error::Invalid { path, message })?;
+        Ok(RuleSet {
+            duplicates,
+            readability,
+        })
     }
 }
 
@@ -239,6 +372,8 @@ mod tests {
     fn builtin_rules_load() {
         let r = RuleSet::builtin();
         assert_eq!(r.duplicates.shingle_words, 3);
+        assert_eq!(r.readability.rules[0].metric, Metric::FleschKincaidGrade);
+        assert!(!r.readability.rules[3].enabled);
         assert!(r.duplicates.candidate_probability(r.duplicates.threshold) > 0.999);
     }
 

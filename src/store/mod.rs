@@ -23,6 +23,16 @@ pub use writer::{
     Prepared, PreparedSite, SiteInput, WriteOp, Writer,
 };
 
+/// The median of ascending values.
+fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -100,8 +110,27 @@ pub struct PageRow {
     pub size: Option<i64>,
     /// Where a redirect pointed.
     pub final_url: Option<String>,
-    /// Words of main content, template removed (null before `govaudit audit`).
+    /// Words of main content, template removed, as textstat counts them (null before
+    /// `govaudit audit`).
     pub word_count: Option<i64>,
+    /// Flesch Reading Ease of the main content.
+    pub flesch_reading_ease: Option<f64>,
+    /// Flesch-Kincaid Grade.
+    pub flesch_kincaid_grade: Option<f64>,
+    /// Gunning Fog index.
+    pub gunning_fog: Option<f64>,
+    /// SMOG index.
+    pub smog_index: Option<f64>,
+    /// Coleman-Liau index.
+    pub coleman_liau_index: Option<f64>,
+    /// Automated Readability Index.
+    pub automated_readability_index: Option<f64>,
+    /// Dale-Chall score.
+    pub dale_chall: Option<f64>,
+    /// Sentences of main content.
+    pub sentence_count: Option<i64>,
+    /// Syllables of main content.
+    pub syllable_count: Option<i64>,
     /// XXH3-128 of the main content's normalised words (hex; null before `govaudit audit`):
     /// pages with equal hashes are exact duplicates.
     pub content_hash: Option<String>,
@@ -197,6 +226,13 @@ pub struct SiteRow {
     pub duplicate_pages: Option<i64>,
     /// `duplicate_pages` as a share of `html_pages` (0..1, 3 decimals).
     pub duplicate_share: Option<f64>,
+    /// Median Flesch-Kincaid grade of the site's pages with enough words to score (null before
+    /// `govaudit audit` or without such pages).
+    pub median_grade: Option<f64>,
+    /// Pages with enough words to score.
+    pub scored_pages: Option<i64>,
+    /// Share of scored pages above the target grade of `rules/readability.toml` (0..1).
+    pub over_target_grade_share: Option<f64>,
     /// URLs disallowed by robots.txt.
     pub blocked_by_robots: i64,
     /// Pages whose fetch failed without any response.
@@ -391,7 +427,10 @@ impl Store {
             .conn
             .prepare(
                 "SELECT u.url, s.origin, p.status, p.content_type, p.title, p.size, p.final_url,
-                        p.body_hash, p.error, p.fetch_ms, t.word_count, t.content_hash
+                        p.body_hash, p.error, p.fetch_ms, t.word_count, t.content_hash,
+                        t.flesch_reading_ease, t.flesch_kincaid_grade, t.gunning_fog, t.smog_index,
+                        t.coleman_liau_index, t.automated_readability_index, t.dale_chall,
+                        t.sentence_count, t.syllable_count
                  FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
                  LEFT JOIN page_text t ON t.url_id = p.url_id AND t.run_id = p.run_id
                  WHERE u.found_via <> 'probe'
@@ -414,6 +453,15 @@ impl Store {
                     fetch_ms: r.get(9)?,
                     word_count: r.get(10)?,
                     content_hash: r.get(11)?,
+                    flesch_reading_ease: r.get(12)?,
+                    flesch_kincaid_grade: r.get(13)?,
+                    gunning_fog: r.get(14)?,
+                    smog_index: r.get(15)?,
+                    coleman_liau_index: r.get(16)?,
+                    automated_readability_index: r.get(17)?,
+                    dale_chall: r.get(18)?,
+                    sentence_count: r.get(19)?,
+                    syllable_count: r.get(20)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -463,6 +511,9 @@ impl Store {
                     broken_links: r.get(7)?,
                     duplicate_pages: r.get(8)?,
                     duplicate_share: None,
+                    median_grade: None,
+                    scored_pages: None,
+                    over_target_grade_share: None,
                     blocked_by_robots: r.get(9)?,
                     fetch_errors: r.get(10)?,
                     queued: r.get(11)?,
@@ -472,6 +523,17 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         let mut sites: Vec<SiteRow> = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        let grades = self.scored_grades()?;
+        for s in &mut sites {
+            if let Some((grades, over)) = grades.get(&s.site) {
+                s.scored_pages = Some(grades.len() as i64);
+                s.median_grade = median(grades).map(|m| (m * 100.0).round() / 100.0);
+                s.over_target_grade_share = (!grades.is_empty())
+                    .then(|| (*over as f64 / grades.len() as f64 * 1000.0).round() / 1000.0);
+            } else if s.broken_links.is_some() && s.channel == "web" {
+                s.scored_pages = Some(0);
+            }
+        }
         for s in &mut sites {
             s.duplicate_share = s.duplicate_pages.map(|d| {
                 if s.html_pages == 0 {
@@ -482,6 +544,37 @@ impl Store {
             });
         }
         Ok(sites)
+    }
+
+    /// Per site origin: the grades of its scored pages (ascending) and how many are over target.
+    fn scored_grades(&self) -> Result<std::collections::HashMap<String, (Vec<f64>, usize)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.origin, t.flesch_kincaid_grade, t.over_target
+                 FROM page_text t JOIN pages p ON p.url_id = t.url_id AND p.run_id = t.run_id
+                 JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
+                 WHERE t.scored = 1 AND t.flesch_kincaid_grade IS NOT NULL
+                 ORDER BY s.origin, t.flesch_kincaid_grade",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out: std::collections::HashMap<String, (Vec<f64>, usize)> = Default::default();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, f64>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (site, grade, over) = row.map_err(|e| self.err(e))?;
+            let e = out.entry(site).or_default();
+            e.0.push(grade);
+            e.1 += usize::from(over);
+        }
+        Ok(out)
     }
 
     /// The newest run id, if any crawl ran.
@@ -773,7 +866,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 3);
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 4);
         store
             .conn
             .pragma_update(None, "user_version", 99)

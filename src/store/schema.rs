@@ -38,7 +38,9 @@
 //! - `page_text` (0003): per fetched HTML page of the inventory's sites, what `govaudit audit`
 //!   measured on its main content (template removed): `word_count` and `content_hash` (XXH3-128
 //!   of the normalised words, hex: equal for pages the duplicate audit calls exact duplicates).
-//!   Replaced as a whole by each audit.
+//!   Replaced as a whole by each audit. From 0004 also the readability counts and scores of the
+//!   main content (block-aware: headings, list items and cells end sentences), `scored` (enough
+//!   words for readability findings) and `over_target` (grade above the rules' target).
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -50,12 +52,13 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_findings.sql")),
         M::up(include_str!("migrations/0003_page_text.sql")),
+        M::up(include_str!("migrations/0004_readability.sql")),
     ])
 }
 
 /// The schema version this build writes.
 pub fn current_version() -> usize {
-    3
+    4
 }
 
 /// URL states in the `urls` table.
@@ -77,6 +80,6 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("migrations validate");
-        assert_eq!(current_version(), 3);
+        assert_eq!(current_version(), 4);
     }
 }

@@ -256,6 +256,16 @@ pub struct PageText {
     pub word_count: i64,
     /// XXH3-128 of the normalised words, hex.
     pub content_hash: String,
+    /// Sentences (textstat's rule, block-aware).
+    pub sentence_count: i64,
+    /// Syllables.
+    pub syllable_count: i64,
+    /// The seven readability scores.
+    pub scores: crate::readability::Scores,
+    /// Enough words for readability findings.
+    pub scored: bool,
+    /// Scored and above the target grade.
+    pub over_target: bool,
 }
 
 /// Handle to the writer thread. Cloning is cheap; the thread ends when the last handle drops.
@@ -565,11 +575,31 @@ impl WriterState {
                 }
                 self.conn.execute("DELETE FROM page_text", [])?;
                 let mut stmt = self.conn.prepare_cached(
-                    "INSERT INTO page_text (url_id, run_id, word_count, content_hash)
-                     VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO page_text (url_id, run_id, word_count, content_hash,
+                        sentence_count, syllable_count, flesch_reading_ease, flesch_kincaid_grade,
+                        gunning_fog, smog_index, coleman_liau_index, automated_readability_index,
+                        dale_chall, scored, over_target)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )?;
                 for p in &pages {
-                    stmt.execute(params![p.url_id, run_id, p.word_count, p.content_hash])?;
+                    let s = &p.scores;
+                    stmt.execute(params![
+                        p.url_id,
+                        run_id,
+                        p.word_count,
+                        p.content_hash,
+                        p.sentence_count,
+                        p.syllable_count,
+                        s.flesch_reading_ease,
+                        s.flesch_kincaid_grade,
+                        s.gunning_fog,
+                        s.smog_index,
+                        s.coleman_liau_index,
+                        s.automated_readability_index,
+                        s.dale_chall,
+                        p.scored,
+                        p.over_target
+                    ])?;
                 }
                 Ok(true)
             }

@@ -4,6 +4,7 @@
 //! - `crawl`: crawls of real HTTP servers on 127.0.0.1 (the demo agency, scripted misbehaving
 //!   servers): robots.txt, sitemaps, redirects, errors, encodings, retries.
 //! - `duplicates`: the duplicate audit on the demo agency and the `duplicates` fixture.
+//! - `plain_writing`: `lint` on drafts and the reference passages; readability of crawled pages.
 //! - `resume`: a crawl killed with SIGKILL continues without losing or re-fetching pages.
 //! - `real_gov`: the six real .gov sites of `../shared/corpus/real-gov/` (skipped when absent).
 //! - `cli`: exit codes and messages of the binary.
@@ -15,6 +16,7 @@ mod cli;
 mod crawl;
 mod duplicates;
 mod inventory;
+mod plain_writing;
 mod real_gov;
 mod resume;
 mod util;
