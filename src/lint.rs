@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::audit::readability;
+use crate::audit::{plain_language, readability};
 use crate::extract::page::{self, BlockKind, Page};
 use crate::model::Finding;
 use crate::readability::{Counts, Scores};
@@ -93,18 +93,46 @@ pub fn lint_file(path: &Path, rules: &RuleSet) -> Result<LintReport, Error> {
 
 /// Lints text already in memory.
 pub fn lint_text(name: &str, text: &str, format: Format, rules: &RuleSet) -> LintReport {
-    let counts = match format {
-        Format::Text => Counts::of_text(text),
-        Format::Markdown => block_counts(&page::parse(&markdown_to_html(text))),
-        Format::Html => block_counts(&page::parse(text)),
+    let page = match format {
+        Format::Text => None,
+        Format::Markdown => Some(page::parse(&markdown_to_html(text))),
+        Format::Html => Some(page::parse(text)),
     };
-    let findings = readability::check(&counts, &rules.readability, "this text");
+    let (counts, blocks): (Counts, Vec<(BlockKind, &str)>) = match &page {
+        // Plain text is scored as one string (textstat's way); plain-language rules read it
+        // paragraph by paragraph (blank lines separate paragraphs).
+        None => (
+            Counts::of_text(text),
+            paragraphs(text)
+                .map(|p| (BlockKind::Paragraph, p))
+                .collect(),
+        ),
+        Some(p) => (
+            block_counts(p),
+            p.blocks.iter().map(|b| (b.kind, b.text.as_str())).collect(),
+        ),
+    };
+    let names: Vec<&str> = page
+        .as_ref()
+        .and_then(|p| p.title.as_deref())
+        .into_iter()
+        .collect();
+    let mut findings = plain_language::Checker::new(&rules.plain_language).check(&blocks, &names);
+    findings.extend(readability::check(&counts, &rules.readability, "this text"));
     LintReport {
         file: name.to_string(),
         counts,
         scores: counts.scores(),
         findings,
     }
+}
+
+/// Paragraphs of plain text: runs of lines between blank lines.
+fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\n\n")
+        .flat_map(|p| p.split("\r\n\r\n"))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
 }
 
 /// Readability counts of a page's main-content blocks (code left out).

@@ -1,8 +1,9 @@
 //! The audits: stored pages in, findings out, recomputed from the database without the network
 //! and the same on every run. Only this module reads the store and hands findings to the writer.
 //!
-//! Audits so far: [`links`] (broken links, redirect chains, soft 404s, missing fragments) and
-//! [`duplicates`] (exact and near-duplicate main content across all sites).
+//! Audits so far: [`links`] (broken links, redirect chains, soft 404s, missing fragments),
+//! [`duplicates`] (exact and near-duplicate main content across all sites), [`readability`] and
+//! [`plain_language`] (the plain-writing audits, also run by `govaudit lint` on drafts).
 //!
 //! Pages are read one site at a time: parsed, template removed (markup, then blocks that repeat
 //! across the site's pages), measured, and dropped. What stays for the whole inventory is small:
@@ -10,6 +11,7 @@
 
 pub mod duplicates;
 pub mod links;
+pub mod plain_language;
 pub mod readability;
 pub mod similarity;
 
@@ -90,7 +92,7 @@ struct Content {
     compared: Vec<duplicates::ComparedPage>,
     /// What was measured on every page.
     measured: Vec<PageText>,
-    /// Readability findings.
+    /// Readability and plain-language findings.
     readability: Vec<Finding>,
 }
 
@@ -103,9 +105,19 @@ fn content(
     soft_404: &HashSet<String>,
 ) -> Result<Content, Error> {
     let all = store.content_pages(run_id)?;
+    // What readers see besides the main text: the site's and agency's names.
+    let site_names: std::collections::HashMap<String, Vec<String>> = store
+        .sites()?
+        .into_iter()
+        .map(|s| {
+            let names = [s.name, s.agency, s.office].into_iter().flatten().collect();
+            (s.site, names)
+        })
+        .collect();
     let mut compared: Vec<(duplicates::ComparedPage, Option<String>)> = Vec::new();
     let mut measured = Vec::with_capacity(all.len());
     let mut readability_findings = Vec::new();
+    let checker = plain_language::Checker::new(&rules.plain_language);
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut pages: Vec<Page> = Vec::with_capacity(site_pages.len());
@@ -131,8 +143,22 @@ fn content(
             let not_found = soft_404.contains(&row.url);
             let scored = counts.words >= rules.readability.min_words && !not_found;
             let scores = counts.scores();
-            if scored {
-                for mut f in readability::check(&counts, &rules.readability, "this page") {
+            if !not_found {
+                let blocks: Vec<(page::BlockKind, &str)> = pg
+                    .blocks
+                    .iter()
+                    .map(|b| (b.kind, b.text.as_str()))
+                    .collect();
+                let mut names: Vec<&str> = site_names
+                    .get(&row.site)
+                    .map(|n| n.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                names.extend(pg.title.as_deref());
+                let mut found = checker.check(&blocks, &names);
+                if scored {
+                    found.extend(readability::check(&counts, &rules.readability, "this page"));
+                }
+                for mut f in found {
                     f.site = row.site.clone();
                     f.url = row.url.clone();
                     readability_findings.push(f);

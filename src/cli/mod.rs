@@ -335,6 +335,8 @@ const SITE_COLUMNS: &[&str] = &[
     "duplicate_share",
     "scored_pages",
     "over_target_grade_share",
+    "top_plain_language_rules",
+    "hardest_pages",
     "blocked_by_robots",
     "fetch_errors",
     "queued",

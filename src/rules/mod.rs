@@ -23,6 +23,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "readability.toml",
         include_str!("../../rules/readability.toml"),
     ),
+    (
+        "plain_language.toml",
+        include_str!("../../rules/plain_language.toml"),
+    ),
 ];
 
 /// Why a rule folder could not be used.
@@ -241,6 +245,117 @@ impl ReadabilityRules {
     }
 }
 
+/// A word or phrase to avoid (`[[phrase]]` in `rules/plain_language.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhraseRule {
+    /// Rule id (`category/name`), reported as the finding's `rule`.
+    pub id: String,
+    /// Words or phrases; "a ... b" for "a" followed later in the sentence by "b".
+    pub find: Vec<String>,
+    /// What to write instead.
+    pub suggestion: Option<String>,
+    /// Severity of its findings.
+    pub severity: crate::model::Severity,
+    /// Off rules are skipped.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Where the rule comes from.
+    pub source: Option<String>,
+}
+
+/// The built-in plain-language checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    /// "shall".
+    Shall,
+    /// A form of "to be" with a past participle.
+    PassiveVoice,
+    /// "make a decision": a weak verb and a noun made from a verb.
+    HiddenVerb,
+    /// "the implementation of".
+    HiddenVerbOf,
+    /// Sentences over `max_words`.
+    LongSentence,
+    /// Paragraphs over `max_words`.
+    LongParagraph,
+    /// Capitalised abbreviations never spelled out on the page.
+    UndefinedAcronym,
+}
+
+/// A built-in check with its settings (`[[check]]` in `rules/plain_language.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRule {
+    /// Rule id.
+    pub id: String,
+    /// Which check.
+    pub check: CheckKind,
+    /// Off rules are skipped.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Severity of its findings.
+    pub severity: crate::model::Severity,
+    /// What to do instead.
+    pub suggestion: Option<String>,
+    /// The limit of long-sentence and long-paragraph.
+    pub max_words: Option<usize>,
+    /// passive-voice: report only when more than this share of sentences is passive.
+    pub max_share: Option<f64>,
+}
+
+/// Settings of the plain-language audit (`rules/plain_language.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlainLanguageRules {
+    /// Acronyms that need no definition.
+    #[serde(default)]
+    pub known_acronyms: Vec<String>,
+    /// Built-in checks.
+    #[serde(rename = "check", default)]
+    pub checks: Vec<CheckRule>,
+    /// Words and phrases to avoid.
+    #[serde(rename = "phrase", default)]
+    pub phrases: Vec<PhraseRule>,
+}
+
+impl PlainLanguageRules {
+    fn validate(&self) -> Result<(), String> {
+        let mut ids = std::collections::HashSet::new();
+        let all = self
+            .checks
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(self.phrases.iter().map(|p| p.id.as_str()));
+        for id in all {
+            if !ids.insert(id) {
+                return Err(format!(
+                    "rule \"{id}\" is defined twice; give each rule its own id"
+                ));
+            }
+        }
+        for p in &self.phrases {
+            if p.find.iter().all(|f| f.trim().is_empty()) {
+                return Err(format!(
+                    "rule \"{}\": find is empty; list the words to look for",
+                    p.id
+                ));
+            }
+        }
+        for c in &self.checks {
+            let needs_limit = matches!(c.check, CheckKind::LongSentence | CheckKind::LongParagraph);
+            if needs_limit && c.max_words.is_none() {
+                return Err(format!(
+                    "rule \"{}\": set max_words (e.g. max_words = 40)",
+                    c.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Every rule the audits use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
@@ -248,6 +363,8 @@ pub struct RuleSet {
     pub duplicates: DuplicateRules,
     /// Readability limits.
     pub readability: ReadabilityRules,
+    /// Plain-language rules.
+    pub plain_language: PlainLanguageRules,
 }
 
 impl RuleSet {
@@ -322,12 +439,25 @@ impl RuleSet {
             ),
         };
         let readability: ReadabilityRules = parse(&path, &text)?;
-        readability
+        readability.validate().map_err(|message| Error::Invalid {
+            path: path.clone(),
+            message,
+        })?;
+        let (path, text) = match source("plain_language.toml")? {
+            Some(found) => found,
+            None => (
+                PathBuf::from("rules/plain_language.toml"),
+                builtin_text("plain_language.toml"),
+            ),
+        };
+        let plain_language: PlainLanguageRules = parse(&path, &text)?;
+        plain_language
             .validate()
             .map_err(|message| Error::Invalid { path, message })?;
         Ok(RuleSet {
             duplicates,
             readability,
+            plain_language,
         })
     }
 }

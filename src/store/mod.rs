@@ -233,6 +233,13 @@ pub struct SiteRow {
     pub scored_pages: Option<i64>,
     /// Share of scored pages above the target grade of `rules/readability.toml` (0..1).
     pub over_target_grade_share: Option<f64>,
+    /// Plain-language findings on the site's pages (one per rule per page; null before audit).
+    pub plain_language_findings: Option<i64>,
+    /// The plain-language rules that fire on most of the site's pages, most first (up to 5):
+    /// `{rule, pages}`.
+    pub top_plain_language_rules: Option<serde_json::Value>,
+    /// The hardest pages to read (highest Flesch-Kincaid grade first, up to 5): `{url, grade}`.
+    pub hardest_pages: Option<serde_json::Value>,
     /// URLs disallowed by robots.txt.
     pub blocked_by_robots: i64,
     /// Pages whose fetch failed without any response.
@@ -514,6 +521,9 @@ impl Store {
                     median_grade: None,
                     scored_pages: None,
                     over_target_grade_share: None,
+                    plain_language_findings: None,
+                    top_plain_language_rules: None,
+                    hardest_pages: None,
                     blocked_by_robots: r.get(9)?,
                     fetch_errors: r.get(10)?,
                     queued: r.get(11)?,
@@ -523,6 +533,10 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         let mut sites: Vec<SiteRow> = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        let audited = sites.iter().any(|s| s.broken_links.is_some());
+        if audited {
+            self.plain_writing_figures(&mut sites)?;
+        }
         let grades = self.scored_grades()?;
         for s in &mut sites {
             if let Some((grades, over)) = grades.get(&s.site) {
@@ -544,6 +558,43 @@ impl Store {
             });
         }
         Ok(sites)
+    }
+
+    /// Fills the plain-writing figures of each site: finding count, top rules, hardest pages.
+    fn plain_writing_figures(&self, sites: &mut [SiteRow]) -> Result<(), Error> {
+        use serde_json::json;
+        let q = |sql: &str| -> Result<Vec<(String, String, f64)>, Error> {
+            let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        };
+        let rules = q("SELECT f.site, json_extract(f.data, '$.rule'), CAST(COUNT(*) AS REAL)
+             FROM findings f WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = 'plain_language'
+             GROUP BY f.site, json_extract(f.data, '$.rule')
+             ORDER BY f.site, COUNT(*) DESC, json_extract(f.data, '$.rule')")?;
+        let hardest = q("SELECT s.origin, u.url, t.flesch_kincaid_grade
+             FROM page_text t JOIN pages p ON p.url_id = t.url_id AND p.run_id = t.run_id
+             JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
+             WHERE t.scored = 1 ORDER BY s.origin, t.flesch_kincaid_grade DESC, u.url")?;
+        for site in sites.iter_mut() {
+            let mine: Vec<&(String, String, f64)> =
+                rules.iter().filter(|r| r.0 == site.site).collect();
+            site.plain_language_findings = Some(mine.iter().map(|r| r.2 as i64).sum());
+            site.top_plain_language_rules = Some(json!(mine
+                .iter()
+                .take(5)
+                .map(|r| json!({"rule": r.1, "pages": r.2 as i64}))
+                .collect::<Vec<_>>()));
+            site.hardest_pages = Some(json!(hardest
+                .iter()
+                .filter(|r| r.0 == site.site)
+                .take(5)
+                .map(|r| json!({"url": r.1, "grade": (r.2 * 100.0).round() / 100.0}))
+                .collect::<Vec<_>>()));
+        }
+        Ok(())
     }
 
     /// Per site origin: the grades of its scored pages (ascending) and how many are over target.

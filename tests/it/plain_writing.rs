@@ -70,6 +70,7 @@ fn lint_reads_markdown_and_html_drafts_block_by_block() {
     // paragraph end sentences (textstat on the same blocks: 47 words, 9 sentences).
     assert_eq!(notice["word_count"], 47);
     assert_eq!(notice["sentence_count"], 9);
+    // Plain words, a short list and a URL that contains no rule words outside it: nothing to say.
     assert_eq!(notice["findings"], serde_json::json!([]));
     for field in [
         "flesch_reading_ease",
@@ -90,8 +91,39 @@ fn lint_reads_markdown_and_html_drafts_block_by_block() {
         .iter()
         .filter_map(|f| f["rule"].as_str())
         .collect();
-    assert_eq!(ids, ["hard-to-read", "average-sentence-length"]);
-    let f = &rule["findings"][0];
+    for want in [
+        "hard-to-read",
+        "average-sentence-length",
+        "shall",
+        "legal/notwithstanding",
+        "legal/pursuant-to",
+        "legal/heretofore",
+        "legal/set-forth-herein",
+        "simple-words/in-accordance-with",
+        "long-sentence",
+    ] {
+        assert!(ids.contains(&want), "{want} missing from {ids:?}");
+    }
+    let shall = rule["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "shall")
+        .expect("shall");
+    assert_eq!(shall["kind"], "plain_language");
+    assert_eq!(shall["count"], 5);
+    assert!(shall["excerpt"]
+        .as_str()
+        .is_some_and(|e| e.starts_with("Notwithstanding any provision")));
+    assert!(shall["suggestion"]
+        .as_str()
+        .is_some_and(|s| s.contains("must")));
+    let f = rule["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "hard-to-read")
+        .expect("hard-to-read");
     assert_eq!(f["kind"], "readability");
     assert_eq!(f["metric"], "flesch_kincaid_grade");
     assert_eq!(f["threshold"], 12.0);
@@ -152,6 +184,70 @@ fn crawled_pages_get_readability_and_sites_a_median_grade() {
             );
         }
     }
+    // Plain language, EXPECTED.md 3.8: the legalese of PL1 and PL2 appears in no other file, so
+    // legal-jargon and "shall" findings are on those two pages only.
+    let plain = ndjson(&govaudit_ok(&[
+        "findings",
+        "--db",
+        &db,
+        "--kind",
+        "plain_language",
+        "--format",
+        "json",
+    ]));
+    let mut legal_pages: Vec<&str> = plain
+        .iter()
+        .filter(|f| {
+            f["rule"] == "shall" || f["rule"].as_str().is_some_and(|r| r.starts_with("legal/"))
+        })
+        .filter_map(|f| f["url"].as_str())
+        .collect();
+    legal_pages.sort();
+    legal_pages.dedup();
+    assert_eq!(
+        legal_pages,
+        [
+            "https://grants.fhaa.gov/requirements/",
+            "https://legacy.fhaa.gov/regulations.html"
+        ]
+    );
+    let on = |url: &str, rule: &str| plain.iter().any(|f| f["url"] == url && f["rule"] == rule);
+    for url in [
+        "https://grants.fhaa.gov/requirements/",
+        "https://legacy.fhaa.gov/regulations.html",
+    ] {
+        for rule in [
+            "shall",
+            "legal/heretofore",
+            "simple-words/utilize",
+            "simple-words/in-accordance-with",
+            "long-sentence",
+            "undefined-acronym",
+            "passive-voice",
+        ] {
+            assert!(on(url, rule), "{url}: {rule}");
+        }
+    }
+    let acronyms = plain
+        .iter()
+        .find(|f| {
+            f["url"] == "https://legacy.fhaa.gov/regulations.html"
+                && f["rule"] == "undefined-acronym"
+        })
+        .expect("acronyms");
+    for a in ["HAP", "HQS", "TTP", "OIG"] {
+        assert!(
+            acronyms["terms"]
+                .as_array()
+                .is_some_and(|t| t.contains(&a.into())),
+            "{a}: {acronyms}"
+        );
+    }
+    // The agency's own name is not an undefined acronym anywhere.
+    assert!(!plain
+        .iter()
+        .any(|f| f["terms"].to_string().contains("\"FHAA\"")));
+
     let pages = ndjson(&govaudit_ok(&["pages", "--db", &db, "--format", "json"]));
     let page = |u: &str| pages.iter().find(|p| p["url"] == u).expect("page").clone();
     let pl1 = page("https://grants.fhaa.gov/requirements/");
@@ -169,5 +265,7 @@ fn crawled_pages_get_readability_and_sites_a_median_grade() {
         let m = s["median_grade"].as_f64().expect("median grade");
         assert!((2.0..12.0).contains(&m), "{s}");
         assert!(s["over_target_grade_share"].as_f64().is_some());
+        assert!(s["plain_language_findings"].as_i64().is_some());
+        assert!(s["hardest_pages"].as_array().is_some_and(|h| !h.is_empty()));
     }
 }
