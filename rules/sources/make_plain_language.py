@@ -146,7 +146,7 @@ print("""# Plain-language rules: the `plain_language` findings of `govaudit audi
 known_acronyms = [
   "US", "USA", "U.S", "FAQ", "FAQS", "PDF", "HTML", "URL", "ID", "OK", "TV", "AM", "PM", "ET", "EST", "EDT",
   "CST", "CDT", "PST", "PDT", "TTY", "TDD", "ASL", "FAX", "ZIP", "PIN", "IRS", "FBI", "CIA", "NASA", "USDA",
-  "GSA", "CFR", "USC", "DC", "NW", "NE", "SW", "SE", "AI", "IT", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII",
+  "GSA", "CFR", "USC", "KB", "MB", "GB", "TB", "COVID", "DC", "NW", "NE", "SW", "SE", "AI", "IT", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII",
   "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "IA", "IL", "IN", "KS", "KY", "LA", "MA",
   "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NH", "NJ", "NM", "NV", "NY", "OH", "OR", "PA",
   "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY", "GU", "VI", "AS", "MP",
@@ -205,7 +205,7 @@ suggestion = "break it up: no more than 150 words, one topic per paragraph"
 id = "undefined-acronym"
 check = "undefined-acronym"
 enabled = true
-severity = "warning"
+severity = "info"
 suggestion = "spell it out the first time: \\"Notice of Funding Opportunity (NOFO)\\""
 """)
 for rid in order:

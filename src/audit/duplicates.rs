@@ -310,8 +310,9 @@ pub struct ComparedPage {
 
 /// The duplicate audit: one finding per group, on its first member (members sorted by URL).
 ///
-/// One page reached under several query strings with the same content (`/page` and
-/// `/page?promo`) is one page to a reader, so only its shortest address is compared. Pages with
+/// One page reached under several spellings with the same content (`/page`, `/page?promo`,
+/// `/page//`, `/page/index.html`) is one page to a reader, so only its shortest address is
+/// compared. Pages with
 /// no words to shingle are not compared.
 pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
     let mut order: Vec<&ComparedPage> = pages
@@ -319,11 +320,12 @@ pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
         .filter(|p| !p.fingerprint.shingles.is_empty())
         .collect();
     order.sort_by(|a, b| (a.url.len(), &a.url).cmp(&(b.url.len(), &b.url)));
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen: HashSet<(String, &str)> = HashSet::new();
     let pages: Vec<&ComparedPage> = order
         .into_iter()
         .filter(|p| {
-            let without_query = p.url.split(['?', '#']).next().unwrap_or(&p.url);
+            let key = page_key(&p.url).unwrap_or_else(|| p.url.clone());
+            let without_query = key.split('?').next().unwrap_or(&key).to_string();
             seen.insert((without_query, p.fingerprint.hash.as_str()))
         })
         .collect();
@@ -431,6 +433,31 @@ fn group_finding(
     }
 }
 
+/// A URL as a reader sees it: host without `www.`, path without `index.html` or a trailing
+/// slash, and the query; no scheme, no fragment.
+pub fn page_key(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    // `/a//b/` is `/a/b/` to a reader: collapse repeated slashes.
+    let mut collapsed = String::with_capacity(u.path().len());
+    for c in u.path().chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    let path = collapsed.as_str();
+    let path = path
+        .strip_suffix("index.html")
+        .or_else(|| path.strip_suffix("index.htm"))
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    Some(match u.query() {
+        Some(q) => format!("{host}{path}?{q}"),
+        None => format!("{host}{path}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,7 +555,12 @@ mod tests {
             site: "https://a.gov".into(),
             fingerprint: fp(&base),
         };
-        let one = vec![page("https://a.gov/p?promo"), page("https://a.gov/p")];
+        let one = vec![
+            page("https://a.gov/p?promo"),
+            page("https://a.gov/p"),
+            page("https://a.gov/p//"),
+            page("https://a.gov/p/index.html"),
+        ];
         assert!(audit(&one, &rules()).is_empty());
         let two = vec![
             page("https://a.gov/p?promo"),

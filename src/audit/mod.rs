@@ -189,7 +189,10 @@ fn content(
     // A page that names another stored page of its site as canonical is that page's copy by the
     // site's own account (`/page?print=1`). A canonical pointing at a page we do not have, or at
     // the home page (a CMS misconfigured to name it on every page), changes nothing.
-    let stored: HashSet<String> = all.iter().filter_map(|p| page_key(&p.url)).collect();
+    let stored: HashSet<String> = all
+        .iter()
+        .filter_map(|p| duplicates::page_key(&p.url))
+        .collect();
     let compared = compared
         .into_iter()
         .filter(|(_, canonical)| canonical.as_ref().is_none_or(|c| !stored.contains(c)))
@@ -206,28 +209,13 @@ fn content(
 fn canonical_elsewhere(url: &str, page: &Page) -> Option<String> {
     let base = url::Url::parse(url).ok()?;
     let canonical = base.join(page.canonical.as_deref()?.trim()).ok()?;
-    let (own, other) = (page_key(url)?, page_key(canonical.as_str())?);
+    let (own, other) = (
+        duplicates::page_key(url)?,
+        duplicates::page_key(canonical.as_str())?,
+    );
     let same_host = own.split('/').next() == other.split('/').next();
     let home = !other.contains('/');
     (same_host && own != other && !home).then_some(other)
-}
-
-/// A URL as a reader sees it: host without `www.`, path without `index.html` or a trailing
-/// slash, and the query; no scheme, no fragment.
-fn page_key(url: &str) -> Option<String> {
-    let u = url::Url::parse(url).ok()?;
-    let host = u.host_str()?.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    let path = u.path();
-    let path = path
-        .strip_suffix("index.html")
-        .or_else(|| path.strip_suffix("index.htm"))
-        .unwrap_or(path)
-        .trim_end_matches('/');
-    Some(match u.query() {
-        Some(q) => format!("{host}{path}?{q}"),
-        None => format!("{host}{path}"),
-    })
 }
 
 #[cfg(test)]

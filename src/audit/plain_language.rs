@@ -323,7 +323,6 @@ const NOMINALIZATIONS: &[(&str, &str)] = &[
     ("analysis", "analyze"),
     ("approval", "approve"),
     ("arrangement", "arrange"),
-    ("collection", "collect"),
     ("contribution", "contribute"),
     ("correction", "correct"),
     ("distribution", "distribute"),
@@ -728,7 +727,17 @@ impl<'r> Checker<'r> {
                     let Some(n) = toks.get(j).filter(|n| n.sentence == t.sentence) else {
                         continue;
                     };
-                    if n.lower.len() >= 6 && NOUN_ENDINGS.iter().any(|e| n.lower.ends_with(e)) {
+                    // One phrase: only spaces between its words ("taking, preparation" is two).
+                    let phrase = &block.text[t.start..n.end];
+                    if phrase
+                        .chars()
+                        .any(|c| !(c.is_alphanumeric() || c.is_whitespace() || c == '\''))
+                    {
+                        continue;
+                    }
+                    // Only nouns known to be made from a verb: "had the option" or "reached a
+                    // collection" hide nothing.
+                    if nominalization_verb(&n.lower).is_some() {
                         note(t.sentence, &block.text[t.start..n.end], 0);
                     }
                 }
@@ -916,16 +925,22 @@ fn check_finding(rule: &CheckRule, h: &Hit, blocks: &[Block]) -> Finding {
     f
 }
 
+/// The verb a noun is made from, if it is on the list ("decisions" → "decide").
+fn nominalization_verb(noun: &str) -> Option<&'static str> {
+    NOMINALIZATIONS
+        .iter()
+        .find(|(n, _)| noun == *n || noun.strip_suffix('s') == Some(n))
+        .map(|(_, v)| *v)
+}
+
 fn hidden_verb_hint(matched: &str) -> String {
     let noun = matched
         .split_whitespace()
         .last()
         .unwrap_or("")
         .to_lowercase();
-    NOMINALIZATIONS
-        .iter()
-        .find(|(n, _)| noun == *n || noun.strip_suffix('s') == Some(n))
-        .map(|(_, v)| format!("; write \"{v}\""))
+    nominalization_verb(&noun)
+        .map(|v| format!("; write \"{v}\""))
         .unwrap_or_default()
 }
 
