@@ -141,6 +141,11 @@ print("""# Plain-language rules: the `plain_language` findings of `govaudit audi
 #
 # [[check]] rules are built-in checks with settings: shall, passive voice, hidden verbs, long
 # sentences, long paragraphs, undefined acronyms.
+#
+# Every rule has an `id` (the finding's `rule`), a `severity` (error, warning, info), a
+# `suggestion`, `enabled`, and optionally a `message`, the finding's text, in which {found} (the
+# words as written), {count}, {times} (" (3 times)" or nothing), {suggestion}, and for checks
+# {max_words}, {longest} and {terms} are filled in.
 
 # Words of three or more capital letters (or two, as in "EO") that need no definition.
 known_acronyms = [
@@ -158,6 +163,7 @@ check = "shall"
 enabled = true
 severity = "warning"
 suggestion = "must (an obligation), must not (a prohibition), may (a choice) or should (a recommendation)"
+message = "\\"shall\\" is used{times}; it can mean must, may or should, so readers cannot tell which."
 
 [[check]]
 id = "passive-voice"
@@ -166,6 +172,7 @@ enabled = true
 severity = "info"
 # Reported when more than this share of a page's sentences is passive (style checkers use 10%).
 max_share = 0.1
+message = "{count} sentences in the passive voice (\\"{found}\\"); say who does what."
 suggestion = "say who does what: \\"We will review your application\\", not \\"Your application will be reviewed\\""
 
 [[check]]
@@ -191,6 +198,7 @@ severity = "warning"
 # Federal guidance: average 15 to 20 words, never longer than 40.
 max_words = 40
 suggestion = "split it: one idea per sentence, 15 to 20 words on average"
+message = "{count} sentence(s) longer than {max_words} words (the longest has {longest})."
 
 [[check]]
 id = "long-paragraph"
@@ -200,6 +208,7 @@ severity = "info"
 # Federal guidance: no more than 150 words in three to eight sentences.
 max_words = 150
 suggestion = "break it up: no more than 150 words, one topic per paragraph"
+message = "{count} paragraph(s) longer than {max_words} words (the longest has {longest})."
 
 [[check]]
 id = "undefined-acronym"
@@ -207,7 +216,19 @@ check = "undefined-acronym"
 enabled = true
 severity = "info"
 suggestion = "spell it out the first time: \\"Notice of Funding Opportunity (NOFO)\\""
+message = "{count} acronym(s) used without being spelled out: {terms}."
 """)
+MESSAGES = {
+    "legal": '"{found}" is legal jargon{times}; write {suggestion} instead.',
+    "simple-words": '"{found}" has a simpler word{times}: {suggestion}.',
+    "wordy": '"{found}" is wordy{times}; write "{suggestion}".',
+    "doublet": '"{found}" says the same thing twice{times}; write "{suggestion}".',
+    "redundancy": '"{found}" says the same thing twice{times}; write "{suggestion}".',
+    "double-negative": '"{found}" is a double negative{times}; write "{suggestion}".',
+    "hidden-verbs": '"{found}" hides a verb{times}; write "{suggestion}".',
+    "excess-modifier": '"{found}" adds nothing{times}; {suggestion}.',
+    "false-subject": '"{found}" delays the real subject{times}; {suggestion}.',
+}
 for rid in order:
     r = rules[rid]
     print("[[phrase]]")
@@ -215,6 +236,7 @@ for rid in order:
     print(f"find = [{', '.join(toml_str(f) for f in r['find'])}]")
     if r["suggestion"]:
         print(f"suggestion = {toml_str(r['suggestion'])}")
+    print(f"message = {toml_str(MESSAGES[r['category']])}")
     print(f"severity = {toml_str(r['severity'])}")
     if not r["enabled"]:
         print("enabled = false" + (f"  # {r['note']}" if r.get("note") else "  # off by default: an everyday word in most of its senses"))

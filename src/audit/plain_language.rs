@@ -851,6 +851,10 @@ impl<'r> Checker<'r> {
             "hidden-verbs" => format!("\"{m}\" hides a verb{times}; write \"{say}\"."),
             _ => format!("\"{m}\"{times}: {say}."),
         };
+        let message = match &rule.message {
+            Some(template) => fill(template, m, h.count, say),
+            None => message,
+        };
         finding(
             rule.severity,
             &rule.id,
@@ -860,6 +864,16 @@ impl<'r> Checker<'r> {
             rule.suggestion.clone(),
         )
     }
+}
+
+/// A rule's own message: `{found}` (the words as written), `{count}`, `{times}` (" (3 times)" or
+/// nothing) and `{suggestion}` are filled in.
+fn fill(template: &str, found: &str, count: usize, suggestion: &str) -> String {
+    template
+        .replace("{found}", found)
+        .replace("{count}", &count.to_string())
+        .replace("{times}", &times(count))
+        .replace("{suggestion}", suggestion)
 }
 
 fn times(n: usize) -> String {
@@ -907,6 +921,25 @@ fn check_finding(rule: &CheckRule, h: &Hit, blocks: &[Block]) -> Finding {
                 list.join(", ")
             )
         }
+    };
+    let message = match &rule.message {
+        Some(template) => fill(
+            template,
+            &h.matched,
+            h.count,
+            rule.suggestion.as_deref().unwrap_or(""),
+        )
+        .replace("{max_words}", &rule.max_words.unwrap_or(0).to_string())
+        .replace("{longest}", &h.longest.to_string())
+        .replace(
+            "{terms}",
+            &h.terms
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        None => message,
     };
     let mut f = finding(
         rule.severity,
@@ -1195,6 +1228,22 @@ mod tests {
             "{got:?}"
         );
         assert!(!got.contains(&"undefined-acronym".to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn a_rule_message_from_the_rule_file_is_used() {
+        let mut rules = crate::rules::RuleSet::builtin().plain_language;
+        let r = rules
+            .phrases
+            .iter_mut()
+            .find(|p| p.id == "simple-words/utilize")
+            .expect("utilize rule");
+        r.message = Some("Say {suggestion}, not \"{found}\"{times}.".into());
+        let found = Checker::new(&rules).check(
+            &[(BlockKind::Paragraph, "We utilize it. They utilized it.")],
+            &[],
+        );
+        assert_eq!(found[0].message, "Say use, not \"utilize\" (2 times).");
     }
 
     #[test]

@@ -351,6 +351,75 @@ mod tests {
         assert_eq!(Counts::of_text("Hello.").sentence_count(), 1);
     }
 
+    /// Edge cases, each checked against textstat 0.7.13 (words, sentences, syllables, FK grade):
+    /// abbreviations, money, decimals, percentages, URLs and phone numbers, lists, capitalised
+    /// headings, quotes and contractions, accented words.
+    #[test]
+    fn tokenisation_edge_cases_match_textstat() {
+        let cases: &[(&str, usize, usize, usize, f64)] = &[
+            (
+                "The U.S. Department of Labor, e.g. its Wage and Hour Division, enforces the law.",
+                14,
+                2,
+                22,
+                5.682857,
+            ),
+            (
+                "Pay $1,250.50 by March 3. Late fees are 2.5% per month.",
+                11,
+                3,
+                11,
+                -2.36,
+            ),
+            (
+                "Apply online at www.example.gov or call 1-800-555-0100.",
+                7,
+                2,
+                12,
+                6.003571,
+            ),
+            (
+                "Bring:\n- your ID\n- a pay stub\n- proof of address\n",
+                9,
+                1,
+                10,
+                1.031111,
+            ),
+            (
+                "HOW TO APPLY\nFill out the form and mail it to us.",
+                12,
+                1,
+                13,
+                1.873333,
+            ),
+            (
+                "She said, \"Don't wait.\" We agreed! Isn't that right?",
+                9,
+                2,
+                11,
+                0.587222,
+            ),
+            ("Visit us Mon.–Fri., 8 a.m.–5 p.m. ET.", 7, 1, 10, 3.997143),
+            (
+                "Résumé writing and naïve café décor aren't covered.",
+                8,
+                1,
+                13,
+                6.705,
+            ),
+        ];
+        for &(text, words, sentences, syllables, grade) in cases {
+            let c = Counts::of_text(text);
+            assert_eq!(c.words, words, "{text}");
+            assert_eq!(c.sentence_count(), sentences, "{text}");
+            assert_eq!(c.syllables, syllables, "{text}");
+            assert!(
+                (c.scores().flesch_kincaid_grade - grade).abs() < 1e-5,
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn blocks_end_sentences() {
         let list = [

@@ -255,6 +255,9 @@ pub struct PhraseRule {
     pub find: Vec<String>,
     /// What to write instead.
     pub suggestion: Option<String>,
+    /// The finding's message; `{found}`, `{count}`, `{times}` and `{suggestion}` are filled in.
+    /// Without it, a message is made from the rule's category (the part of the id before `/`).
+    pub message: Option<String>,
     /// Severity of its findings.
     pub severity: crate::model::Severity,
     /// Off rules are skipped.
@@ -299,6 +302,9 @@ pub struct CheckRule {
     pub severity: crate::model::Severity,
     /// What to do instead.
     pub suggestion: Option<String>,
+    /// The finding's message; `{found}`, `{count}`, `{times}`, `{suggestion}`, `{max_words}`,
+    /// `{longest}` and `{terms}` are filled in. Without it, the check's built-in message is used.
+    pub message: Option<String>,
     /// The limit of long-sentence and long-paragraph.
     pub max_words: Option<usize>,
     /// passive-voice: report only when more than this share of sentences is passive.
