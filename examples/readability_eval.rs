@@ -58,18 +58,12 @@ fn main() {
             std::fs::read_to_string(dir.join(r["file"].as_str().expect("file"))).expect("passage");
         let c = Counts::of_text(&text);
         let s = c.scores();
-        let ours = [
-            s.flesch_reading_ease,
-            s.flesch_kincaid_grade,
-            s.gunning_fog,
-            s.smog_index,
-            s.coleman_liau_index,
-            s.automated_readability_index,
-            s.dale_chall,
+        let mut ours: Vec<f64> = s.named().iter().map(|(_, v)| *v).collect();
+        ours.extend([
             c.words as f64,
             c.sentence_count() as f64,
             c.syllables as f64,
-        ];
+        ]);
         for (k, f) in fields.iter().enumerate() {
             let want = r[*f].as_f64().expect("number");
             let d = (ours[k] - want).abs();

@@ -499,17 +499,6 @@ fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// The readability fields of `pages` and `lint`, in output order.
-const READABILITY_FIELDS: &[&str] = &[
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "gunning_fog",
-    "smog_index",
-    "coleman_liau_index",
-    "automated_readability_index",
-    "dale_chall",
-];
-
 fn lint(
     files: &[std::path::PathBuf],
     format: &str,
@@ -524,9 +513,8 @@ fn lint(
         for r in &reports {
             let mut m = Map::new();
             m.insert("file".into(), Value::String(r.file.clone()));
-            let scores = to_map(serde_json::to_value(r.scores).unwrap_or(Value::Null));
-            for k in READABILITY_FIELDS {
-                m.insert((*k).into(), scores.get(*k).cloned().unwrap_or(Value::Null));
+            for (name, value) in r.scores.named() {
+                m.insert(name.into(), Value::from(value));
             }
             m.insert(
                 "sentence_count".into(),

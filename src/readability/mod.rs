@@ -67,6 +67,24 @@ pub struct Scores {
     pub dale_chall: f64,
 }
 
+impl Scores {
+    /// The scores with their output names (`govaudit pages` and `lint` fields), in output order.
+    pub fn named(&self) -> [(&'static str, f64); 7] {
+        [
+            ("flesch_reading_ease", self.flesch_reading_ease),
+            ("flesch_kincaid_grade", self.flesch_kincaid_grade),
+            ("gunning_fog", self.gunning_fog),
+            ("smog_index", self.smog_index),
+            ("coleman_liau_index", self.coleman_liau_index),
+            (
+                "automated_readability_index",
+                self.automated_readability_index,
+            ),
+            ("dale_chall", self.dale_chall),
+        ]
+    }
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }

@@ -413,18 +413,7 @@ impl RuleSet {
     fn from_sources(
         mut source: impl FnMut(&str) -> Result<Option<(PathBuf, String)>, Error>,
     ) -> Result<RuleSet, Error> {
-        let (path, text) = match source("duplicates.toml")? {
-            Some(found) => found,
-            None => (
-                PathBuf::from("rules/duplicates.toml"),
-                builtin_text("duplicates.toml"),
-            ),
-        };
-        let duplicates: DuplicateRules = parse(&path, &text)?;
-        duplicates.validate().map_err(|message| Error::Invalid {
-            path: path.clone(),
-            message,
-        })?;
+        let (path, duplicates) = load(&mut source, "duplicates.toml", DuplicateRules::validate)?;
         let at = duplicates.threshold;
         let p = duplicates.candidate_probability(at);
         if p < 0.95 {
@@ -437,35 +426,36 @@ impl RuleSet {
                 at
             );
         }
-        let (path, text) = match source("readability.toml")? {
-            Some(found) => found,
-            None => (
-                PathBuf::from("rules/readability.toml"),
-                builtin_text("readability.toml"),
-            ),
-        };
-        let readability: ReadabilityRules = parse(&path, &text)?;
-        readability.validate().map_err(|message| Error::Invalid {
-            path: path.clone(),
-            message,
-        })?;
-        let (path, text) = match source("plain_language.toml")? {
-            Some(found) => found,
-            None => (
-                PathBuf::from("rules/plain_language.toml"),
-                builtin_text("plain_language.toml"),
-            ),
-        };
-        let plain_language: PlainLanguageRules = parse(&path, &text)?;
-        plain_language
-            .validate()
-            .map_err(|message| Error::Invalid { path, message })?;
+        let (_, readability) = load(&mut source, "readability.toml", ReadabilityRules::validate)?;
+        let (_, plain_language) = load(
+            &mut source,
+            "plain_language.toml",
+            PlainLanguageRules::validate,
+        )?;
         Ok(RuleSet {
             duplicates,
             readability,
             plain_language,
         })
     }
+}
+
+/// Reads one rule file (the user's, else the built-in one), parses and validates it.
+fn load<T: serde::de::DeserializeOwned>(
+    source: &mut impl FnMut(&str) -> Result<Option<(PathBuf, String)>, Error>,
+    name: &str,
+    validate: fn(&T) -> Result<(), String>,
+) -> Result<(PathBuf, T), Error> {
+    let (path, text) = match source(name)? {
+        Some(found) => found,
+        None => (PathBuf::from("rules").join(name), builtin_text(name)),
+    };
+    let rules: T = parse(&path, &text)?;
+    validate(&rules).map_err(|message| Error::Invalid {
+        path: path.clone(),
+        message,
+    })?;
+    Ok((path, rules))
 }
 
 fn builtin_text(name: &str) -> String {
