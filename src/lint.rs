@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::audit::{plain_language, readability};
+use crate::audit::plain_language::{self, TextBlock};
+use crate::audit::readability;
 use crate::extract::page::{self, BlockKind, Page};
 use crate::model::Finding;
 use crate::readability::{Counts, Scores};
@@ -98,18 +99,25 @@ pub fn lint_text(name: &str, text: &str, format: Format, rules: &RuleSet) -> Lin
         Format::Markdown => Some(page::parse(&markdown_to_html(text))),
         Format::Html => Some(page::parse(text)),
     };
-    let (counts, blocks): (Counts, Vec<(BlockKind, &str)>) = match &page {
+    let (counts, blocks): (Counts, Vec<TextBlock>) = match &page {
         // Plain text is scored as one string (textstat's way); plain-language rules read it
         // paragraph by paragraph (blank lines separate paragraphs).
         None => (
             Counts::of_text(text),
             paragraphs(text)
-                .map(|p| (BlockKind::Paragraph, p))
+                .map(|p| TextBlock::plain(BlockKind::Paragraph, p))
                 .collect(),
         ),
         Some(p) => (
             block_counts(p),
-            p.blocks.iter().map(|b| (b.kind, b.text.as_str())).collect(),
+            p.blocks
+                .iter()
+                .map(|b| TextBlock {
+                    kind: b.kind,
+                    text: &b.text,
+                    code: &b.code,
+                })
+                .collect(),
         ),
     };
     let names: Vec<&str> = page

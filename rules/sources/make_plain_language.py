@@ -31,7 +31,10 @@ def suggestion(say):
         return "leave it out"
     if say == "(either one)":
         return "use either word, not both"
-    return say.replace("(omit)", "leave it out")
+    if "(omit)" in say:
+        rest = ", ".join(p.strip() for p in say.replace("(omit)", "").split(",") if p.strip())
+        return f"{rest} (or leave it out)" if rest else "leave it out"
+    return say
 
 
 def add(category, finds, say, severity, enabled=True, note=None, source=None):
@@ -43,13 +46,17 @@ def add(category, finds, say, severity, enabled=True, note=None, source=None):
         if set(r["find"]) & set(finds):
             return
     rules[rid] = dict(id=rid, category=category, find=finds, suggestion=suggestion(say) if say else None,
-                      severity=severity, enabled=enabled, note=note, source=source)
+                      severity=severity, enabled=enabled, note=note, source=source,
+                      inflect=not (set(finds) & NO_INFLECT))
     order.append(rid)
 
 
 # Words that are ordinary in government writing in most senses; their rule stays available but off.
 AMBIGUOUS = {"said", "some", "such", "state", "address", "benefit", "provide", "request", "purchase",
-             "aircraft", "it is", "there is", "there are", "there was", "it was", "/"}
+             "aircraft", "it is", "there is", "there are", "there was", "it was", "/", "subject",
+             "type", "permit", "forward", "vice", "warrant", "this activity", "this command"}
+# Words whose inflected forms mean something else ("elected officials", "self-employed", "initials").
+NO_INFLECT = {"elect", "employ", "initial", "present", "close", "effect", "address", "state"}
 
 LEGAL_SAY = {
     "above-mentioned": "this, that, the", "aforementioned": "this, that, the", "foregoing": "this, the above",
@@ -94,7 +101,9 @@ for row in sw["rows"]:
 
 om = d["fplg_2011_omit_unnecessary_words"]
 for dont, say in om["wordy_phrases"]:
-    add("wordy", [dont.replace(" X", "")], say, "info", source="FPLG 2011 III.a.3.ii Omit unnecessary words")
+    if dont == "an amount of X":  # "an amount of $50" is "$50"
+        dont, say = "an amount of", "(omit)"
+    add("wordy", [dont], say, "info", source="FPLG 2011 III.a.3.ii Omit unnecessary words")
 for dont, say in om["doublets"]:
     add("doublet", [dont], say, "info", source="FPLG 2011 III.a.3.ii (doublets)")
 for w in om["excess_modifiers"]:
@@ -172,7 +181,7 @@ enabled = true
 severity = "info"
 # Reported when more than this share of a page's sentences is passive (style checkers use 10%).
 max_share = 0.1
-message = "{count} sentences in the passive voice (\\"{found}\\"); say who does what."
+message = "{count} sentence(s) in the passive voice (\\"{found}\\"); say who does what."
 suggestion = "say who does what: \\"We will review your application\\", not \\"Your application will be reviewed\\""
 
 [[check]]
@@ -236,8 +245,13 @@ for rid in order:
     print(f"find = [{', '.join(toml_str(f) for f in r['find'])}]")
     if r["suggestion"]:
         print(f"suggestion = {toml_str(r['suggestion'])}")
-    print(f"message = {toml_str(MESSAGES[r['category']])}")
+    message = MESSAGES[r["category"]]
+    if r["suggestion"] == "leave it out":
+        message = '"{found}" adds nothing{times}; leave it out.'
+    print(f"message = {toml_str(message)}")
     print(f"severity = {toml_str(r['severity'])}")
+    if not r["inflect"]:
+        print("inflect = false  # its inflected forms mean something else")
     if not r["enabled"]:
         print("enabled = false" + (f"  # {r['note']}" if r.get("note") else "  # off by default: an everyday word in most of its senses"))
     print(f"source = {toml_str(r['source'])}")

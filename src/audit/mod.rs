@@ -144,10 +144,14 @@ fn content(
             let scored = counts.words >= rules.readability.min_words && !not_found;
             let scores = counts.scores();
             if !not_found {
-                let blocks: Vec<(page::BlockKind, &str)> = pg
+                let blocks: Vec<plain_language::TextBlock> = pg
                     .blocks
                     .iter()
-                    .map(|b| (b.kind, b.text.as_str()))
+                    .map(|b| plain_language::TextBlock {
+                        kind: b.kind,
+                        text: &b.text,
+                        code: &b.code,
+                    })
                     .collect();
                 let mut names: Vec<&str> = site_names
                     .get(&row.site)

@@ -43,6 +43,9 @@ pub struct Block {
     pub kind: BlockKind,
     /// Its text, whitespace collapsed.
     pub text: String,
+    /// Byte ranges of `text` set as inline code (`<code>`, `<kbd>`, `<samp>`, `<var>`): names of
+    /// commands and fields, not the writer's prose.
+    pub code: Vec<(usize, usize)>,
 }
 
 /// A page as the audits see it.
@@ -187,6 +190,10 @@ fn is_template(el: &ElementRef<'_>, inside_content: bool) -> bool {
     e.classes().any(token_hit) || e.id().is_some_and(token_hit)
 }
 
+/// Marks around inline code while a block's text is gathered (never left in a block's text).
+const CODE_START: char = '\u{1}';
+const CODE_END: char = '\u{2}';
+
 struct Walker {
     blocks: Vec<Block>,
     current: String,
@@ -195,15 +202,40 @@ struct Walker {
 
 impl Walker {
     fn flush(&mut self) {
-        let text: String = self
-            .current
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        // Words joined by single spaces; inline code arrives between CODE_START and CODE_END
+        // marks, which are dropped with their byte range in the text kept.
+        let mut text = String::with_capacity(self.current.len());
+        let mut code = Vec::new();
+        let mut open: Option<usize> = None;
+        for word in self.current.split_whitespace() {
+            let mut wrote = false;
+            for c in word.chars() {
+                match c {
+                    CODE_START => {
+                        open = open.or(Some(text.len() + usize::from(!wrote && !text.is_empty())))
+                    }
+                    CODE_END => {
+                        if let Some(start) = open.take() {
+                            if text.len() > start {
+                                code.push((start, text.len()));
+                            }
+                        }
+                    }
+                    _ => {
+                        if !wrote && !text.is_empty() {
+                            text.push(' ');
+                        }
+                        wrote = true;
+                        text.push(c);
+                    }
+                }
+            }
+        }
         if !text.is_empty() {
             self.blocks.push(Block {
                 kind: self.kind,
                 text,
+                code,
             });
         }
         self.current.clear();
@@ -235,6 +267,11 @@ impl Walker {
                                 self.kind = kind;
                             }
                             self.flush();
+                        }
+                        None if matches!(name, "code" | "kbd" | "samp" | "var" | "tt") => {
+                            self.current.push(CODE_START);
+                            self.walk(child_el, inside);
+                            self.current.push(CODE_END);
                         }
                         None => {
                             self.walk(child_el, inside);
@@ -394,6 +431,16 @@ mod tests {
             "help.fhaa.gov/articles/how-to-apply-for-rental-assistance/index.html",
         ));
         assert_eq!(www.main_text(), help.main_text());
+    }
+
+    #[test]
+    fn inline_code_is_marked() {
+        let page =
+            parse("<main><p>Run <code>utilize --all</code> then <kbd> Enter </kbd>.</p></main>");
+        let b = &page.blocks[0];
+        assert_eq!(b.text, "Run utilize --all then Enter .");
+        let spans: Vec<&str> = b.code.iter().map(|&(s, e)| &b.text[s..e]).collect();
+        assert_eq!(spans, ["utilize --all", "Enter"]);
     }
 
     #[test]

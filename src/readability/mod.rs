@@ -249,11 +249,17 @@ impl Counts {
     }
 
     /// Counts blocks of text (headings, paragraphs, list items, cells) each on its own and adds
-    /// them: every block boundary ends a sentence.
+    /// them: every block boundary ends a sentence, and every block with words is at least one
+    /// sentence, as textstat would score it alone (a table of two-word cells must not make the
+    /// page's sentences look long).
     pub fn of_blocks<'a>(blocks: impl IntoIterator<Item = &'a str>) -> Counts {
-        blocks
-            .into_iter()
-            .fold(Counts::default(), |acc, b| acc.add(&Counts::of_text(b)))
+        blocks.into_iter().fold(Counts::default(), |acc, b| {
+            let mut c = Counts::of_text(b);
+            if c.words > 0 {
+                c.sentences = c.sentences.max(1);
+            }
+            acc.add(&c)
+        })
     }
 
     /// The counts of two texts together.
@@ -450,6 +456,9 @@ mod tests {
         let as_blocks = Counts::of_blocks(list);
         assert_eq!(as_text.sentence_count(), 1);
         assert_eq!(as_blocks.sentence_count(), 4);
+        // Short cells are sentences of their own, as textstat scores each alone.
+        let table = Counts::of_blocks(["Fee", "$35", "Deadline", "June 30"]);
+        assert_eq!(table.sentence_count(), 4);
         assert_eq!(as_text.words, as_blocks.words);
         assert!(as_blocks.scores().flesch_kincaid_grade < as_text.scores().flesch_kincaid_grade);
     }

@@ -263,6 +263,10 @@ pub struct PhraseRule {
     /// Off rules are skipped.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Whether the first word also matches its inflections (off for words whose inflected forms
+    /// mean something else: "elected officials", "initials").
+    #[serde(default = "yes")]
+    pub inflect: bool,
     /// Where the rule comes from.
     pub source: Option<String>,
 }
@@ -351,6 +355,15 @@ impl PlainLanguageRules {
         }
         for c in &self.checks {
             let needs_limit = matches!(c.check, CheckKind::LongSentence | CheckKind::LongParagraph);
+            if c.max_words == Some(0) {
+                return Err(format!("rule \"{}\": max_words = 0 would flag every sentence; use 1 or more (40 is usual)", c.id));
+            }
+            if c.max_share.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+                return Err(format!(
+                    "rule \"{}\": max_share is a share of sentences between 0 and 1 (e.g. 0.1)",
+                    c.id
+                ));
+            }
             if needs_limit && c.max_words.is_none() {
                 return Err(format!(
                     "rule \"{}\": set max_words (e.g. max_words = 40)",

@@ -577,7 +577,8 @@ impl Store {
         let hardest = q("SELECT s.origin, u.url, t.flesch_kincaid_grade
              FROM page_text t JOIN pages p ON p.url_id = t.url_id AND p.run_id = t.run_id
              JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
-             WHERE t.scored = 1 ORDER BY s.origin, t.flesch_kincaid_grade DESC, u.url")?;
+             WHERE t.scored = 1 AND t.run_id = (SELECT MAX(id) FROM runs)
+             ORDER BY s.origin, t.flesch_kincaid_grade DESC, u.url")?;
         for site in sites.iter_mut() {
             let mine: Vec<&(String, String, f64)> =
                 rules.iter().filter(|r| r.0 == site.site).collect();
@@ -606,6 +607,7 @@ impl Store {
                  FROM page_text t JOIN pages p ON p.url_id = t.url_id AND p.run_id = t.run_id
                  JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
                  WHERE t.scored = 1 AND t.flesch_kincaid_grade IS NOT NULL
+                   AND t.run_id = (SELECT MAX(id) FROM runs)
                  ORDER BY s.origin, t.flesch_kincaid_grade",
             )
             .map_err(|e| self.err(e))?;
