@@ -6,7 +6,8 @@
 //!
 //! How a target is judged:
 //! - A URL the crawl never requested (robots.txt, `--no-external`, offline, limits) is unknown:
-//!   no finding, because nobody knows whether it works.
+//!   no broken-link finding, because nobody knows whether it works. Links to pages robots.txt
+//!   disallows are listed as `blocked_link` (info), so the silence is not read as "works".
 //! - A site page that redirects (HTTP 3xx, or a page whose `<meta http-equiv="refresh">` sends
 //!   the reader on) is followed through the stored hops to where the chain ends; an external
 //!   URL's chain was followed when it was checked.
@@ -361,6 +362,20 @@ pub fn audit(
             }
         };
         match resolved {
+            // Not requested because the site's robots.txt disallows it: say so, so nobody takes
+            // the silence for a working link (it is not a broken one either).
+            Resolved::Unknown if target.state == crate::store::schema::url_state::BLOCKED => {
+                push(
+                    "blocked_link",
+                    Severity::Info,
+                    target.url.clone(),
+                    format!(
+                        "The link to {} was not checked: the site's robots.txt asks crawlers not to fetch it.",
+                        target.url
+                    ),
+                    Map::new(),
+                );
+            }
             Resolved::Unknown => {}
             Resolved::Broken {
                 end,

@@ -95,7 +95,7 @@ pub enum Command {
     /// List findings (after `audit`).
     Findings {
         /// Only findings of this kind (repeatable): broken_link, broken_fragment, redirect_chain,
-        /// soft_404, duplicate, near_duplicate, readability.
+        /// soft_404, blocked_link, duplicate, near_duplicate, readability, plain_language.
         #[arg(long = "kind", value_name = "K")]
         kinds: Vec<String>,
         /// Only findings on this site (origin or host name).

@@ -818,6 +818,7 @@ fn links_audit_finds_exactly_the_planted_problems() {
                 "broken_fragment",
                 "redirect_chain",
                 "soft_404",
+                "blocked_link",
             ]
             .contains(&f["kind"].as_str().unwrap_or(""))
         })
@@ -871,6 +872,12 @@ fn links_audit_finds_exactly_the_planted_problems() {
             "redirect_chain",
             "https://www.fhaa.gov/",
             "https://www.fhaa.gov/rental-help",
+        ),
+        // EXPECTED.md 2: the robots.txt-disallowed staff directory is listed, not broken.
+        (
+            "blocked_link",
+            "https://www.fhaa.gov/about/",
+            "https://www.fhaa.gov/internal/staff-directory/",
         ),
         // 3.4
         (
