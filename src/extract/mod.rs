@@ -12,6 +12,7 @@
 //!   browser does, and switches it into raw-text mode inside `<script>`, `<style>`, `<title>`…
 //!   so that markup-looking text there is not taken for links.
 
+pub mod answers;
 pub mod facts;
 pub mod page;
 
