@@ -27,6 +27,7 @@
 //! - Spider traps: see [`normalize::trap_reason`]; at most [`MAX_QUERY_VARIANTS`] query strings per
 //!   path; `--max-depth` and `--max-pages-per-site`.
 
+pub mod channels;
 pub mod fetch;
 pub mod normalize;
 pub mod robots;
@@ -461,6 +462,24 @@ pub async fn crawl(
                 .map(|&id| (id, s.origin.clone()))
         })
         .collect();
+    // 1b. The other channels (kb, publications): their files, read into the store.
+    for site in config.sites.iter().filter(|s| s.channel != Channel::Web) {
+        let Some(&site_id) = site_ids.get(site.origin.as_str()) else {
+            continue;
+        };
+        let (format, read) = channels::read(site);
+        if let Err(e) = &read {
+            log::warn!("{}: {e}", site.origin);
+        }
+        writer.send(WriteOp::ChannelDoc {
+            site_id,
+            run_id: prepared.run_id,
+            path: site.path_as_written.clone().unwrap_or_default(),
+            format: format.to_string(),
+            error: read.as_ref().err().cloned(),
+            text: read.ok(),
+        })?;
+    }
     let scope = Scope::new(&web_ids);
     let fetcher = Fetcher::new(
         FetchSettings {

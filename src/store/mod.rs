@@ -201,6 +201,23 @@ pub struct ContentPage {
     pub site: String,
 }
 
+/// The text of a kb or publication entry, as read at crawl time.
+#[derive(Debug, Clone)]
+pub struct ChannelDoc {
+    /// The entry's origin (`kb:channels/kb.csv`).
+    pub site: String,
+    /// `kb` or `publication`.
+    pub channel: String,
+    /// The path as written in the inventory.
+    pub path: String,
+    /// `csv`, `markdown`, `html`, `text` or `pdf`.
+    pub format: String,
+    /// The text (PDF pages separated by form feeds), if it could be read.
+    pub text: Option<String>,
+    /// Why it could not be read.
+    pub error: Option<String>,
+}
+
 /// Crawl figures for one site, as the `sites` command prints them.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteRow {
@@ -692,6 +709,33 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The kb and publication texts read by the newest run, in inventory order.
+    pub fn channel_docs(&self) -> Result<Vec<ChannelDoc>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.origin, s.channel, d.path, d.format, d.body, d.error
+                 FROM channel_docs d JOIN sites s ON s.id = d.site_id
+                 WHERE d.run_id = (SELECT MAX(id) FROM runs)
+                 ORDER BY s.inventory_line, s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let body: Option<Vec<u8>> = r.get(4)?;
+                Ok(ChannelDoc {
+                    site: r.get(0)?,
+                    channel: r.get(1)?,
+                    path: r.get(2)?,
+                    format: r.get(3)?,
+                    text: body.and_then(|b| writer::decompress("deflate", &b)),
+                    error: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// The stored HTML of a page by its `urls` id, decompressed, if it has a body.
     pub fn body_of(&self, url_id: i64) -> Result<Option<String>, Error> {
         let row: Option<(String, Vec<u8>)> = self
@@ -900,6 +944,7 @@ mod tests {
                 "index pages_run",
                 "index urls_queue",
                 "table bodies",
+                "table channel_docs",
                 "table fetch_errors",
                 "table findings",
                 "table links",
@@ -919,7 +964,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 4);
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 5);
         store
             .conn
             .pragma_update(None, "user_version", 99)

@@ -41,6 +41,9 @@
 //!   Replaced as a whole by each audit. From 0004 also the readability counts and scores of the
 //!   main content (block-aware: headings, list items and cells end sentences), `scored` (enough
 //!   words for readability findings) and `over_target` (grade above the rules' target).
+//! - `channel_docs` (0005): the text of each kb or publication entry, read from its file at crawl
+//!   time (`format`: `csv`, `markdown`, `html`, `text`, or `pdf` with pages separated by form
+//!   feeds; `body` deflate-compressed UTF-8), or the `error` that kept it from being read.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -53,12 +56,13 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_findings.sql")),
         M::up(include_str!("migrations/0003_page_text.sql")),
         M::up(include_str!("migrations/0004_readability.sql")),
+        M::up(include_str!("migrations/0005_channel_docs.sql")),
     ])
 }
 
 /// The schema version this build writes.
 pub fn current_version() -> usize {
-    4
+    5
 }
 
 /// URL states in the `urls` table.
@@ -80,6 +84,6 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("migrations validate");
-        assert_eq!(current_version(), 4);
+        assert_eq!(current_version(), 5);
     }
 }

@@ -238,6 +238,21 @@ pub enum WriteOp {
         /// The pages' measurements.
         pages: Vec<PageText>,
     },
+    /// Store the text of a kb or publication entry (or why it could not be read).
+    ChannelDoc {
+        /// The entry's site id.
+        site_id: i64,
+        /// Run id.
+        run_id: i64,
+        /// Path as written in the inventory.
+        path: String,
+        /// `csv`, `markdown`, `html`, `text`, `pdf`.
+        format: String,
+        /// The text.
+        text: Option<String>,
+        /// Why it could not be read.
+        error: Option<String>,
+    },
     /// Mark a run finished.
     Finish {
         /// Run id.
@@ -601,6 +616,24 @@ impl WriterState {
                         p.over_target
                     ])?;
                 }
+                Ok(true)
+            }
+            WriteOp::ChannelDoc {
+                site_id,
+                run_id,
+                path,
+                format,
+                text,
+                error,
+            } => {
+                let body = text.as_deref().map(compress);
+                self.conn.execute(
+                    "INSERT INTO channel_docs (site_id, run_id, path, format, body, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (site_id) DO UPDATE SET run_id = ?2, path = ?3, format = ?4,
+                        body = ?5, error = ?6",
+                    params![site_id, run_id, path, format, body, error],
+                )?;
                 Ok(true)
             }
             WriteOp::Finish { run_id } => {

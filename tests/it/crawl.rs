@@ -216,6 +216,22 @@ fn demo_agency_multi_site_crawl() {
             .any(|a| a.to_lowercase().contains("staff directory")),
         "{anchors:?}"
     );
+
+    // The kb CSV and the brochure are read into the store with the crawl.
+    let docs = store.channel_docs().expect("channel docs");
+    let read: Vec<(&str, &str)> = docs
+        .iter()
+        .map(|d| (d.site.as_str(), d.format.as_str()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("kb:channels/callcenter-kb.csv", "csv"),
+            ("publication:channels/renters-brochure.md", "markdown")
+        ]
+    );
+    assert!(docs.iter().all(|d| d.error.is_none()));
+    assert!(docs[0].text.as_deref().is_some_and(|t| t.starts_with("question,answer")));
 }
 
 #[test]
