@@ -154,7 +154,7 @@ pub fn block_counts(page: &Page) -> Counts {
 }
 
 /// Markdown to HTML, after skipping YAML (`---`) or TOML (`+++`) front matter.
-fn markdown_to_html(text: &str) -> String {
+pub(crate) fn markdown_to_html(text: &str) -> String {
     let body = strip_front_matter(text);
     let options = pulldown_cmark::Options::ENABLE_TABLES
         | pulldown_cmark::Options::ENABLE_STRIKETHROUGH

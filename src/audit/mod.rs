@@ -9,6 +9,7 @@
 //! across the site's pages), measured, and dropped. What stays for the whole inventory is small:
 //! each compared page's shingle hashes (about 8 bytes a word).
 
+pub mod answers;
 pub mod duplicates;
 pub mod links;
 pub mod plain_language;
@@ -62,6 +63,11 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let soft_404 = links.not_found_pages;
     let content = content(store, run_id, rules, &soft_404)?;
     findings.extend(content.readability);
+    let mut sources = content.answer_sources;
+    for doc in store.channel_docs()? {
+        sources.extend(answers::channel_sources(&doc));
+    }
+    findings.extend(answers::audit(&sources, &rules.answers));
     findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
     let page_text = content.measured;
     findings.sort_by(|a, b| {
@@ -94,6 +100,8 @@ struct Content {
     measured: Vec<PageText>,
     /// Readability and plain-language findings.
     readability: Vec<Finding>,
+    /// Every page as a source of answers.
+    answer_sources: Vec<answers::Source>,
 }
 
 /// Reads every content page site by site: removes the template, measures the main text (words,
@@ -117,19 +125,23 @@ fn content(
     let mut compared: Vec<(duplicates::ComparedPage, Option<String>)> = Vec::new();
     let mut measured = Vec::with_capacity(all.len());
     let mut readability_findings = Vec::new();
+    let mut answer_sources = Vec::new();
     let checker = plain_language::Checker::new(&rules.plain_language);
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut pages: Vec<Page> = Vec::with_capacity(site_pages.len());
+        let mut marked: Vec<Vec<crate::extract::answers::AnswerUnit>> = Vec::new();
         for p in site_pages {
             if let Some(html) = store.body_of(p.url_id)? {
                 rows.push(p);
                 pages.push(page::parse(&html));
+                // FAQ markup (JSON-LD, details, dl) is read while the HTML is at hand.
+                marked.push(crate::extract::answers::from_markup(&html));
             }
         }
         // Removing repeated blocks changes only `blocks`; the canonical link stays.
         page::strip_site_boilerplate(&mut pages, page::DEFAULT_TEMPLATE_SHARE);
-        for (row, pg) in rows.into_iter().zip(pages) {
+        for ((row, pg), marked) in rows.into_iter().zip(pages).zip(marked) {
             let text = pg.main_text();
             let fingerprint = duplicates::Fingerprint::of(&text, &rules.duplicates);
             let words = pg.word_count();
@@ -141,6 +153,11 @@ fn content(
                     .map(|b| b.text.as_str()),
             );
             let not_found = soft_404.contains(&row.url);
+            if !not_found {
+                let mut source = answers::Source::page(&row.url, &row.site, "", &pg.blocks);
+                source.units.extend(marked);
+                answer_sources.push(source);
+            }
             let scored = counts.words >= rules.readability.min_words && !not_found;
             let scores = counts.scores();
             if !not_found {
@@ -206,6 +223,7 @@ fn content(
         compared,
         measured,
         readability: readability_findings,
+        answer_sources,
     })
 }
 

@@ -250,6 +250,8 @@ pub struct SiteRow {
     pub scored_pages: Option<i64>,
     /// Share of scored pages above the target grade of `rules/readability.toml` (0..1).
     pub over_target_grade_share: Option<f64>,
+    /// Inconsistent answers that involve the site's pages or channel rows (null before audit).
+    pub inconsistent_answers: Option<i64>,
     /// Plain-language findings on the site's pages (one per rule per page; null before audit).
     pub plain_language_findings: Option<i64>,
     /// The plain-language rules that fire on most of the site's pages, most first (up to 5):
@@ -538,6 +540,7 @@ impl Store {
                     median_grade: None,
                     scored_pages: None,
                     over_target_grade_share: None,
+                    inconsistent_answers: None,
                     plain_language_findings: None,
                     top_plain_language_rules: None,
                     hardest_pages: None,
@@ -596,7 +599,37 @@ impl Store {
              JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
              WHERE t.scored = 1 AND t.run_id = (SELECT MAX(id) FROM runs)
              ORDER BY s.origin, t.flesch_kincaid_grade DESC, u.url")?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.data FROM findings f
+                 WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = 'inconsistent_answer'",
+            )
+            .map_err(|e| self.err(e))?;
+        let answers: Vec<Vec<String>> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?
+            .filter_map(Result::ok)
+            .map(|data| {
+                serde_json::from_str::<serde_json::Value>(&data)
+                    .ok()
+                    .and_then(|v| v.get("urls").cloned())
+                    .and_then(|u| serde_json::from_value::<Vec<String>>(u).ok())
+                    .unwrap_or_default()
+            })
+            .collect();
         for site in sites.iter_mut() {
+            let prefix = if site.channel == "web" {
+                format!("{}/", site.site)
+            } else {
+                site.site.clone()
+            };
+            site.inconsistent_answers = Some(
+                answers
+                    .iter()
+                    .filter(|urls| urls.iter().any(|u| u.starts_with(&prefix)))
+                    .count() as i64,
+            );
             let mine: Vec<&(String, String, f64)> =
                 rules.iter().filter(|r| r.0 == site.site).collect();
             site.plain_language_findings = Some(mine.iter().map(|r| r.2 as i64).sum());

@@ -231,7 +231,10 @@ fn demo_agency_multi_site_crawl() {
         ]
     );
     assert!(docs.iter().all(|d| d.error.is_none()));
-    assert!(docs[0].text.as_deref().is_some_and(|t| t.starts_with("question,answer")));
+    assert!(docs[0]
+        .text
+        .as_deref()
+        .is_some_and(|t| t.starts_with("question,answer")));
 }
 
 #[test]

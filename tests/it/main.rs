@@ -7,11 +7,13 @@
 //! - `plain_writing`: `lint` on drafts and the reference passages; readability of crawled pages.
 //! - `resume`: a crawl killed with SIGKILL continues without losing or re-fetching pages.
 //! - `real_gov`: the six real .gov sites of `../shared/corpus/real-gov/` (skipped when absent).
+//! - `answers`: inconsistent answers across the demo's sites, knowledge base and brochure.
 //! - `cli`: exit codes and messages of the binary.
 //!
 //! Helpers (servers, the binary, databases) live in `util`. No test touches the internet: every
 //! crawl runs with `--offline` and `--map` to loopback servers started by the test itself.
 
+mod answers;
 mod cli;
 mod crawl;
 mod duplicates;
