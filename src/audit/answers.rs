@@ -242,6 +242,14 @@ fn claims(sources: &[Source], rules: &AnswerRules) -> Vec<Claim> {
                 // entry, or words just before it that name a known role ("hotline", "fee",
                 // "within"); a figure in a report or a story answers nothing.
                 let labelled = u.is_question || u.source != answers::Source::Heading;
+                // An age is always about who qualifies; office hours are always hours.
+                let implied = match f.kind {
+                    FactType::Age => Some("eligibility"),
+                    FactType::Hours => Some("hours"),
+                    _ => None,
+                };
+                let mut own = own;
+                own.extend(implied.map(str::to_string));
                 let named = own.iter().any(|w| heads.contains(w.as_str()));
                 if !labelled && !named {
                     continue;
@@ -249,7 +257,9 @@ fn claims(sources: &[Source], rules: &AnswerRules) -> Vec<Claim> {
                 let topic_weight = if labelled { 1.0 } else { 0.5 };
                 let mut role: Vec<(String, f64)> = own.into_iter().map(|w| (w, 1.0)).collect();
                 role.extend(question_words.iter().map(|w| (w.clone(), topic_weight)));
-                if f.kind == FactType::Date && !role.iter().any(|(w, _)| rules.date_roles.contains(w)) {
+                if f.kind == FactType::Date
+                    && !role.iter().any(|(w, _)| rules.date_roles.contains(w))
+                {
                     continue;
                 }
                 let mut programs = scope_programs.clone();
@@ -491,11 +501,17 @@ pub fn audit(sources: &[Source], rules: &AnswerRules) -> Vec<Finding> {
         .filter(|all| {
             let mut per_value: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
             for &i in all.iter() {
-                per_value.entry(claims[i].value.as_str()).or_default().insert(claims[i].source);
+                per_value
+                    .entry(claims[i].value.as_str())
+                    .or_default()
+                    .insert(claims[i].source);
             }
             let mut counts: Vec<usize> = per_value.values().map(BTreeSet::len).collect();
             counts.sort_unstable_by(|a, b| b.cmp(a));
-            let (top, next) = (counts.first().copied().unwrap_or(0), counts.get(1).copied().unwrap_or(0));
+            let (top, next) = (
+                counts.first().copied().unwrap_or(0),
+                counts.get(1).copied().unwrap_or(0),
+            );
             top >= rules.min_majority && top > next
         })
         .map(|all| finding(&claims, all, sources))

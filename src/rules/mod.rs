@@ -435,7 +435,9 @@ impl AnswerRules {
         ];
         for p in &self.skip_urls {
             if let Err(e) = regex::Regex::new(p) {
-                return Err(format!("skip_urls: {p:?} is not a valid regular expression: {e}"));
+                return Err(format!(
+                    "skip_urls: {p:?} is not a valid regular expression: {e}"
+                ));
             }
         }
         for t in &self.fact_types {

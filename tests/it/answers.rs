@@ -153,3 +153,47 @@ fn demo_agency_answers_disagree_exactly_where_planted() {
     govaudit_ok(&["audit", "--db", &db]);
     assert_eq!(groups(&db), first);
 }
+
+#[test]
+fn answers_fixture_finds_each_planted_conflict_across_web_kb_and_pdf() {
+    let env = Env::new();
+    let _servers = crawl_agency(&env, &crate::util::fixture("answers"));
+    let db = env.db().display().to_string();
+    govaudit_ok(&["audit", "--db", &db]);
+    let found = disputes(&db);
+    // Planted: deadline, age, share of rent paid (help.osh.gov's FAQ against the website, the
+    // call centre and the brochure), and the brochure's misprinted phone number (page 2).
+    assert_eq!(
+        found.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["age", "date", "percent", "phone"],
+        "{found:#?}"
+    );
+    let (majority, date) = &found["date"];
+    assert_eq!(majority, "March 31, 2026");
+    assert_eq!(date["April 15, 2026"], ["https://help.osh.gov/faq/"]);
+    assert!(
+        date["March 31, 2026"].contains(&"publication:channels/brochure.pdf#page=1".to_string())
+    );
+    let (_, age) = &found["age"];
+    assert_eq!(age["60 or older"], ["https://help.osh.gov/faq/"]);
+    let (_, percent) = &found["percent"];
+    assert_eq!(percent["80%"], ["https://help.osh.gov/faq/"]);
+    let (majority, phone) = &found["phone"];
+    assert_eq!(majority, "1-800-555-0170");
+    assert_eq!(
+        phone["1-800-555-0177"],
+        ["publication:channels/brochure.pdf#page=2"]
+    );
+    assert!(phone["1-800-555-0170"].contains(&"kb:channels/kb.csv#row=4".to_string()));
+    // Negatives, by being absent: the home repair grant's $25 fee and 90-day decisions (another
+    // program), the 60-day appeal window (another question), "10 business days" and "ten
+    // business days", the main office number written two ways, the $50 late fee.
+    for (_, values) in found.values() {
+        for v in values.keys() {
+            assert!(
+                !["$25", "90 days", "60 days", "10 business days", "$50"].contains(&v.as_str()),
+                "{v}"
+            );
+        }
+    }
+}
