@@ -213,7 +213,7 @@ fn stem(w: &str) -> String {
     w.to_string()
 }
 
-fn claims(sources: &[Source], rules: &AnswerRules) -> Vec<Claim> {
+fn claims_of(si: usize, s: &Source, rules: &AnswerRules) -> Vec<Claim> {
     let heads: BTreeSet<&str> = rules.synonyms.values().map(String::as_str).collect();
     let program_words = |text: &str| -> BTreeSet<String> {
         role_words(text, rules)
@@ -222,7 +222,7 @@ fn claims(sources: &[Source], rules: &AnswerRules) -> Vec<Claim> {
             .collect()
     };
     let mut out = Vec::new();
-    for (si, s) in sources.iter().enumerate() {
+    {
         let scope_programs = program_words(&s.scope);
         for u in &s.units {
             let question_words = role_words(&u.question, rules);
@@ -342,19 +342,67 @@ impl Sets {
 
 /// The inconsistent-answers audit.
 pub fn audit(sources: &[Source], rules: &AnswerRules) -> Vec<Finding> {
-    let skip: Vec<regex::Regex> = rules
-        .skip_urls
-        .iter()
-        .filter_map(|p| regex::Regex::new(p).ok())
-        .collect();
-    let kept: Vec<Source> = sources
-        .iter()
-        .filter(|s| !skip.iter().any(|r| r.is_match(&s.name)))
-        .cloned()
-        .collect();
-    let sources = &kept[..];
-    let claims = claims(sources, rules);
-    let vecs = vectors(&claims);
+    let mut c = Collector::new(rules);
+    for s in sources {
+        c.add(s);
+    }
+    c.findings()
+}
+
+/// Gathers the claims of sources one at a time, so only the facts (not the pages' text) stay in
+/// memory until the comparison.
+pub struct Collector<'r> {
+    rules: &'r AnswerRules,
+    skip: Vec<regex::Regex>,
+    names: Vec<Named>,
+    claims: Vec<Claim>,
+}
+
+/// A source's name and site.
+struct Named {
+    name: String,
+    site: String,
+}
+
+impl<'r> Collector<'r> {
+    /// An empty collector.
+    pub fn new(rules: &'r AnswerRules) -> Collector<'r> {
+        Collector {
+            rules,
+            skip: rules
+                .skip_urls
+                .iter()
+                .filter_map(|p| regex::Regex::new(p).ok())
+                .collect(),
+            names: Vec::new(),
+            claims: Vec::new(),
+        }
+    }
+
+    /// Adds a source's claims (none for pages whose address `skip_urls` excludes).
+    pub fn add(&mut self, source: &Source) {
+        if self.skip.iter().any(|r| r.is_match(&source.name)) {
+            return;
+        }
+        let si = self.names.len();
+        let found = claims_of(si, source, self.rules);
+        if !found.is_empty() {
+            self.names.push(Named {
+                name: source.name.clone(),
+                site: source.site.clone(),
+            });
+            self.claims.extend(found);
+        }
+    }
+
+    /// Compares the claims and returns the disputes.
+    pub fn findings(self) -> Vec<Finding> {
+        compare(&self.claims, &self.names, self.rules)
+    }
+}
+
+fn compare(claims: &[Claim], sources: &[Named], rules: &AnswerRules) -> Vec<Finding> {
+    let vecs = vectors(claims);
     // Candidate pairs share a role word that is not everywhere.
     let mut postings: HashMap<(FactType, &str), Vec<usize>> = HashMap::new();
     for (i, c) in claims.iter().enumerate() {
@@ -514,13 +562,13 @@ pub fn audit(sources: &[Source], rules: &AnswerRules) -> Vec<Finding> {
             );
             top >= rules.min_majority && top > next
         })
-        .map(|all| finding(&claims, all, sources))
+        .map(|all| finding(claims, all, sources))
         .collect();
     out.sort_by(|a, b| (&a.site, &a.url).cmp(&(&b.site, &b.url)));
     out
 }
 
-fn finding(claims: &[Claim], members: &BTreeSet<usize>, sources: &[Source]) -> Finding {
+fn finding(claims: &[Claim], members: &BTreeSet<usize>, sources: &[Named]) -> Finding {
     let kind = claims[*members.iter().next().expect("a group has claims")].kind;
     // value -> (sources, how each is written)
     let mut by_value: BTreeMap<&str, (BTreeSet<&str>, BTreeMap<&str, usize>)> = BTreeMap::new();

@@ -51,24 +51,41 @@ pub struct AuditSummary {
 /// previous ones), with what was measured on each page's main content.
 pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let run_id = store.latest_run_id()?.ok_or(Error::NoCrawl)?;
-    let links = store.audit_links(run_id)?;
+    let started = std::time::Instant::now();
+    let all_links = store.audit_links(run_id)?;
     let targets = store.audit_targets(run_id)?;
     let mut page_of = |url: &str| -> Option<crate::extract::page::Page> {
         let html = store.body(url).ok().flatten()?;
         Some(crate::extract::page::parse(&html))
     };
-    let links = links::audit(&links, &targets, &mut page_of);
+    let links = links::audit(&all_links, &targets, &mut page_of);
+    // A million links are not needed any more: free them before reading the pages.
+    drop(all_links);
+    drop(targets);
     let mut findings: Vec<Finding> = links.findings;
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
-    let content = content(store, run_id, rules, &soft_404)?;
+    let t_links = started.elapsed();
+    let mut collector = answers::Collector::new(&rules.answers);
+    let content = content(store, run_id, rules, &soft_404, &mut collector)?;
+    let t_content = started.elapsed();
     findings.extend(content.readability);
-    let mut sources = content.answer_sources;
     for doc in store.channel_docs()? {
-        sources.extend(answers::channel_sources(&doc));
+        for source in answers::channel_sources(&doc) {
+            collector.add(&source);
+        }
     }
-    findings.extend(answers::audit(&sources, &rules.answers));
+    findings.extend(collector.findings());
+    let t_answers = started.elapsed();
     findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
+    let t_duplicates = started.elapsed();
+    log::info!(
+        "audit times: links {:.1} s; pages read, readability and plain language {:.1} s; answers {:.1} s; duplicates {:.1} s",
+        t_links.as_secs_f64(),
+        (t_content - t_links).as_secs_f64(),
+        (t_answers - t_content).as_secs_f64(),
+        (t_duplicates - t_answers).as_secs_f64()
+    );
     let page_text = content.measured;
     findings.sort_by(|a, b| {
         (&a.site, &a.url, &a.kind, a.target()).cmp(&(&b.site, &b.url, &b.kind, b.target()))
@@ -100,8 +117,6 @@ struct Content {
     measured: Vec<PageText>,
     /// Readability and plain-language findings.
     readability: Vec<Finding>,
-    /// Every page as a source of answers.
-    answer_sources: Vec<answers::Source>,
 }
 
 /// Reads every content page site by site: removes the template, measures the main text (words,
@@ -111,6 +126,7 @@ fn content(
     run_id: i64,
     rules: &RuleSet,
     soft_404: &HashSet<String>,
+    answer_claims: &mut answers::Collector<'_>,
 ) -> Result<Content, Error> {
     let all = store.content_pages(run_id)?;
     // What readers see besides the main text: the site's and agency's names.
@@ -125,7 +141,8 @@ fn content(
     let mut compared: Vec<(duplicates::ComparedPage, Option<String>)> = Vec::new();
     let mut measured = Vec::with_capacity(all.len());
     let mut readability_findings = Vec::new();
-    let mut answer_sources = Vec::new();
+    // Where the time goes: parse, template, fingerprint, answer claims, plain language.
+    let mut spent = [std::time::Duration::ZERO; 5];
     let checker = plain_language::Checker::new(&rules.plain_language);
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
@@ -134,16 +151,30 @@ fn content(
         for p in site_pages {
             if let Some(html) = store.body_of(p.url_id)? {
                 rows.push(p);
+                let t = std::time::Instant::now();
                 pages.push(page::parse(&html));
-                // FAQ markup (JSON-LD, details, dl) is read while the HTML is at hand.
-                marked.push(crate::extract::answers::from_markup(&html));
+                spent[0] += t.elapsed();
+                // FAQ markup (JSON-LD, details, dl, accordions) is read while the HTML is at
+                // hand; most pages have none, and are not parsed a second time.
+                let has_markup = ["<dl", "<details", "ld+json", "aria-controls"]
+                    .iter()
+                    .any(|m| html.contains(m));
+                marked.push(if has_markup {
+                    crate::extract::answers::from_markup(&html)
+                } else {
+                    Vec::new()
+                });
             }
         }
         // Removing repeated blocks changes only `blocks`; the canonical link stays.
+        let t = std::time::Instant::now();
         page::strip_site_boilerplate(&mut pages, page::DEFAULT_TEMPLATE_SHARE);
+        spent[1] += t.elapsed();
         for ((row, pg), marked) in rows.into_iter().zip(pages).zip(marked) {
             let text = pg.main_text();
+            let t = std::time::Instant::now();
             let fingerprint = duplicates::Fingerprint::of(&text, &rules.duplicates);
+            spent[2] += t.elapsed();
             let words = pg.word_count();
             // Code samples are not prose: they are left out of readability.
             let counts = crate::readability::Counts::of_blocks(
@@ -156,7 +187,9 @@ fn content(
             if !not_found {
                 let mut source = answers::Source::page(&row.url, &row.site, "", &pg.blocks);
                 source.units.extend(marked);
-                answer_sources.push(source);
+                let t = std::time::Instant::now();
+                answer_claims.add(&source);
+                spent[3] += t.elapsed();
             }
             let scored = counts.words >= rules.readability.min_words && !not_found;
             let scores = counts.scores();
@@ -175,7 +208,9 @@ fn content(
                     .map(|n| n.iter().map(String::as_str).collect())
                     .unwrap_or_default();
                 names.extend(pg.title.as_deref());
+                let t = std::time::Instant::now();
                 let mut found = checker.check(&blocks, &names);
+                spent[4] += t.elapsed();
                 if scored {
                     found.extend(readability::check(&counts, &rules.readability, "this page"));
                 }
@@ -219,11 +254,18 @@ fn content(
         .filter(|(_, canonical)| canonical.as_ref().is_none_or(|c| !stored.contains(c)))
         .map(|(p, _)| p)
         .collect();
+    log::info!(
+        "content: parse {:.1} s, template {:.1} s, fingerprints {:.1} s, answer claims {:.1} s, plain language {:.1} s",
+        spent[0].as_secs_f64(),
+        spent[1].as_secs_f64(),
+        spent[2].as_secs_f64(),
+        spent[3].as_secs_f64(),
+        spent[4].as_secs_f64()
+    );
     Ok(Content {
         compared,
         measured,
         readability: readability_findings,
-        answer_sources,
     })
 }
 

@@ -81,11 +81,13 @@ fn is_word_char(c: char) -> bool {
 /// Byte ranges not to match in: URLs, e-mail addresses, short quoted titles.
 fn protected_ranges(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut at = 0;
     for chunk in text.split_whitespace() {
-        let start = text[at..].find(chunk).map_or(at, |i| at + i);
+        // `chunk` is a slice of `text`: its offset is where it starts in memory.
+        let start = chunk.as_ptr() as usize - text.as_ptr() as usize;
         let end = start + chunk.len();
-        at = end;
+        if !chunk.contains(['.', '@', ':']) {
+            continue;
+        }
         let lower = chunk.to_ascii_lowercase();
         let domain = [".gov", ".mil", ".com", ".org", ".net", ".edu", ".us", ".io"]
             .iter()
@@ -102,9 +104,8 @@ fn protected_ranges(text: &str) -> Vec<(usize, usize)> {
         }
     }
     // Short quoted spans: "…" or “…”.
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut open: Option<(usize, char)> = None;
-    for &(i, c) in &chars {
+    for (i, c) in text.char_indices() {
         match (open, c) {
             (None, '"' | '\u{201c}') => open = Some((i, c)),
             (Some((s, o)), '"' | '\u{201d}')
@@ -139,10 +140,10 @@ impl<'a> Block<'a> {
             if protected.iter().any(|&(ps, pe)| off >= ps && off < pe) {
                 return;
             }
+            // Sentences are in order: the last one starting at or before the word holds it.
             let sentence = sentences
-                .iter()
-                .position(|&(ss, se)| off >= ss && off < se)
-                .unwrap_or(sentences.len().saturating_sub(1));
+                .partition_point(|&(ss, _)| ss <= off)
+                .saturating_sub(1);
             tokens.push(Token {
                 lower: trimmed.to_lowercase().replace('\u{2019}', "'"),
                 text: trimmed.to_string(),
@@ -335,9 +336,11 @@ struct Pattern {
 pub struct Checker<'r> {
     rules: &'r PlainLanguageRules,
     phrases: Vec<&'r PhraseRule>,
-    by_first: HashMap<String, Vec<Pattern>>,
+    by_first: HashMap<String, Vec<Pattern>, foldhash::fast::RandomState>,
     slash_rules: Vec<usize>,
     known_acronyms: std::collections::HashSet<String>,
+    /// The forms of the weak verbs that hide verbs in nouns.
+    linking: std::collections::HashSet<String>,
 }
 
 /// Linking verbs that hide a verb in a noun ("make a decision"), in their forms.
@@ -505,7 +508,8 @@ impl<'r> Checker<'r> {
     /// Compiles the rules (once per command).
     pub fn new(rules: &'r PlainLanguageRules) -> Checker<'r> {
         let phrases: Vec<&PhraseRule> = rules.phrases.iter().filter(|p| p.enabled).collect();
-        let mut by_first: HashMap<String, Vec<Pattern>> = HashMap::new();
+        let mut by_first: HashMap<String, Vec<Pattern>, foldhash::fast::RandomState> =
+            HashMap::default();
         let mut slash_rules = Vec::new();
         for (ri, rule) in phrases.iter().enumerate() {
             for find in &rule.find {
@@ -535,11 +539,17 @@ impl<'r> Checker<'r> {
                 }
             }
         }
+        let linking = LINKING_VERBS
+            .iter()
+            .flat_map(|v| inflections(v))
+            .chain(["made", "took", "taken", "gave", "given"].map(String::from))
+            .collect();
         Checker {
             rules,
             phrases,
             by_first,
             slash_rules,
+            linking,
             known_acronyms: rules
                 .known_acronyms
                 .iter()
@@ -752,17 +762,7 @@ impl<'r> Checker<'r> {
                 }
             }
             CheckKind::HiddenVerb => {
-                let linking: Vec<String> = LINKING_VERBS
-                    .iter()
-                    .flat_map(|v| inflections(v))
-                    .chain([
-                        "made".into(),
-                        "took".into(),
-                        "taken".into(),
-                        "gave".into(),
-                        "given".into(),
-                    ])
-                    .collect();
+                let linking = &self.linking;
                 for (i, t) in toks.iter().enumerate() {
                     // A phrase rule already said it ("make a decision" is on the lists).
                     let said = covered.iter().any(|&(a, b)| i >= a && i < b);

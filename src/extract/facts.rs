@@ -232,6 +232,9 @@ fn clock(h: &str, m: Option<&str>, ampm: &str) -> Option<String> {
 /// (phone, email, url, hours, date, money, percent, age, duration) is kept.
 pub fn facts(text: &str) -> Vec<Fact> {
     let mut found: Vec<Fact> = Vec::new();
+    // Most facts need a digit or an @; without either, only spelled-out durations ("thirty
+    // days") can be there, and the other patterns are not run.
+    let figures = text.bytes().any(|b| b.is_ascii_digit() || b == b'@');
     let mut add = |kind: FactType, start: usize, end: usize, value: Option<String>| {
         let Some(value) = value else {
             return;
@@ -248,6 +251,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
             context: Vec::new(),
         });
     };
+    let text_for = |any: bool| if any || figures { text } else { "" };
     for m in url_re().find_iter(text) {
         let v = m.as_str().to_lowercase();
         let v = v
@@ -257,7 +261,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
             .to_string();
         add(FactType::Url, m.start(), m.end(), Some(v));
     }
-    for m in email_re().find_iter(text) {
+    for m in email_re().find_iter(text_for(false)) {
         add(
             FactType::Email,
             m.start(),
@@ -265,7 +269,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
             Some(m.as_str().to_lowercase()),
         );
     }
-    for c in phone_re().captures_iter(text) {
+    for c in phone_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let area = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
         let (ex, line) = (
@@ -289,14 +293,14 @@ pub fn facts(text: &str) -> Vec<Fact> {
         }
         add(FactType::Phone, all.start(), all.end(), Some(v));
     }
-    for c in hours_re().captures_iter(text) {
+    for c in hours_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let from = clock(&c[1], c.get(2).map(|m| m.as_str()), &c[3]);
         let to = clock(&c[4], c.get(5).map(|m| m.as_str()), &c[6]);
         let v = from.zip(to).map(|(a, b)| format!("{a}-{b}"));
         add(FactType::Hours, all.start(), all.end(), v);
     }
-    for c in date_re().captures_iter(text) {
+    for c in date_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let v = if let Some(month) = c.get(1) {
             let mon = month.as_str().to_ascii_lowercase();
@@ -331,7 +335,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
         };
         add(FactType::Date, all.start(), all.end(), v);
     }
-    for c in money_re().captures_iter(text) {
+    for c in money_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let whole = c
             .get(1)
@@ -356,7 +360,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
         });
         add(FactType::Money, all.start(), all.end(), v);
     }
-    for c in percent_re().captures_iter(text) {
+    for c in percent_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let v = c[1].trim_end_matches(".0").to_string();
         add(
@@ -366,7 +370,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
             Some(format!("{v}%")),
         );
     }
-    for c in age_re().captures_iter(text) {
+    for c in age_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let n = c
             .get(1)
