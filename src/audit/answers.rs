@@ -281,7 +281,7 @@ fn claims_of(si: usize, s: &Source, rules: &AnswerRules) -> Vec<Claim> {
 }
 
 /// TF-IDF vectors of the claims' role words (weights per word, normalised to length 1).
-fn vectors(claims: &[Claim]) -> Vec<HashMap<String, f64>> {
+fn vectors(claims: &[Claim]) -> Vec<BTreeMap<String, f64>> {
     let n = claims.len().max(1) as f64;
     let mut df: HashMap<&str, usize> = HashMap::new();
     for c in claims {
@@ -293,7 +293,9 @@ fn vectors(claims: &[Claim]) -> Vec<HashMap<String, f64>> {
     claims
         .iter()
         .map(|c| {
-            let mut v: HashMap<String, f64> = HashMap::new();
+            // Ordered maps: sums in one order on every run, so a score at the threshold cannot
+            // flip between runs.
+            let mut v: BTreeMap<String, f64> = BTreeMap::new();
             for (w, weight) in &c.role {
                 let idf = (n / df.get(w.as_str()).copied().unwrap_or(1) as f64).ln() + 1.0;
                 *v.entry(w.clone()).or_default() += idf * weight;
@@ -309,10 +311,11 @@ fn vectors(claims: &[Claim]) -> Vec<HashMap<String, f64>> {
 
 /// Words of one family: equal, or sharing their first four letters ("rent", "rental", "renter").
 fn akin(a: &str, b: &str) -> bool {
-    a == b || (a.len() >= 4 && b.len() >= 4 && a.get(..4) == b.get(..4))
+    let prefix = |w: &str| w.chars().take(4).collect::<String>();
+    a == b || (a.chars().count() >= 4 && b.chars().count() >= 4 && prefix(a) == prefix(b))
 }
 
-fn cosine(a: &HashMap<String, f64>, b: &HashMap<String, f64>) -> f64 {
+fn cosine(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>) -> f64 {
     let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     small
         .iter()
@@ -401,6 +404,18 @@ impl<'r> Collector<'r> {
     }
 }
 
+/// Whether two normalised values are the same answer: equal, or a date without a year and one
+/// with it on the same day ("June 30" and "June 30, 2025").
+fn same_value(a: &Claim, b: &Claim) -> bool {
+    if a.value == b.value {
+        return true;
+    }
+    let day = |v: &str| v.get(v.len().saturating_sub(5)..).map(str::to_string);
+    a.kind == FactType::Date
+        && (a.value.starts_with("--") || b.value.starts_with("--"))
+        && day(&a.value) == day(&b.value)
+}
+
 fn compare(claims: &[Claim], sources: &[Named], rules: &AnswerRules) -> Vec<Finding> {
     let vecs = vectors(claims);
     // Candidate pairs share a role word that is not everywhere.
@@ -411,7 +426,9 @@ fn compare(claims: &[Claim], sources: &[Named], rules: &AnswerRules) -> Vec<Find
             postings.entry((c.kind, w)).or_default().push(i);
         }
     }
-    let cap = (claims.len() / 3).max(50);
+    // A role word on hundreds of claims ("phone") proposes no pairs: the pairs would be
+    // quadratic, and a word that common says little.
+    let cap = 300;
     let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
     for list in postings.values().filter(|l| l.len() <= cap) {
         for (k, &a) in list.iter().enumerate() {
@@ -453,7 +470,7 @@ fn compare(claims: &[Claim], sources: &[Named], rules: &AnswerRules) -> Vec<Find
     }
     let mut conflicted = vec![false; claims.len()];
     for &(a, b) in &similar {
-        if claims[a].value == claims[b].value {
+        if same_value(&claims[a], &claims[b]) {
             continue;
         }
         // E-mail: addresses of different organisations (@cloud.gov, @gsa.gov) are different

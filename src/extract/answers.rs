@@ -193,7 +193,7 @@ pub fn from_blocks(blocks: &[Block]) -> Vec<AnswerUnit> {
                 .map(|n| n.text.as_str())
                 .collect();
             out.extend(unit(b.text.clone(), body.join("\n"), Source::Heading));
-        } else if let Some((label, rest)) = b.text.split_once(':') {
+        } else if let Some((label, rest)) = b.text.split_once(": ") {
             // "Benefits hotline: 1-800-555-0142": a short label, then the statement.
             let words = label.split_whitespace().count();
             let label_like = (1..=6).contains(&words) && !label.contains(['.', '?', '!']);

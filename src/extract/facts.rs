@@ -123,7 +123,7 @@ fn phone_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"(?i)(?:\+?1[\s.\-]?)?(?:\((\d{3})\)|(\d{3}))[\s.\-]?([0-9A-Z]{3})[\s.\-]([0-9A-Z]{4})(?:\s*(?:,\s*)?(?:ext\.?|extension|x)\s*(\d{1,6}))?\b",
+        r"(?:\+?1[\s.\-]?)?(?:\((\d{3})\)|(\d{3}))[\s.\-]?([0-9A-Z]{3})[\s.\-]([0-9A-Z]{4})(?:\s*(?:,\s*)?(?i:ext\.?|extension|x)\s*(\d{1,6}))?\b",
     )
 }
 
@@ -271,6 +271,11 @@ pub fn facts(text: &str) -> Vec<Fact> {
     }
     for c in phone_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
+        // Part of a longer number or an amount ("12345-678-9012", "$800 per year").
+        let before = text[..all.start()].chars().next_back();
+        if before.is_some_and(|b| b.is_alphanumeric() || matches!(b, '$' | ',' | '.' | '-')) {
+            continue;
+        }
         let area = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
         let (ex, line) = (
             c.get(3).map_or("", |m| m.as_str()),
@@ -350,19 +355,33 @@ pub fn facts(text: &str) -> Vec<Fact> {
             _ => 1,
         };
         let v = whole.parse::<u64>().ok().map(|w| {
-            let cents = cents
-                .map(|c| format!("{c:0<2}"))
-                .filter(|c| c != "00" && scale == 1);
-            match cents {
-                Some(c) => format!("${}.{c}", w * scale),
-                None => format!("${}", w.saturating_mul(scale)),
+            let cents_text = cents.map(|c| format!("{c:0<2}"));
+            if scale > 1 {
+                // "$1.5 million" is $1500000.
+                let fraction = cents_text
+                    .as_deref()
+                    .and_then(|c| c.parse::<u64>().ok())
+                    .unwrap_or(0);
+                let total = w
+                    .saturating_mul(scale)
+                    .saturating_add(fraction.saturating_mul(scale) / 100);
+                format!("${total}")
+            } else {
+                match cents_text.filter(|c| c != "00") {
+                    Some(c) => format!("${w}.{c}"),
+                    None => format!("${w}"),
+                }
             }
         });
         add(FactType::Money, all.start(), all.end(), v);
     }
     for c in percent_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
-        let v = c[1].trim_end_matches(".0").to_string();
+        let v = if c[1].contains('.') {
+            c[1].trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            c[1].to_string()
+        };
         add(
             FactType::Percent,
             all.start(),
@@ -372,6 +391,14 @@ pub fn facts(text: &str) -> Vec<Fact> {
     }
     for c in age_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
+        // A bare "60 or older" is an age only when said of someone ("must be 60 or older"),
+        // not of things ("Windows 10 or older").
+        if c.get(3).is_some() {
+            let word = context_before(text, all.start()).pop().unwrap_or_default();
+            if !["be", "are", "is", "am", "aged", "age"].contains(&word.as_str()) {
+                continue;
+            }
+        }
         let n = c
             .get(1)
             .or(c.get(2))
@@ -386,11 +413,15 @@ pub fn facts(text: &str) -> Vec<Fact> {
     }
     for c in duration_re().captures_iter(text) {
         let Some(all) = c.get(0) else { continue };
+        if text[..all.start()].ends_with('-') {
+            continue;
+        }
         let n = number_word(&c[1]);
-        let kind = c
-            .get(2)
-            .map(|k| format!("{} ", k.as_str().to_ascii_lowercase()))
-            .unwrap_or_default();
+        // "30 calendar days" is "30 days"; "working days" are business days.
+        let kind = match c.get(2).map(|k| k.as_str().to_ascii_lowercase()) {
+            Some(k) if k == "business" || k == "working" => "business ".to_string(),
+            _ => String::new(),
+        };
         let unit = c[3].to_ascii_lowercase();
         let v = n.map(|n| format!("{n} {kind}{unit}{}", if n == 1 { "" } else { "s" }));
         add(FactType::Duration, all.start(), all.end(), v);
@@ -474,6 +505,23 @@ mod tests {
             [(FactType::Money, "$1250.50".into())]
         );
         assert_eq!(values("$2 million"), [(FactType::Money, "$2000000".into())]);
+        assert_eq!(
+            values("$2.5 million"),
+            [(FactType::Money, "$2500000".into())]
+        );
+        assert_eq!(
+            values("2.50% and 10.00%"),
+            [
+                (FactType::Percent, "2.5%".into()),
+                (FactType::Percent, "10%".into())
+            ]
+        );
+        assert_eq!(
+            values("within 30 calendar days"),
+            [(FactType::Duration, "30 days".into())]
+        );
+        assert_eq!(values("in twenty-one days"), []);
+        assert_eq!(values("Windows 10 or older"), []);
         assert_eq!(
             values("2.5% or 2.5 percent"),
             [

@@ -622,14 +622,11 @@ impl Store {
             let prefix = if site.channel == "web" {
                 format!("{}/", site.site)
             } else {
-                site.site.clone()
+                format!("{}#", site.site)
             };
-            site.inconsistent_answers = Some(
-                answers
-                    .iter()
-                    .filter(|urls| urls.iter().any(|u| u.starts_with(&prefix)))
-                    .count() as i64,
-            );
+            let mine = |u: &String| u.starts_with(&prefix) || *u == site.site;
+            site.inconsistent_answers =
+                Some(answers.iter().filter(|urls| urls.iter().any(mine)).count() as i64);
             let mine: Vec<&(String, String, f64)> =
                 rules.iter().filter(|r| r.0 == site.site).collect();
             site.plain_language_findings = Some(mine.iter().map(|r| r.2 as i64).sum());

@@ -20,8 +20,13 @@ fn disputes(db: &str) -> Disputes {
         "--format",
         "json",
     ]);
-    ndjson(&out)
-        .into_iter()
+    let all = ndjson(&out);
+    let mut types: Vec<&str> = all.iter().filter_map(|f| f["fact_type"].as_str()).collect();
+    types.sort();
+    let n = types.len();
+    types.dedup();
+    assert_eq!(types.len(), n, "two findings of one fact type: {all:#?}");
+    all.iter()
         .map(|f| {
             let values = f["values"]
                 .as_array()
