@@ -209,12 +209,7 @@ pub fn from_blocks(blocks: &[Block]) -> Vec<AnswerUnit> {
 mod tests {
     use super::*;
 
-    fn demo(path: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("inventories/demo/sites")
-            .join(path);
-        std::fs::read_to_string(p).expect("demo page")
-    }
+    use crate::extract::demo_page as demo;
 
     #[test]
     fn questions_are_recognised() {

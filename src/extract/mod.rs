@@ -375,6 +375,15 @@ pub fn links(html: &str) -> PageLinks {
     out
 }
 
+/// A page of the bundled demo agency (`inventories/demo/sites/<path>`), for unit tests.
+#[cfg(test)]
+pub(crate) fn demo_page(path: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("inventories/demo/sites")
+        .join(path);
+    std::fs::read_to_string(p).expect("demo page")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -398,12 +398,7 @@ pub fn strip_site_boilerplate(pages: &mut [Page], share: f64) -> usize {
 mod tests {
     use super::*;
 
-    fn demo(path: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("inventories/demo/sites")
-            .join(path);
-        std::fs::read_to_string(p).expect("demo page")
-    }
+    use crate::extract::demo_page as demo;
 
     #[test]
     fn uswds_template_is_removed_by_markup() {
