@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::audit::plain_language::{self, TextBlock};
 use crate::audit::readability;
-use crate::extract::page::{self, BlockKind, Page};
+use crate::extract::{markdown, page};
 use crate::model::Finding;
 use crate::readability::{Counts, Scores};
 use crate::rules::RuleSet;
@@ -96,28 +96,24 @@ pub fn lint_file(path: &Path, rules: &RuleSet) -> Result<LintReport, Error> {
 pub fn lint_text(name: &str, text: &str, format: Format, rules: &RuleSet) -> LintReport {
     let page = match format {
         Format::Text => None,
-        Format::Markdown => Some(page::parse(&markdown_to_html(text))),
+        Format::Markdown => Some(page::parse(&markdown::to_html(text))),
         Format::Html => Some(page::parse(text)),
     };
+    // Plain text is scored as one string (textstat's way); plain-language rules read it
+    // paragraph by paragraph (blank lines separate paragraphs).
+    let text_blocks = if page.is_none() {
+        page::paragraphs(text)
+    } else {
+        Vec::new()
+    };
     let (counts, blocks): (Counts, Vec<TextBlock>) = match &page {
-        // Plain text is scored as one string (textstat's way); plain-language rules read it
-        // paragraph by paragraph (blank lines separate paragraphs).
         None => (
             Counts::of_text(text),
-            paragraphs(text)
-                .map(|p| TextBlock::plain(BlockKind::Paragraph, p))
-                .collect(),
+            text_blocks.iter().map(TextBlock::from).collect(),
         ),
         Some(p) => (
-            block_counts(p),
-            p.blocks
-                .iter()
-                .map(|b| TextBlock {
-                    kind: b.kind,
-                    text: &b.text,
-                    code: &b.code,
-                })
-                .collect(),
+            Counts::of_page(p),
+            p.blocks.iter().map(TextBlock::from).collect(),
         ),
     };
     let names: Vec<&str> = page
@@ -135,55 +131,6 @@ pub fn lint_text(name: &str, text: &str, format: Format, rules: &RuleSet) -> Lin
     }
 }
 
-/// Paragraphs of plain text: runs of lines between blank lines.
-fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
-    text.split("\n\n")
-        .flat_map(|p| p.split("\r\n\r\n"))
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-}
-
-/// Readability counts of a page's main-content blocks (code left out).
-pub fn block_counts(page: &Page) -> Counts {
-    Counts::of_blocks(
-        page.blocks
-            .iter()
-            .filter(|b| b.kind != BlockKind::Code)
-            .map(|b| b.text.as_str()),
-    )
-}
-
-/// Markdown to HTML, after skipping YAML (`---`) or TOML (`+++`) front matter.
-pub(crate) fn markdown_to_html(text: &str) -> String {
-    let body = strip_front_matter(text);
-    let options = pulldown_cmark::Options::ENABLE_TABLES
-        | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
-        | pulldown_cmark::Options::ENABLE_FOOTNOTES;
-    let mut html = String::with_capacity(body.len() * 2);
-    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(body, options));
-    format!("<main>{html}</main>")
-}
-
-fn strip_front_matter(text: &str) -> &str {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    for fence in ["---", "+++"] {
-        let Some(rest) = text.strip_prefix(fence) else {
-            continue;
-        };
-        if !rest.starts_with('\n') && !rest.starts_with("\r\n") {
-            continue;
-        }
-        let mut offset = 0;
-        for line in rest.split_inclusive('\n') {
-            offset += line.len();
-            if offset > line.len() && line.trim_end() == fence {
-                return &rest[offset..];
-            }
-        }
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,16 +141,6 @@ mod tests {
         assert_eq!(Format::of(Path::new("notice.txt")), Some(Format::Text));
         assert_eq!(Format::of(Path::new("page.htm")), Some(Format::Html));
         assert_eq!(Format::of(Path::new("memo.docx")), None);
-    }
-
-    #[test]
-    fn front_matter_is_skipped() {
-        let md = "---\ntitle: Apply now\ndate: 2025-01-01\n---\n# Apply\n\nCall us today.\n";
-        assert_eq!(strip_front_matter(md), "# Apply\n\nCall us today.\n");
-        assert_eq!(
-            strip_front_matter("--- not front matter"),
-            "--- not front matter"
-        );
     }
 
     #[test]

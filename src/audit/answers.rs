@@ -27,7 +27,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::extract::answers::{self, AnswerUnit};
 use crate::extract::facts::{self, FactType};
-use crate::extract::page::{Block, BlockKind};
+use crate::extract::page::{paragraphs, Block, BlockKind};
 use crate::model::{Finding, Severity};
 use crate::rules::AnswerRules;
 
@@ -45,10 +45,10 @@ pub struct Source {
 }
 
 impl Source {
-    /// A web page: units from its markup and from its main-content blocks; its first heading is
-    /// its scope.
-    pub fn page(name: &str, site: &str, html: &str, blocks: &[Block]) -> Source {
-        let mut units = answers::from_markup(html);
+    /// A page (or document): the units of its FAQ markup (`marked`, from
+    /// [`answers::from_document`]) and of its main-content blocks; its first heading is its scope.
+    pub fn page(name: &str, site: &str, marked: Vec<AnswerUnit>, blocks: &[Block]) -> Source {
+        let mut units = marked;
         units.extend(answers::from_blocks(blocks));
         // Blocks before the first heading answer the page's own topic.
         let lead: Vec<&str> = blocks
@@ -127,36 +127,28 @@ pub fn channel_sources(doc: &crate::store::ChannelDoc) -> Vec<Source> {
             .split('\u{c}')
             .enumerate()
             .map(|(i, page)| {
-                let blocks = paragraphs(page);
-                let mut s = Source::page(&format!("{base}#page={}", i + 1), &doc.site, "", &blocks);
-                s.scope = String::new();
-                s
+                let name = format!("{base}#page={}", i + 1);
+                Source::page(&name, &doc.site, Vec::new(), &paragraphs(page))
             })
             .collect(),
         "markdown" | "html" => {
             let html = if doc.format == "markdown" {
-                crate::lint::markdown_to_html(text)
+                crate::extract::markdown::to_html(text)
             } else {
                 text.to_string()
             };
-            let page = crate::extract::page::parse(&html);
-            vec![Source::page(&base, &doc.site, &html, &page.blocks)]
+            let parsed = scraper::Html::parse_document(&html);
+            let page = crate::extract::page::from_document(&parsed);
+            let marked = answers::from_document(&parsed);
+            vec![Source::page(&base, &doc.site, marked, &page.blocks)]
         }
-        _ => vec![Source::page(&base, &doc.site, "", &paragraphs(text))],
+        _ => vec![Source::page(
+            &base,
+            &doc.site,
+            Vec::new(),
+            &paragraphs(text),
+        )],
     }
-}
-
-/// Plain text as paragraph blocks (blank lines separate them).
-fn paragraphs(text: &str) -> Vec<Block> {
-    text.split("\n\n")
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .map(|p| Block {
-            kind: BlockKind::Paragraph,
-            text: p,
-            code: Vec::new(),
-        })
-        .collect()
 }
 
 /// One fact with what it answers.
@@ -213,68 +205,65 @@ fn stem(w: &str) -> String {
     w.to_string()
 }
 
-fn claims_of(si: usize, s: &Source, rules: &AnswerRules) -> Vec<Claim> {
-    let heads: BTreeSet<&str> = rules.synonyms.values().map(String::as_str).collect();
+/// The words synonyms map to ("phone", "fee", …): the roles the rules know.
+fn role_heads(rules: &AnswerRules) -> BTreeSet<&str> {
+    rules.synonyms.values().map(String::as_str).collect()
+}
+
+fn claims_of(si: usize, s: &Source, rules: &AnswerRules, heads: &BTreeSet<&str>) -> Vec<Claim> {
     let program_words = |text: &str| -> BTreeSet<String> {
         role_words(text, rules)
             .into_iter()
             .filter(|w| !heads.contains(w.as_str()) && !rules.generic_words.contains(w))
             .collect()
     };
+    let scope_programs = program_words(&s.scope);
     let mut out = Vec::new();
-    {
-        let scope_programs = program_words(&s.scope);
-        for u in &s.units {
-            let question_words = role_words(&u.question, rules);
-            let found: Vec<facts::Fact> = facts::facts(&u.answer)
-                .into_iter()
-                .filter(|f| rules.fact_types.iter().any(|t| t == f.kind.as_str()))
-                .collect();
-            for f in &found {
-                // A unit giving several values of one type is a list or a table (income limits
-                // by household size): its values answer different questions.
-                let listed = found.iter().any(|g| g.kind == f.kind && g.value != f.value);
-                if listed {
-                    continue;
-                }
-                let own = role_words(&f.context.join(" "), rules);
-                // The fact must answer something: a question, label, definition term or FAQ
-                // entry, or words just before it that name a known role ("hotline", "fee",
-                // "within"); a figure in a report or a story answers nothing.
-                let labelled = u.is_question || u.source != answers::Source::Heading;
-                // An age is always about who qualifies; office hours are always hours.
-                let implied = match f.kind {
-                    FactType::Age => Some("eligibility"),
-                    FactType::Hours => Some("hours"),
-                    _ => None,
-                };
-                let mut own = own;
-                own.extend(implied.map(str::to_string));
-                let named = own.iter().any(|w| heads.contains(w.as_str()));
-                if !labelled && !named {
-                    continue;
-                }
-                let topic_weight = if labelled { 1.0 } else { 0.5 };
-                let mut role: Vec<(String, f64)> = own.into_iter().map(|w| (w, 1.0)).collect();
-                role.extend(question_words.iter().map(|w| (w.clone(), topic_weight)));
-                if f.kind == FactType::Date
-                    && !role.iter().any(|(w, _)| rules.date_roles.contains(w))
-                {
-                    continue;
-                }
-                let mut programs = scope_programs.clone();
-                programs.extend(program_words(&u.question));
-                out.push(Claim {
-                    source: si,
-                    kind: f.kind,
-                    value: f.value.clone(),
-                    raw: f.raw.clone(),
-                    question: u.question.clone(),
-                    is_question: u.is_question,
-                    role,
-                    programs,
-                });
+    for u in &s.units {
+        let question_words = role_words(&u.question, rules);
+        let mut programs = scope_programs.clone();
+        programs.extend(program_words(&u.question));
+        // The fact must answer something: a question, label, definition term or FAQ entry, or
+        // words just before it that name a known role ("hotline", "fee", "within"); a figure in
+        // a report or a story answers nothing.
+        let labelled = u.is_question || u.source != answers::Source::Heading;
+        let topic_weight = if labelled { 1.0 } else { 0.5 };
+        let found: Vec<facts::Fact> = facts::facts(&u.answer)
+            .into_iter()
+            .filter(|f| rules.fact_types.iter().any(|t| t == f.kind.as_str()))
+            .collect();
+        for f in &found {
+            // A unit giving several values of one type is a list or a table (income limits by
+            // household size): its values answer different questions.
+            if found.iter().any(|g| g.kind == f.kind && g.value != f.value) {
+                continue;
             }
+            let mut own = role_words(&f.context.join(" "), rules);
+            // An age is always about who qualifies; office hours are always hours.
+            match f.kind {
+                FactType::Age => own.push("eligibility".into()),
+                FactType::Hours => own.push("hours".into()),
+                _ => {}
+            }
+            let named = own.iter().any(|w| heads.contains(w.as_str()));
+            if !labelled && !named {
+                continue;
+            }
+            let mut role: Vec<(String, f64)> = own.into_iter().map(|w| (w, 1.0)).collect();
+            role.extend(question_words.iter().map(|w| (w.clone(), topic_weight)));
+            if f.kind == FactType::Date && !role.iter().any(|(w, _)| rules.date_roles.contains(w)) {
+                continue;
+            }
+            out.push(Claim {
+                source: si,
+                kind: f.kind,
+                value: f.value.clone(),
+                raw: f.raw.clone(),
+                question: u.question.clone(),
+                is_question: u.is_question,
+                role,
+                programs: programs.clone(),
+            });
         }
     }
     out
@@ -356,6 +345,7 @@ pub fn audit(sources: &[Source], rules: &AnswerRules) -> Vec<Finding> {
 /// memory until the comparison.
 pub struct Collector<'r> {
     rules: &'r AnswerRules,
+    heads: BTreeSet<&'r str>,
     skip: Vec<regex::Regex>,
     names: Vec<Named>,
     claims: Vec<Claim>,
@@ -372,6 +362,7 @@ impl<'r> Collector<'r> {
     pub fn new(rules: &'r AnswerRules) -> Collector<'r> {
         Collector {
             rules,
+            heads: role_heads(rules),
             skip: rules
                 .skip_urls
                 .iter()
@@ -388,7 +379,7 @@ impl<'r> Collector<'r> {
             return;
         }
         let si = self.names.len();
-        let found = claims_of(si, source, self.rules);
+        let found = claims_of(si, source, self.rules, &self.heads);
         if !found.is_empty() {
             self.names.push(Named {
                 name: source.name.clone(),

@@ -151,19 +151,12 @@ fn content(
         for p in site_pages {
             if let Some(html) = store.body_of(p.url_id)? {
                 rows.push(p);
+                // One parse for the page and its FAQ markup (JSON-LD, details, dl, accordions).
                 let t = std::time::Instant::now();
-                pages.push(page::parse(&html));
+                let doc = scraper::Html::parse_document(&html);
+                pages.push(page::from_document(&doc));
+                marked.push(crate::extract::answers::from_document(&doc));
                 spent[0] += t.elapsed();
-                // FAQ markup (JSON-LD, details, dl, accordions) is read while the HTML is at
-                // hand; most pages have none, and are not parsed a second time.
-                let has_markup = ["<dl", "<details", "ld+json", "aria-controls"]
-                    .iter()
-                    .any(|m| html.contains(m));
-                marked.push(if has_markup {
-                    crate::extract::answers::from_markup(&html)
-                } else {
-                    Vec::new()
-                });
             }
         }
         // Removing repeated blocks changes only `blocks`; the canonical link stays.
@@ -176,32 +169,21 @@ fn content(
             let fingerprint = duplicates::Fingerprint::of(&text, &rules.duplicates);
             spent[2] += t.elapsed();
             let words = pg.word_count();
-            // Code samples are not prose: they are left out of readability.
-            let counts = crate::readability::Counts::of_blocks(
-                pg.blocks
-                    .iter()
-                    .filter(|b| b.kind != page::BlockKind::Code)
-                    .map(|b| b.text.as_str()),
-            );
+            let counts = crate::readability::Counts::of_page(&pg);
             let not_found = soft_404.contains(&row.url);
-            if !not_found {
-                let mut source = answers::Source::page(&row.url, &row.site, "", &pg.blocks);
-                source.units.extend(marked);
-                let t = std::time::Instant::now();
-                answer_claims.add(&source);
-                spent[3] += t.elapsed();
-            }
             let scored = counts.words >= rules.readability.min_words && !not_found;
             let scores = counts.scores();
+            // A "not found" page answers nothing and its wording is nobody's to fix.
             if !not_found {
+                let t = std::time::Instant::now();
+                answer_claims.add(&answers::Source::page(
+                    &row.url, &row.site, marked, &pg.blocks,
+                ));
+                spent[3] += t.elapsed();
                 let blocks: Vec<plain_language::TextBlock> = pg
                     .blocks
                     .iter()
-                    .map(|b| plain_language::TextBlock {
-                        kind: b.kind,
-                        text: &b.text,
-                        code: &b.code,
-                    })
+                    .map(plain_language::TextBlock::from)
                     .collect();
                 let mut names: Vec<&str> = site_names
                     .get(&row.site)

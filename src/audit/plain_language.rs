@@ -33,6 +33,16 @@ pub struct TextBlock<'a> {
     pub code: &'a [(usize, usize)],
 }
 
+impl<'a> From<&'a crate::extract::page::Block> for TextBlock<'a> {
+    fn from(b: &'a crate::extract::page::Block) -> TextBlock<'a> {
+        TextBlock {
+            kind: b.kind,
+            text: &b.text,
+            code: &b.code,
+        }
+    }
+}
+
 impl<'a> TextBlock<'a> {
     /// A block without inline code.
     pub fn plain(kind: BlockKind, text: &'a str) -> TextBlock<'a> {
@@ -495,6 +505,7 @@ const NOT_PARTICIPLES: &[&str] = &[
     "detailed",
 ];
 
+/// Where a rule first fired on a text, and how often.
 struct Hit {
     count: usize,
     block: usize,
@@ -502,6 +513,20 @@ struct Hit {
     matched: String,
     terms: BTreeSet<String>,
     longest: usize,
+}
+
+impl Hit {
+    /// A rule's first hit (counted by the caller).
+    fn first(block: usize, sentence: usize, matched: &str) -> Hit {
+        Hit {
+            count: 0,
+            block,
+            sentence,
+            matched: matched.to_string(),
+            terms: BTreeSet::new(),
+            longest: 0,
+        }
+    }
 }
 
 impl<'r> Checker<'r> {
@@ -577,14 +602,7 @@ impl<'r> Checker<'r> {
         let mut phrase_hits: Vec<Option<Hit>> = (0..self.phrases.len()).map(|_| None).collect();
         let mut check_hits: Vec<Option<Hit>> = (0..self.rules.checks.len()).map(|_| None).collect();
         let note = |hits: &mut Vec<Option<Hit>>, i: usize, b: usize, s: usize, m: &str| {
-            let h = hits[i].get_or_insert(Hit {
-                count: 0,
-                block: b,
-                sentence: s,
-                matched: m.to_string(),
-                terms: BTreeSet::new(),
-                longest: 0,
-            });
+            let h = hits[i].get_or_insert_with(|| Hit::first(b, s, m));
             h.count += 1;
         };
         for (bi, block) in blocks.iter().enumerate() {
@@ -718,14 +736,7 @@ impl<'r> Checker<'r> {
     ) {
         let toks = &block.tokens;
         let mut note = |s: usize, m: &str, n: usize| {
-            let h = hits[ci].get_or_insert(Hit {
-                count: 0,
-                block: bi,
-                sentence: s,
-                matched: m.to_string(),
-                terms: BTreeSet::new(),
-                longest: 0,
-            });
+            let h = hits[ci].get_or_insert_with(|| Hit::first(bi, s, m));
             h.count += 1;
             h.longest = h.longest.max(n);
         };
@@ -871,14 +882,7 @@ impl<'r> Checker<'r> {
                 {
                     continue;
                 }
-                let h = hit.get_or_insert(Hit {
-                    count: 0,
-                    block: bi,
-                    sentence: t.sentence,
-                    matched: acronym.clone(),
-                    terms: BTreeSet::new(),
-                    longest: 0,
-                });
+                let h = hit.get_or_insert_with(|| Hit::first(bi, t.sentence, &acronym));
                 if h.terms.insert(acronym) {
                     h.count += 1;
                 }

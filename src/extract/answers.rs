@@ -84,7 +84,11 @@ fn unit(question: String, answer: String, source: Source) -> Option<AnswerUnit> 
 
 /// Units marked up in the HTML: FAQPage JSON-LD, details and accordions, definition lists.
 pub fn from_markup(html: &str) -> Vec<AnswerUnit> {
-    let doc = Html::parse_document(html);
+    from_document(&Html::parse_document(html))
+}
+
+/// [`from_markup`] on an already parsed document.
+pub fn from_document(doc: &Html) -> Vec<AnswerUnit> {
     let mut out = Vec::new();
     if let Some(s) = sel(r#"script[type="application/ld+json"]"#) {
         for script in doc.select(&s) {

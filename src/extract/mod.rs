@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub mod facts;
+pub mod markdown;
 pub mod page;
 
 use std::cell::RefCell;

@@ -295,7 +295,12 @@ fn collapse(s: &str) -> Option<String> {
 
 /// Parses an HTML page (any HTML: malformed markup is repaired as browsers do).
 pub fn parse(html: &str) -> Page {
-    let doc = Html::parse_document(html);
+    from_document(&Html::parse_document(html))
+}
+
+/// A page from an already parsed document (audits that read other markup from the same
+/// document parse it once).
+pub fn from_document(doc: &Html) -> Page {
     let root = doc.root_element();
     let mut page = Page {
         lang: root.value().attr("lang").and_then(collapse),
@@ -355,6 +360,19 @@ pub fn parse(html: &str) -> Page {
     walker.flush();
     page.blocks = walker.blocks;
     page
+}
+
+/// Plain text as paragraph blocks: blank lines separate paragraphs, whitespace is collapsed.
+pub fn paragraphs(text: &str) -> Vec<Block> {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .filter_map(collapse)
+        .map(|text| Block {
+            kind: BlockKind::Paragraph,
+            text,
+            code: Vec::new(),
+        })
+        .collect()
 }
 
 /// Share of a site's pages a block must appear on to count as template.

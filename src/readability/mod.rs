@@ -262,6 +262,17 @@ impl Counts {
         })
     }
 
+    /// Counts a page's main content block by block; code blocks are not prose.
+    pub fn of_page(page: &crate::extract::page::Page) -> Counts {
+        use crate::extract::page::BlockKind;
+        Counts::of_blocks(
+            page.blocks
+                .iter()
+                .filter(|b| b.kind != BlockKind::Code)
+                .map(|b| b.text.as_str()),
+        )
+    }
+
     /// The counts of two texts together.
     pub fn add(&self, o: &Counts) -> Counts {
         Counts {
