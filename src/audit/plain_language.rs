@@ -43,17 +43,6 @@ impl<'a> From<&'a crate::extract::page::Block> for TextBlock<'a> {
     }
 }
 
-impl<'a> TextBlock<'a> {
-    /// A block without inline code.
-    pub fn plain(kind: BlockKind, text: &'a str) -> TextBlock<'a> {
-        TextBlock {
-            kind,
-            text,
-            code: &[],
-        }
-    }
-}
-
 /// A word of the text, with where it is.
 #[derive(Debug, Clone)]
 struct Token {
@@ -1159,6 +1148,17 @@ fn defined(text: &str, acronym: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl<'a> TextBlock<'a> {
+        /// A block without inline code.
+        fn plain(kind: BlockKind, text: &'a str) -> TextBlock<'a> {
+            TextBlock {
+                kind,
+                text,
+                code: &[],
+            }
+        }
+    }
 
     fn check(text: &str) -> Vec<Finding> {
         let rules = crate::rules::RuleSet::builtin().plain_language;

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{Finding, Severity};
+use crate::model::Finding;
 use crate::readability::Counts;
 use crate::rules::{Metric, ReadabilityRules};
 
@@ -93,14 +93,10 @@ pub fn check(counts: &Counts, rules: &ReadabilityRules, what: &str) -> Vec<Findi
     out
 }
 
-/// Severity for a rule id, for tests and reports.
-pub fn severity_of(rules: &ReadabilityRules, id: &str) -> Option<Severity> {
-    rules.rules.iter().find(|r| r.id == id).map(|r| r.severity)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Severity;
 
     fn rules() -> ReadabilityRules {
         crate::rules::RuleSet::builtin().readability
@@ -131,7 +127,11 @@ mod tests {
         // Too short to judge.
         assert!(check(&Counts::of_text(&hard[..200]), &rules(), "this page").is_empty());
         assert_eq!(
-            severity_of(&rules(), "hard-to-read"),
+            rules()
+                .rules
+                .iter()
+                .find(|r| r.id == "hard-to-read")
+                .map(|r| r.severity),
             Some(Severity::Warning)
         );
         // Over the target but not hard: one info finding.

@@ -82,12 +82,8 @@ fn unit(question: String, answer: String, source: Source) -> Option<AnswerUnit> 
     })
 }
 
-/// Units marked up in the HTML: FAQPage JSON-LD, details and accordions, definition lists.
-pub fn from_markup(html: &str) -> Vec<AnswerUnit> {
-    from_document(&Html::parse_document(html))
-}
-
-/// [`from_markup`] on an already parsed document.
+/// Units marked up in a parsed HTML document: FAQPage JSON-LD, details and accordions,
+/// definition lists.
 pub fn from_document(doc: &Html) -> Vec<AnswerUnit> {
     let mut out = Vec::new();
     if let Some(s) = sel(r#"script[type="application/ld+json"]"#) {
@@ -212,6 +208,10 @@ pub fn from_blocks(blocks: &[Block]) -> Vec<AnswerUnit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn from_markup(html: &str) -> Vec<AnswerUnit> {
+        from_document(&Html::parse_document(html))
+    }
 
     use crate::extract::demo_page as demo;
 
