@@ -3,14 +3,19 @@
 //!
 //! Audits so far: [`links`] (broken links, redirect chains, soft 404s, missing fragments),
 //! [`duplicates`] (exact and near-duplicate main content across all sites), [`readability`] and
-//! [`plain_language`] (the plain-writing audits, also run by `govaudit lint` on drafts).
+//! [`plain_language`] (the plain-writing audits, also run by `govaudit lint` on drafts),
+//! [`answers`] (inconsistent answers across sites and channels), [`governance`] (required links
+//! and elements) and, last, [`consolidation`] (overlap between sites and a recommendation per
+//! site, from all the others).
 //!
 //! Pages are read one site at a time: parsed, template removed (markup, then blocks that repeat
 //! across the site's pages), measured, and dropped. What stays for the whole inventory is small:
 //! each compared page's shingle hashes (about 8 bytes a word).
 
 pub mod answers;
+pub mod consolidation;
 pub mod duplicates;
+pub mod governance;
 pub mod links;
 pub mod plain_language;
 pub mod readability;
@@ -79,12 +84,59 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let t_answers = started.elapsed();
     findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
     let t_duplicates = started.elapsed();
+    // Governance per site, then the recommendation, which weighs every other audit's results.
+    let checker = governance::Checker::new(&rules.governance);
+    let mut site_facts = store.site_crawl_facts(run_id)?;
+    // What pages say ("Page last updated: June 2012") counts when it is newer than what the
+    // server and sitemap said, or when they said nothing.
+    for f in &mut site_facts {
+        let stated = content
+            .signals
+            .get(&f.origin)
+            .and_then(|pages| pages.iter().filter_map(|p| p.stated_update.clone()).max());
+        if stated > f.newest_update {
+            f.newest_update = stated;
+        }
+    }
+    let none = Vec::new();
+    let results: Vec<governance::SiteResult> = site_facts
+        .iter()
+        .map(|f| {
+            let pages = content.signals.get(&f.origin).unwrap_or(&none);
+            checker.site(f, pages)
+        })
+        .collect();
+    for r in &results {
+        findings.extend(r.findings.iter().cloned());
+    }
+    let figures: Vec<consolidation::SiteFigures> = site_facts
+        .iter()
+        .zip(&results)
+        .map(|(facts, governance)| {
+            let measured = content.measured_pages.get(&facts.origin);
+            consolidation::SiteFigures {
+                facts,
+                governance,
+                pages: measured.map_or(0, |m| m.0),
+                median_grade: measured.and_then(|m| median(&m.1)),
+            }
+        })
+        .collect();
+    let today = store::now_rfc3339().chars().take(10).collect::<String>();
+    let site_audits = consolidation::recommend(
+        &figures,
+        &findings,
+        &content.topics,
+        &rules.consolidation,
+        &today,
+    );
     log::info!(
-        "audit times: links {:.1} s; pages read, readability and plain language {:.1} s; answers {:.1} s; duplicates {:.1} s",
+        "audit times: links {:.1} s; pages read, readability and plain language {:.1} s; answers {:.1} s; duplicates {:.1} s; governance and consolidation {:.1} s",
         t_links.as_secs_f64(),
         (t_content - t_links).as_secs_f64(),
         (t_answers - t_content).as_secs_f64(),
-        (t_duplicates - t_answers).as_secs_f64()
+        (t_duplicates - t_answers).as_secs_f64(),
+        (started.elapsed() - t_duplicates).as_secs_f64()
     );
     let page_text = content.measured;
     findings.sort_by(|a, b| {
@@ -100,6 +152,7 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
         run_id,
         findings,
         pages: page_text,
+        sites: site_audits,
     })?;
     writer.close()?;
     Ok(AuditSummary {
@@ -117,6 +170,25 @@ struct Content {
     measured: Vec<PageText>,
     /// Readability and plain-language findings.
     readability: Vec<Finding>,
+    /// Governance signals of each site's pages, by origin.
+    signals: std::collections::HashMap<String, Vec<governance::PageSignals>>,
+    /// Main-text vocabulary per site.
+    topics: consolidation::Topics,
+    /// Per site: pages measured, and the grades of its scored pages.
+    measured_pages: std::collections::HashMap<String, (usize, Vec<f64>)>,
+}
+
+/// The median of some values.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+    .map(|m| (m * 100.0).round() / 100.0)
 }
 
 /// Reads every content page site by site: removes the template, measures the main text (words,
@@ -144,6 +216,12 @@ fn content(
     // Where the time goes: parse, template, fingerprint, answer claims, plain language.
     let mut spent = [std::time::Duration::ZERO; 5];
     let checker = plain_language::Checker::new(&rules.plain_language);
+    let governance = governance::Checker::new(&rules.governance);
+    let mut signals: std::collections::HashMap<String, Vec<governance::PageSignals>> =
+        Default::default();
+    let mut topics = consolidation::Topics::default();
+    let mut measured_pages: std::collections::HashMap<String, (usize, Vec<f64>)> =
+        Default::default();
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut pages: Vec<Page> = Vec::with_capacity(site_pages.len());
@@ -156,6 +234,12 @@ fn content(
                 let doc = scraper::Html::parse_document(&html);
                 pages.push(page::from_document(&doc));
                 marked.push(crate::extract::answers::from_document(&doc));
+                if !soft_404.contains(&p.url) {
+                    signals
+                        .entry(p.site.clone())
+                        .or_default()
+                        .push(governance.page(&p.url, &doc));
+                }
                 spent[0] += t.elapsed();
             }
         }
@@ -175,6 +259,12 @@ fn content(
             let scores = counts.scores();
             // A "not found" page answers nothing and its wording is nobody's to fix.
             if !not_found {
+                topics.add_page(&row.site, &text);
+                let entry = measured_pages.entry(row.site.clone()).or_default();
+                entry.0 += 1;
+                if scored {
+                    entry.1.push(scores.flesch_kincaid_grade);
+                }
                 let t = std::time::Instant::now();
                 answer_claims.add(&answers::Source::page(
                     &row.url, &row.site, marked, &pg.blocks,
@@ -248,6 +338,9 @@ fn content(
         compared,
         measured,
         readability: readability_findings,
+        signals,
+        topics,
+        measured_pages,
     })
 }
 

@@ -132,6 +132,8 @@ pub struct Response {
     pub etag: Option<String>,
     /// `Last-Modified`.
     pub last_modified: Option<String>,
+    /// `Strict-Transport-Security`.
+    pub hsts: Option<String>,
     /// `Retry-After`, as a duration from now.
     pub retry_after: Option<Duration>,
     /// Body bytes, when read.
@@ -319,6 +321,7 @@ fn read_headers(h: &HeaderMap, out: &mut Response) {
     out.location = text(header::LOCATION);
     out.etag = text(header::ETAG);
     out.last_modified = text(header::LAST_MODIFIED);
+    out.hsts = text(header::STRICT_TRANSPORT_SECURITY);
     out.retry_after = text(header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
 }
 

@@ -537,6 +537,13 @@ pub async fn crawl(
             txt: seeded.robots_txt.clone(),
             error: seeded.robots_error.clone(),
         })?;
+        writer.send(WriteOp::Sitemap {
+            site_id: seeded.site_id,
+            url: seeded.sitemap_url.clone(),
+            status: seeded.sitemap_status,
+            urls: seeded.urls.iter().filter(|u| u.3 == "sitemap").count() as i64,
+            error: seeded.sitemap_error.clone(),
+        })?;
         let body = seeded.robots_txt.clone().unwrap_or_default();
         robots.insert(
             seeded.site_id,
@@ -968,6 +975,10 @@ struct Seeded {
     robots_txt: Option<String>,
     robots_error: Option<String>,
     urls: Vec<SeedUrl>,
+    /// The first sitemap asked for, its status, URLs listed, or why it failed.
+    sitemap_url: Option<String>,
+    sitemap_status: Option<u16>,
+    sitemap_error: Option<String>,
 }
 
 /// Fetches a URL for seeding (robots.txt, sitemaps): follows up to 5 redirects and retries
@@ -1032,6 +1043,9 @@ async fn seed_site(
         robots_txt: None,
         robots_error: None,
         urls: Vec::new(),
+        sitemap_url: None,
+        sitemap_status: None,
+        sitemap_error: None,
     };
     let Ok(base) = Url::parse(origin) else {
         return out;
@@ -1101,13 +1115,29 @@ async fn seed_site(
         files += 1;
         tokio::time::sleep(interval).await;
         let same_site_allowed = |u: &Url| !same_site(u, &base) || rules.allowed(u.as_str());
-        let Ok((_, r)) = fetch_following(fetcher, &sm, interval, &same_site_allowed).await else {
-            continue;
+        let first = out.sitemap_url.is_none();
+        if first {
+            out.sitemap_url = Some(sm.to_string());
+        }
+        let r = match fetch_following(fetcher, &sm, interval, &same_site_allowed).await {
+            Ok((_, r)) => r,
+            Err(f) => {
+                if first {
+                    out.sitemap_error = Some(f.message);
+                }
+                continue;
+            }
         };
+        if first {
+            out.sitemap_status = Some(r.status);
+        }
         if r.status != 200 {
             continue;
         }
         let parsed = sitemap::parse(r.body.as_deref().unwrap_or_default());
+        if first && parsed.urls.is_empty() && parsed.sitemaps.is_empty() {
+            out.sitemap_error = Some("no <url> or <sitemap> entries: not a sitemap".into());
+        }
         for child in parsed.sitemaps {
             if let Ok(u) = base.join(&child) {
                 queue.push_back(u);
@@ -1313,6 +1343,7 @@ fn fill_from_response(rec: &mut FetchRecord, resp: &Response, max_body: u64) {
     rec.size = resp.size;
     rec.etag = resp.etag.clone();
     rec.last_modified = resp.last_modified.clone();
+    rec.hsts = resp.hsts.clone();
     rec.truncated = resp.truncated;
     if resp.truncated {
         let msg = format!(

@@ -16,6 +16,7 @@ pub mod answers;
 pub mod facts;
 pub mod markdown;
 pub mod page;
+pub mod updated;
 
 use std::cell::RefCell;
 

@@ -9,9 +9,15 @@
 //! have: a typo is an error that names the file, the line and the expected names, never a rule
 //! silently ignored.
 
+mod consolidation;
+mod governance;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub use consolidation::{ConsolidationRules, FixRules, MergeRules, RetireRules, StaleRules};
+pub use governance::{Check, GovernanceRule, GovernanceRules};
 
 /// The rule files govaudit reads, with their built-in text.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -28,6 +34,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/plain_language.toml"),
     ),
     ("answers.toml", include_str!("../../rules/answers.toml")),
+    (
+        "governance.toml",
+        include_str!("../../rules/governance.toml"),
+    ),
+    (
+        "consolidation.toml",
+        include_str!("../../rules/consolidation.toml"),
+    ),
 ];
 
 /// Why a rule folder could not be used.
@@ -463,6 +477,10 @@ pub struct RuleSet {
     pub plain_language: PlainLanguageRules,
     /// Inconsistent-answers settings.
     pub answers: AnswerRules,
+    /// Governance checks.
+    pub governance: GovernanceRules,
+    /// Consolidation weights and thresholds.
+    pub consolidation: ConsolidationRules,
 }
 
 impl RuleSet {
@@ -525,11 +543,19 @@ impl RuleSet {
             PlainLanguageRules::validate,
         )?;
         let (_, answers) = load(&mut source, "answers.toml", AnswerRules::validate)?;
+        let (_, governance) = load(&mut source, "governance.toml", GovernanceRules::validate)?;
+        let (_, consolidation) = load(
+            &mut source,
+            "consolidation.toml",
+            ConsolidationRules::validate,
+        )?;
         Ok(RuleSet {
             duplicates,
             readability,
             plain_language,
             answers,
+            governance,
+            consolidation,
         })
     }
 }

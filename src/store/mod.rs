@@ -11,6 +11,7 @@
 //! - Reads are plain functions returning row structs (`PageRow`, `SiteRow`, `Queued`).
 
 pub mod schema;
+mod site_audit;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+pub use site_audit::{EarlierRun, SiteAudit, SiteCrawlFacts};
 pub use writer::{
     compress, decompress, now_rfc3339, Discovery, FetchRecord, HopRecord, LinkRecord, PageText,
     Prepared, PreparedSite, SiteInput, WriteOp, Writer,
@@ -270,6 +272,24 @@ pub struct SiteRow {
     /// What the site answered for a page that does not exist (the soft-404 probe): 404 is right;
     /// 200 means it serves "not found" pages as normal pages.
     pub missing_page_status: Option<i64>,
+    /// Governance rules passed (null until audited; web sites only).
+    pub governance_passed: Option<i64>,
+    /// Governance rules failed.
+    pub governance_failed: Option<i64>,
+    /// Governance rules that could not be observed (HSTS through `--map`).
+    pub governance_skipped: Option<i64>,
+    /// `keep`, `fix`, `merge` or `retire`.
+    pub recommendation: Option<String>,
+    /// The origin to merge into (with `merge`).
+    pub merge_into: Option<String>,
+    /// The reasons for the recommendation, in sentences.
+    pub evidence: Option<Vec<String>>,
+    /// The figures the recommendation weighed (overlap per site, traffic, staleness, …).
+    pub figures: Option<serde_json::Value>,
+    /// The inventory row's other columns (`pageviews`, …), as a JSON object.
+    pub inventory_extra: Option<serde_json::Value>,
+    /// The inventory's start URL.
+    pub start_url: Option<String>,
 }
 
 /// Overall crawl figures for a run.
@@ -520,7 +540,8 @@ impl Store {
                    (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 1),
                    s.robots_status,
                    (SELECT p.status FROM pages p JOIN urls u ON u.id = p.url_id
-                        WHERE u.site_id = s.id AND u.found_via = 'probe' ORDER BY p.fetched_at DESC LIMIT 1)
+                        WHERE u.site_id = s.id AND u.found_via = 'probe' ORDER BY p.fetched_at DESC LIMIT 1),
+                   s.extra, s.start_url
                  FROM sites s ORDER BY s.inventory_line, s.id",
             )
             .map_err(|e| self.err(e))?;
@@ -549,6 +570,17 @@ impl Store {
                     queued: r.get(11)?,
                     robots_status: r.get(12)?,
                     missing_page_status: r.get(13)?,
+                    governance_passed: None,
+                    governance_failed: None,
+                    governance_skipped: None,
+                    recommendation: None,
+                    merge_into: None,
+                    evidence: None,
+                    figures: None,
+                    inventory_extra: r
+                        .get::<_, Option<String>>(14)?
+                        .and_then(|e| serde_json::from_str(&e).ok()),
+                    start_url: r.get(15)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -556,6 +588,20 @@ impl Store {
         let audited = sites.iter().any(|s| s.broken_links.is_some());
         if audited {
             self.plain_writing_figures(&mut sites)?;
+        }
+        if let Some(run) = self.latest_run_id()? {
+            let audits = self.site_audits(run)?;
+            for s in &mut sites {
+                if let Some(a) = audits.get(&s.site) {
+                    s.governance_passed = Some(a.governance_passed);
+                    s.governance_failed = Some(a.governance_failed);
+                    s.governance_skipped = Some(a.governance_skipped);
+                    s.recommendation = Some(a.recommendation.clone());
+                    s.merge_into = a.merge_into.clone();
+                    s.evidence = Some(a.evidence.clone());
+                    s.figures = Some(a.figures.clone());
+                }
+            }
         }
         let grades = self.scored_grades()?;
         for s in &mut sites {
@@ -983,6 +1029,7 @@ mod tests {
                 "table redirects",
                 "table runs",
                 "table site_aliases",
+                "table site_audit",
                 "table sites",
                 "table urls",
             ]
@@ -994,7 +1041,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 5);
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 6);
         store
             .conn
             .pragma_update(None, "user_version", 99)

@@ -44,6 +44,11 @@
 //! - `channel_docs` (0005): the text of each kb or publication entry, read from its file at crawl
 //!   time (`format`: `csv`, `markdown`, `html`, `text`, or `pdf` with pages separated by form
 //!   feeds; `body` deflate-compressed UTF-8), or the `error` that kept it from being read.
+//! - (0006) `pages.hsts`: the Strict-Transport-Security header a page was served with;
+//!   `sites.sitemap_*`: the site's sitemap as fetched when it was seeded (URL, status, URLs listed,
+//!   error); `site_audit`: per site and audited run, the governance rule counts and the
+//!   consolidation recommendation (`keep`, `fix`, `merge` with `merge_into`, `retire`), its
+//!   `evidence` (sentences, JSON) and the `figures` it weighed (JSON).
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -57,12 +62,13 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0003_page_text.sql")),
         M::up(include_str!("migrations/0004_readability.sql")),
         M::up(include_str!("migrations/0005_channel_docs.sql")),
+        M::up(include_str!("migrations/0006_governance.sql")),
     ])
 }
 
 /// The schema version this build writes.
 pub fn current_version() -> usize {
-    5
+    6
 }
 
 /// URL states in the `urls` table.
@@ -84,6 +90,6 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("migrations validate");
-        assert_eq!(current_version(), 5);
+        assert_eq!(current_version(), 6);
     }
 }

@@ -170,6 +170,8 @@ pub struct FetchRecord {
     pub etag: Option<String>,
     /// `Last-Modified`.
     pub last_modified: Option<String>,
+    /// The `Strict-Transport-Security` header.
+    pub hsts: Option<String>,
     /// XXH3-128 (hex) of the decoded body.
     pub body_hash: Option<String>,
     /// Title.
@@ -206,6 +208,19 @@ pub enum WriteOp {
         /// Where to send the result.
         reply: oneshot::Sender<Result<Prepared, String>>,
     },
+    /// The site's sitemap as fetched when the site was seeded.
+    Sitemap {
+        /// Site id.
+        site_id: i64,
+        /// The first sitemap asked for (a `Sitemap:` line, else `/sitemap.xml`).
+        url: Option<String>,
+        /// Its HTTP status, if any.
+        status: Option<u16>,
+        /// URLs listed, sitemap indexes followed.
+        urls: i64,
+        /// Why it could not be read.
+        error: Option<String>,
+    },
     /// Keep a site's robots.txt.
     Robots {
         /// Site id.
@@ -237,6 +252,8 @@ pub enum WriteOp {
         findings: Vec<crate::model::Finding>,
         /// The pages' measurements.
         pages: Vec<PageText>,
+        /// Each web site's governance counts and recommendation.
+        sites: Vec<super::SiteAudit>,
     },
     /// Store the text of a kb or publication entry (or why it could not be read).
     ChannelDoc {
@@ -533,6 +550,19 @@ impl WriterState {
                 }
                 Ok(true)
             }
+            WriteOp::Sitemap {
+                site_id,
+                url,
+                status,
+                urls,
+                error,
+            } => {
+                self.conn.execute(
+                    "UPDATE sites SET sitemap_url = ?2, sitemap_status = ?3, sitemap_urls = ?4, sitemap_error = ?5 WHERE id = ?1",
+                    params![site_id, url, status, urls, error],
+                )?;
+                Ok(false)
+            }
             WriteOp::Robots {
                 site_id,
                 status,
@@ -564,9 +594,30 @@ impl WriterState {
                 run_id,
                 findings,
                 pages,
+                sites,
             } => {
                 self.conn
                     .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
+                self.conn
+                    .execute("DELETE FROM site_audit WHERE run_id = ?1", params![run_id])?;
+                let mut stmt = self.conn.prepare_cached(
+                    "INSERT INTO site_audit (site_id, run_id, governance_passed, governance_failed,
+                        governance_skipped, recommendation, merge_into, evidence, figures)
+                     SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM sites WHERE origin = ?1",
+                )?;
+                for a in &sites {
+                    stmt.execute(params![
+                        a.site,
+                        run_id,
+                        a.governance_passed,
+                        a.governance_failed,
+                        a.governance_skipped,
+                        a.recommendation,
+                        a.merge_into,
+                        serde_json::to_string(&a.evidence).unwrap_or_else(|_| "[]".into()),
+                        a.figures.to_string()
+                    ])?;
+                }
                 self.conn.execute(
                     "UPDATE runs SET audited_at = ?2 WHERE id = ?1",
                     params![run_id, now_rfc3339()],
@@ -799,8 +850,8 @@ impl WriterState {
             .prepare_cached(
                 "INSERT OR REPLACE INTO pages (url_id, run_id, method, status, final_url, content_type,
                     size, fetched_at, fetch_ms, attempts, etag, last_modified, body_hash, title,
-                    charset, truncated, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    charset, truncated, error, hsts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 id,
@@ -819,7 +870,8 @@ impl WriterState {
                 rec.title,
                 rec.charset,
                 rec.truncated,
-                rec.error
+                rec.error,
+                rec.hsts
             ])?;
         // A re-crawl replaces what the page said last time. Only an earlier run can have left rows
         // behind (a resumed run never fetches a committed page again), so a first crawl skips this.

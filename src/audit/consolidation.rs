@@ -1,0 +1,625 @@
+//! Consolidation: which sites overlap, and for each site one recommendation — keep, fix, merge
+//! into a named site, or retire — with the evidence behind it in plain words.
+//!
+//! Reads: the other audits' results (duplicate groups, broken links, readability, governance,
+//! inconsistent answers), what the crawl stored per site (traffic, updates, redirects) and each
+//! page's main text for topic similarity. Writes: one [`SiteAudit`] per web site. The decision
+//! and its weights are in `rules/consolidation.toml`, documented there.
+//!
+//! # Design
+//! - [`Topics`] keeps, per site, how often each word (hashed) appears in its pages' main text and,
+//!   for the whole inventory, in how many pages each word appears. Two sites' topic similarity is
+//!   the cosine of their TF-IDF vectors: words every page uses weigh nothing, words only a few
+//!   pages use weigh most.
+//! - Page overlap comes from the duplicate groups: the share of site A's compared pages that
+//!   have an exact or near copy on site B.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::model::Finding;
+use crate::rules::ConsolidationRules;
+use crate::store::{SiteAudit, SiteCrawlFacts};
+
+use super::governance::SiteResult;
+
+/// Word counts per site, and page frequencies over the inventory.
+#[derive(Debug, Default)]
+pub struct Topics {
+    pages: u32,
+    df: HashMap<u32, u32>,
+    sites: HashMap<String, HashMap<u32, u32>>,
+}
+
+impl Topics {
+    /// Adds one page's main text.
+    pub fn add_page(&mut self, site: &str, text: &str) {
+        let mut seen: std::collections::HashSet<u32> = Default::default();
+        let counts = self.sites.entry(site.to_string()).or_default();
+        for word in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        {
+            let h = xxh3_64(word.to_lowercase().as_bytes()) as u32;
+            *counts.entry(h).or_default() += 1;
+            if seen.insert(h) {
+                *self.df.entry(h).or_default() += 1;
+            }
+        }
+        self.pages += 1;
+    }
+
+    /// A site's TF-IDF vector, length 1.
+    fn vector(&self, site: &str) -> HashMap<u32, f64> {
+        let n = f64::from(self.pages.max(1));
+        let Some(counts) = self.sites.get(site) else {
+            return HashMap::new();
+        };
+        unit(counts.iter().map(|(h, &tf)| {
+            let idf = self.df.get(h).map_or(0.0, |&df| (n / f64::from(df)).ln());
+            (*h, (1.0 + f64::from(tf).ln()) * idf)
+        }))
+        .into_iter()
+        .collect()
+    }
+
+    /// Topic similarity (0..1, three decimals) of every ordered pair of sites.
+    pub fn similarities(&self, sites: &[String]) -> HashMap<(String, String), f64> {
+        let vectors: Vec<HashMap<u32, f64>> = sites.iter().map(|s| self.vector(s)).collect();
+        let mut out = HashMap::new();
+        for i in 0..sites.len() {
+            for j in i + 1..sites.len() {
+                let dot: f64 = vectors[i]
+                    .iter()
+                    .filter_map(|(h, x)| vectors[j].get(h).map(|y| x * y))
+                    .sum();
+                let sim = (dot.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+                out.insert((sites[i].clone(), sites[j].clone()), sim);
+                out.insert((sites[j].clone(), sites[i].clone()), sim);
+            }
+        }
+        out
+    }
+}
+
+/// Scales weights to length 1, dropping zeros.
+fn unit(weights: impl Iterator<Item = (u32, f64)>) -> Vec<(u32, f64)> {
+    let v: Vec<(u32, f64)> = weights.filter(|(_, w)| *w > 0.0).collect();
+    let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        v.into_iter().map(|(h, w)| (h, w / norm)).collect()
+    } else {
+        v
+    }
+}
+
+/// Everything known about one web site when its recommendation is made.
+pub struct SiteFigures<'a> {
+    /// What the crawl stored.
+    pub facts: &'a SiteCrawlFacts,
+    /// The governance result.
+    pub governance: &'a SiteResult,
+    /// Pages whose main text was measured (fetched HTML pages, not "not found" pages).
+    pub pages: usize,
+    /// Median Flesch-Kincaid grade of its scored pages.
+    pub median_grade: Option<f64>,
+}
+
+/// Pages of each site (by origin) that have a copy on each other site: `a -> b -> pages`.
+pub fn page_overlap(
+    findings: &[Finding],
+    origins: &[String],
+) -> HashMap<String, HashMap<String, usize>> {
+    let site_of = |url: &str| {
+        origins
+            .iter()
+            .find(|o| url.starts_with(o.as_str()) && url[o.len()..].starts_with('/'))
+            .cloned()
+    };
+    let mut pages: HashMap<String, HashMap<String, std::collections::HashSet<String>>> =
+        HashMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.kind == "duplicate" || f.kind == "near_duplicate")
+    {
+        let urls: Vec<(String, String)> = f
+            .extra
+            .get("urls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(|u| site_of(u).map(|s| (u.to_string(), s)))
+            .collect();
+        for (url, a) in &urls {
+            for (_, b) in urls.iter().filter(|(_, b)| b != a) {
+                pages
+                    .entry(a.clone())
+                    .or_default()
+                    .entry(b.clone())
+                    .or_default()
+                    .insert(url.clone());
+            }
+        }
+    }
+    pages
+        .into_iter()
+        .map(|(a, bs)| (a, bs.into_iter().map(|(b, set)| (b, set.len())).collect()))
+        .collect()
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+fn day_number(date: &str) -> Option<i64> {
+    let y: i64 = date.get(..4)?.parse().ok()?;
+    let m: i64 = date.get(5..7)?.parse().ok()?;
+    let d: i64 = date.get(8..10)?.parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+fn pct(x: f64) -> String {
+    if x > 0.0 && x < 0.01 {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        format!("{:.0}%", x * 100.0)
+    }
+}
+
+/// 1200000 -> "1,200,000".
+fn thousands(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+fn host(origin: &str) -> &str {
+    origin.split("://").nth(1).unwrap_or(origin)
+}
+
+/// Makes the recommendation of every web site. `today` is `YYYY-MM-DD`.
+pub fn recommend(
+    sites: &[SiteFigures<'_>],
+    findings: &[Finding],
+    topics: &Topics,
+    rules: &ConsolidationRules,
+    today: &str,
+) -> Vec<SiteAudit> {
+    let origins: Vec<String> = sites.iter().map(|s| s.facts.origin.clone()).collect();
+    let overlap = page_overlap(findings, &origins);
+    let similarity = topics.similarities(&origins);
+    let topic_of = |a: &str, b: &str| {
+        similarity
+            .get(&(a.to_string(), b.to_string()))
+            .copied()
+            .unwrap_or_default()
+    };
+    let count = |kind: &str, site: &str| {
+        findings
+            .iter()
+            .filter(|f| f.kind == kind && (f.site == site || in_urls(f, site)))
+            .count()
+    };
+    let total_traffic: f64 = sites.iter().filter_map(|s| s.facts.traffic).sum();
+    let all_have_traffic = sites.iter().all(|s| s.facts.traffic.is_some());
+    let today_n = day_number(today);
+    let bigger = |a: &SiteFigures, b: &SiteFigures| match (a.facts.traffic, b.facts.traffic) {
+        (Some(ta), Some(tb)) if ta != tb => tb > ta,
+        _ => (b.pages, &b.facts.origin) > (a.pages, &a.facts.origin),
+    };
+    let mut out: Vec<SiteAudit> = Vec::with_capacity(sites.len());
+    for s in sites {
+        let f = s.facts;
+        let g = s.governance;
+        let broken = count("broken_link", &f.origin);
+        let answers = count("inconsistent_answer", &f.origin);
+        let broken_rate = if f.links > 0 {
+            broken as f64 / f.links as f64
+        } else {
+            0.0
+        };
+        let checked = g.passed + g.failed;
+        let gov_score = if checked > 0 {
+            g.passed as f64 / checked as f64
+        } else {
+            1.0
+        };
+        let traffic_share = f
+            .traffic
+            .filter(|_| total_traffic > 0.0)
+            .map(|t| t / total_traffic);
+        let age_days = f
+            .newest_update
+            .as_deref()
+            .and_then(day_number)
+            .zip(today_n)
+            .map(|(d, t)| t - d);
+        let stale = age_days.is_some_and(|d| d > i64::from(rules.stale.stale_days));
+        let low_traffic = traffic_share.is_some_and(|t| t < rules.stale.low_traffic_share);
+        // Overlap with each other site, most alike first.
+        let mut others: Vec<(usize, usize, f64, f64, f64)> = sites
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.facts.origin != f.origin)
+            .map(|(j, o)| {
+                let copied = overlap
+                    .get(&f.origin)
+                    .and_then(|m| m.get(&o.facts.origin))
+                    .copied()
+                    .unwrap_or(0);
+                let share = if s.pages > 0 {
+                    (copied as f64 / s.pages as f64).min(1.0)
+                } else {
+                    0.0
+                };
+                let topic = topic_of(&f.origin, &o.facts.origin);
+                let mut score =
+                    rules.merge.page_overlap_weight * share + rules.merge.topic_weight * topic;
+                if share > 0.0 || topic > 0.0 {
+                    if stale {
+                        score += rules.merge.stale_weight;
+                    }
+                    if low_traffic {
+                        score += rules.merge.low_traffic_weight;
+                    }
+                }
+                (j, copied, share, topic, (score * 1000.0).round() / 1000.0)
+            })
+            .collect();
+        others.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
+
+        let mut evidence: Vec<String> = Vec::new();
+        let mut recommendation = "keep";
+        let mut merge_into: Option<String> = None;
+        let most_copied = others
+            .iter()
+            .filter(|o| bigger(s, &sites[o.0]))
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        if f.ok_pages == 0 {
+            recommendation = "retire";
+            evidence.push(
+                "No page of the site could be fetched: if it still serves people, fix it; otherwise retire the domain."
+                    .into(),
+            );
+        } else if let Some(to) = &f.home_moved_to {
+            recommendation = "retire";
+            evidence.push(format!(
+                "Its home page already redirects to {}: keep the redirect and retire the site.",
+                host(to)
+            ));
+        } else if let Some(&(j, copied, share, _, _)) =
+            most_copied.filter(|o| o.2 >= rules.retire.retire_page_overlap)
+        {
+            recommendation = "retire";
+            evidence.push(format!(
+                "{} of its {} pages ({}) are copies of pages on {}: nothing of its own would be lost; redirect it there.",
+                copied,
+                s.pages,
+                pct(share),
+                host(&sites[j].facts.origin)
+            ));
+        } else if let Some(&(j, copied, share, topic, score)) = others
+            .iter()
+            .find(|o| o.4 >= rules.merge.merge_score && bigger(s, &sites[o.0]))
+        {
+            recommendation = "merge";
+            let target = &sites[j].facts.origin;
+            merge_into = Some(target.clone());
+            let mut why = format!(
+                "Overlaps {}: {} of its {} pages ({}) repeat pages there and the two sites' topic similarity is {:.2} (merge score {:.2}, threshold {:.2})",
+                host(target),
+                copied,
+                s.pages,
+                pct(share),
+                topic,
+                score,
+                rules.merge.merge_score
+            );
+            let target_size = match (f.traffic, sites[j].facts.traffic) {
+                (Some(a), Some(b)) if all_have_traffic => format!(
+                    "; {} has more traffic ({} against {})",
+                    host(target),
+                    thousands(b),
+                    thousands(a)
+                ),
+                _ => format!(
+                    "; {} is bigger ({} pages against {})",
+                    host(target),
+                    sites[j].pages,
+                    s.pages
+                ),
+            };
+            why.push_str(&target_size);
+            why.push('.');
+            evidence.push(why);
+        }
+        // What needs fixing, whatever the recommendation: a merged site's pages still move.
+        let mut problems: Vec<String> = Vec::new();
+        if g.failed_errors > 0 || (checked > 0 && gov_score < rules.fix.fix_governance_score) {
+            problems.push(format!(
+                "governance: {} of {} checks pass; failing: {}",
+                g.passed,
+                checked,
+                g.failed_rules.join(", ")
+            ));
+        }
+        if broken_rate >= rules.fix.fix_broken_link_rate && broken > 0 {
+            problems.push(format!(
+                "{broken} broken links of {} ({})",
+                f.links,
+                pct(broken_rate)
+            ));
+        }
+        if let Some(grade) = s.median_grade.filter(|g| *g > rules.fix.fix_median_grade) {
+            problems.push(format!(
+                "median reading grade {grade:.1} (above {:.0})",
+                rules.fix.fix_median_grade
+            ));
+        }
+        if answers as u32 >= rules.fix.fix_inconsistent_answers && answers > 0 {
+            problems.push(format!(
+                "{answers} {} answered differently than on other sites or channels",
+                if answers == 1 {
+                    "question"
+                } else {
+                    "questions"
+                }
+            ));
+        }
+        if recommendation == "keep" && !problems.is_empty() {
+            recommendation = "fix";
+        }
+        if !problems.is_empty() {
+            let lead = if recommendation == "fix" {
+                "Fix"
+            } else {
+                "Also"
+            };
+            evidence.push(format!("{lead}: {}.", problems.join("; ")));
+        }
+        if recommendation == "keep" {
+            evidence.push(format!(
+                "Distinct content (no site above the merge score), governance {} of {} checks, {} broken links.",
+                g.passed, checked, broken
+            ));
+        }
+        if stale {
+            evidence.push(format!(
+                "Stale: newest update {} ({} days ago).",
+                f.newest_update.as_deref().unwrap_or("?"),
+                age_days.unwrap_or(0)
+            ));
+        }
+        if let (Some(t), Some(share)) = (f.traffic, traffic_share) {
+            evidence.push(format!(
+                "Traffic: {} ({} of the inventory's).",
+                thousands(t),
+                pct(share)
+            ));
+        }
+        let figures = json!({
+            "pages": s.pages,
+            "traffic": f.traffic,
+            "traffic_share": traffic_share.map(|t| (t * 10000.0).round() / 10000.0),
+            "newest_update": f.newest_update,
+            "days_since_update": age_days,
+            "stale": stale,
+            "links": f.links,
+            "broken_links": broken,
+            "broken_link_rate": (broken_rate * 10000.0).round() / 10000.0,
+            "median_grade": s.median_grade,
+            "governance_score": (gov_score * 1000.0).round() / 1000.0,
+            "governance_failed_rules": g.failed_rules,
+            "inconsistent_answers": answers,
+            "overlap": others.iter().map(|&(j, copied, share, topic, score)| json!({
+                "site": sites[j].facts.origin,
+                "duplicated_pages": copied,
+                "page_share": (share * 1000.0).round() / 1000.0,
+                "topic_similarity": topic,
+                "merge_score": score,
+            })).collect::<Vec<_>>(),
+        });
+        out.push(SiteAudit {
+            site: f.origin.clone(),
+            governance_passed: g.passed as i64,
+            governance_failed: g.failed as i64,
+            governance_skipped: g.skipped as i64,
+            recommendation: recommendation.to_string(),
+            merge_into,
+            evidence,
+            figures,
+        });
+    }
+    // A site merging into one that itself merges goes straight to the last one.
+    let targets: HashMap<String, Option<String>> = out
+        .iter()
+        .map(|a| (a.site.clone(), a.merge_into.clone()))
+        .collect();
+    for a in &mut out {
+        let mut hops = 0;
+        while let Some(next) = a
+            .merge_into
+            .as_ref()
+            .and_then(|t| targets.get(t).cloned().flatten())
+        {
+            if hops > sites.len() || Some(&next) == Some(&a.site) {
+                break;
+            }
+            a.merge_into = Some(next);
+            hops += 1;
+        }
+    }
+    out
+}
+
+fn in_urls(f: &Finding, site: &str) -> bool {
+    f.extra
+        .get("urls")
+        .and_then(Value::as_array)
+        .is_some_and(|urls| {
+            urls.iter()
+                .filter_map(Value::as_str)
+                .any(|u| u.starts_with(site) && u[site.len()..].starts_with('/'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn facts(origin: &str, traffic: Option<f64>, updated: &str) -> SiteCrawlFacts {
+        SiteCrawlFacts {
+            origin: origin.into(),
+            ok_pages: 10,
+            traffic,
+            newest_update: Some(updated.into()),
+            links: 100,
+            ..SiteCrawlFacts::default()
+        }
+    }
+
+    fn dup(urls: &[&str]) -> Finding {
+        let mut extra = serde_json::Map::new();
+        extra.insert("urls".into(), json!(urls));
+        Finding {
+            kind: "near_duplicate".into(),
+            severity: crate::model::Severity::Warning,
+            site: String::new(),
+            url: urls[0].into(),
+            message: String::new(),
+            extra,
+        }
+    }
+
+    #[test]
+    fn an_old_copy_merges_into_the_main_site() {
+        let rules = RuleSet::builtin().consolidation;
+        let main = facts("https://www.a.gov", Some(100_000.0), "2026-10-01");
+        let old = facts("https://old.a.gov", Some(500.0), "2012-01-01");
+        let other = facts("https://grants.a.gov", Some(9_000.0), "2026-09-01");
+        let gov = SiteResult {
+            passed: 20,
+            ..SiteResult::default()
+        };
+        let mut topics = Topics::default();
+        for i in 0..5 {
+            topics.add_page(
+                "https://www.a.gov",
+                &format!("rental assistance vouchers eligibility income limits, page {i}"),
+            );
+            topics.add_page(
+                "https://old.a.gov",
+                &format!("rental assistance vouchers eligibility income limits, old page {i}"),
+            );
+            topics.add_page(
+                "https://grants.a.gov",
+                &format!("grant applications nonprofits tribes funding notice, page {i}"),
+            );
+        }
+        let sites = [
+            SiteFigures {
+                facts: &main,
+                governance: &gov,
+                pages: 10,
+                median_grade: Some(8.0),
+            },
+            SiteFigures {
+                facts: &old,
+                governance: &gov,
+                pages: 5,
+                median_grade: Some(9.0),
+            },
+            SiteFigures {
+                facts: &other,
+                governance: &gov,
+                pages: 10,
+                median_grade: Some(9.0),
+            },
+        ];
+        let findings = [dup(&["https://old.a.gov/faq", "https://www.a.gov/faq"])];
+        let out = recommend(&sites, &findings, &topics, &rules, "2026-11-23");
+        let got: Vec<(&str, Option<&str>)> = out
+            .iter()
+            .map(|a| (a.recommendation.as_str(), a.merge_into.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("keep", None),
+                ("merge", Some("https://www.a.gov")),
+                ("keep", None)
+            ]
+        );
+        assert!(
+            out[1].evidence[0].contains("1 of its 5 pages (20%)"),
+            "{:?}",
+            out[1].evidence
+        );
+        assert!(out[1].evidence.iter().any(|e| e.starts_with("Stale")));
+        assert_eq!(out[1].figures["overlap"][0]["site"], "https://www.a.gov");
+    }
+
+    #[test]
+    fn copies_retire_and_problems_fix() {
+        let rules = RuleSet::builtin().consolidation;
+        let main = facts("https://www.a.gov", None, "2026-10-01");
+        let copy = facts("https://copy.a.gov", None, "2026-10-01");
+        let gov = SiteResult::default();
+        let bad = SiteResult {
+            passed: 10,
+            failed: 8,
+            failed_rules: vec!["dap".into()],
+            ..SiteResult::default()
+        };
+        let topics = Topics::default();
+        let sites = [
+            SiteFigures {
+                facts: &main,
+                governance: &bad,
+                pages: 10,
+                median_grade: None,
+            },
+            SiteFigures {
+                facts: &copy,
+                governance: &gov,
+                pages: 2,
+                median_grade: None,
+            },
+        ];
+        let findings = [
+            dup(&["https://copy.a.gov/a", "https://www.a.gov/a"]),
+            dup(&["https://copy.a.gov/b", "https://www.a.gov/b"]),
+        ];
+        let out = recommend(&sites, &findings, &topics, &rules, "2026-11-23");
+        assert_eq!(out[0].recommendation, "fix");
+        assert!(
+            out[0].evidence[0].contains("10 of 18 checks pass"),
+            "{:?}",
+            out[0].evidence
+        );
+        assert_eq!(out[1].recommendation, "retire");
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(
+            day_number("2026-11-23")
+                .zip(day_number("2025-11-23"))
+                .map(|(a, b)| a - b),
+            Some(365)
+        );
+    }
+}
