@@ -24,6 +24,9 @@ pub enum Error {
     /// An audit could not run.
     #[error(transparent)]
     Audit(#[from] crate::audit::Error),
+    /// A report could not be written.
+    #[error(transparent)]
+    Report(#[from] crate::report::Error),
     /// A local file (demo output, export) could not be written.
     #[error("{what} {path}: {source}")]
     Io {
@@ -44,6 +47,7 @@ impl Error {
             Error::Inventory(_) | Error::Rules(_) | Error::Lint(_) => true,
             Error::Crawl(e) => e.is_bad_input(),
             Error::Audit(e) => matches!(e, crate::audit::Error::NoCrawl),
+            Error::Report(e) => matches!(e, crate::report::Error::NoCrawl),
             Error::Store(_) | Error::Io { .. } => false,
         }
     }

@@ -66,6 +66,9 @@ pub struct Site {
     pub audiences: Vec<String>,
     /// Columns the tool does not interpret (e.g. `pageviews`), kept for reports, in file order.
     pub extra: Vec<(String, String)>,
+    /// Every column of the inventory row as written (header, value), in file order, for
+    /// reports in the inventory's own shape (`survey.csv`).
+    pub row: Vec<(String, String)>,
     /// The inventory file and the 1-based line the row starts on.
     pub source_line: u64,
 }

@@ -283,6 +283,18 @@ pub fn recommend(
             .collect();
         others.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
 
+        // As the .gov reform survey asks: does the domain serve pages, redirect, or neither?
+        let moved = f
+            .final_url
+            .as_deref()
+            .is_some_and(|u| !(u.starts_with(&f.origin) && u[f.origin.len()..].starts_with('/')));
+        let domain_status = if moved {
+            "redirect"
+        } else if f.home_status.is_some_and(|s| (200..300).contains(&s)) || f.ok_pages > 0 {
+            "active"
+        } else {
+            "inactive"
+        };
         let mut evidence: Vec<String> = Vec::new();
         let mut recommendation = "keep";
         let mut merge_into: Option<String> = None;
@@ -290,18 +302,23 @@ pub fn recommend(
             .iter()
             .filter(|o| bigger(s, &sites[o.0]))
             .max_by(|a, b| a.2.total_cmp(&b.2));
-        if f.ok_pages == 0 {
+        if moved {
+            recommendation = "retire";
+            let to = f
+                .home_moved_to
+                .clone()
+                .or_else(|| f.final_url.clone())
+                .unwrap_or_default();
+            evidence.push(format!(
+                "Its home page already redirects to {}: keep the redirect and retire the site.",
+                host(&to)
+            ));
+        } else if f.ok_pages == 0 {
             recommendation = "retire";
             evidence.push(
                 "No page of the site could be fetched: if it still serves people, fix it; otherwise retire the domain."
                     .into(),
             );
-        } else if let Some(to) = &f.home_moved_to {
-            recommendation = "retire";
-            evidence.push(format!(
-                "Its home page already redirects to {}: keep the redirect and retire the site.",
-                host(to)
-            ));
         } else if let Some(&(j, copied, share, _, _)) =
             most_copied.filter(|o| o.2 >= rules.retire.retire_page_overlap)
         {
@@ -413,6 +430,8 @@ pub fn recommend(
             ));
         }
         let figures = json!({
+            "domain_status": domain_status,
+            "final_url": f.final_url,
             "pages": s.pages,
             "traffic": f.traffic,
             "traffic_share": traffic_share.map(|t| (t * 10000.0).round() / 10000.0),

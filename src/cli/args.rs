@@ -46,7 +46,8 @@ pub enum Command {
         /// Crawl settings.
         #[command(flatten)]
         crawl: CrawlArgs,
-        /// Folder for the output files (sites.csv, pages.csv, findings.csv).
+        /// Folder for the report (index.html, report.md, findings.csv, pages.csv, sites.csv,
+        /// survey.csv and NDJSON twins).
         ///
         /// Default: govaudit-report. Example: --out reports/2026-11
         #[arg(long, value_name = "DIR", default_value = "govaudit-report")]
@@ -114,6 +115,20 @@ pub enum Command {
         #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
         format: String,
     },
+    /// Write the report: index.html (one self-contained file), report.md, CSV and NDJSON files.
+    Report {
+        /// Folder for the report files.
+        ///
+        /// Default: govaudit-report. Example: --out reports/2026-11
+        #[arg(long, value_name = "DIR", default_value = "govaudit-report")]
+        out: PathBuf,
+        /// Which files: any of html (index.html), md (report.md), csv (findings, pages, sites,
+        /// survey) and json (NDJSON twins), comma-separated.
+        ///
+        /// Default: html,md,csv,json. Example: --format html,csv
+        #[arg(long, default_value = "html,md,csv,json")]
+        format: String,
+    },
     /// List the inventory's sites with their crawl figures.
     Sites {
         /// Output format: json (NDJSON), csv or table.
@@ -126,9 +141,9 @@ pub enum Command {
         #[command(subcommand)]
         action: InventoryAction,
     },
-    /// Crawl the bundled example agency, served on 127.0.0.1, and summarise.
+    /// Crawl and audit the bundled example agency, served on 127.0.0.1, and write its report.
     Demo {
-        /// Folder for the example's files and database.
+        /// Folder for the example's files, database and report (OUT/report/index.html).
         ///
         /// Default: govaudit-demo. The database is OUT/govaudit.db unless --db is given.
         #[arg(long, value_name = "DIR", default_value = "govaudit-demo")]

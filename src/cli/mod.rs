@@ -13,6 +13,10 @@ use clap::Parser;
 use serde_json::{Map, Value};
 
 use govaudit::inventory::{self, ProblemLevel};
+use govaudit::report::tables::{
+    finding_rows, page_rows, site_rows, FINDING_COLUMNS, PAGE_COLUMNS, PAGE_TABLE_COLUMNS,
+    SITE_COLUMNS, SITE_TABLE_COLUMNS,
+};
 use govaudit::report::{self, Format};
 use govaudit::{crawl, CrawlSummary, Store};
 
@@ -41,7 +45,11 @@ pub fn run() -> Result<()> {
             let summary = crawl_inventory(&inventory, &crawl, &db, cli.quiet)?;
             print_crawl_summary(&summary, &db);
             audit(&db, &rules)?;
-            write_outputs(&db, &out)
+            write_report(&db, &out, &report::Output::ALL)
+        }
+        Command::Report { out, format } => {
+            let outputs = report::Output::parse_list(&format).map_err(BadInput)?;
+            write_report(&db, &out, &outputs)
         }
         Command::Audit { rules } => audit(&db, &config::rules(&rules)?),
         Command::Findings {
@@ -150,46 +158,13 @@ fn counts_text(summary: &govaudit::audit::AuditSummary) -> String {
         .join(", ")
 }
 
-const FINDING_COLUMNS: &[&str] = &[
-    "kind",
-    "severity",
-    "site",
-    "url",
-    "target",
-    "status",
-    "error",
-    "hops",
-    "final_url",
-    "group",
-    "similarity",
-    "urls",
-    "message",
-];
-
-fn finding_rows(
-    store: &Store,
-    kinds: &[String],
-    site: Option<&str>,
-) -> Result<Vec<Map<String, Value>>> {
-    let Some(run_id) = store.latest_run_id().map_err(govaudit::Error::from)? else {
-        return Ok(Vec::new());
-    };
-    let findings = store
-        .findings(run_id, kinds, site)
-        .map_err(govaudit::Error::from)?;
-    Ok(findings
-        .into_iter()
-        .map(|f| to_map(serde_json::to_value(f).unwrap_or(Value::Null)))
-        .collect())
-}
-
 fn print_findings(
     store: &Store,
     kinds: &[String],
     site: Option<&str>,
     format: Format,
 ) -> Result<()> {
-    let rows = finding_rows(store, kinds, site)?;
+    let rows = finding_rows(store, kinds, site).map_err(govaudit::Error::from)?;
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
@@ -262,48 +237,8 @@ fn open_existing(db: &Path) -> Result<Store> {
         .with_context(|| format!("opening the database {}", db.display()))
 }
 
-const PAGE_COLUMNS: &[&str] = &[
-    "url",
-    "site",
-    "status",
-    "content_type",
-    "title",
-    "word_count",
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "gunning_fog",
-    "smog_index",
-    "coleman_liau_index",
-    "automated_readability_index",
-    "dale_chall",
-    "content_hash",
-    "sentence_count",
-    "syllable_count",
-    "body_hash",
-    "size",
-    "final_url",
-    "error",
-];
-
-const PAGE_TABLE_COLUMNS: &[&str] = &["url", "status", "content_type", "title", "error"];
-
-fn to_map(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-fn page_rows(store: &Store, site: Option<&str>) -> Result<Vec<Map<String, Value>>> {
-    let pages = store.pages(site).map_err(govaudit::Error::from)?;
-    Ok(pages
-        .into_iter()
-        .map(|p| to_map(serde_json::to_value(p).unwrap_or(Value::Null)))
-        .collect())
-}
-
 fn print_pages(store: &Store, site: Option<&str>, format: Format) -> Result<()> {
-    let rows = page_rows(store, site)?;
+    let rows = page_rows(store, site).map_err(govaudit::Error::from)?;
     let cols = if format == Format::Table {
         PAGE_TABLE_COLUMNS
     } else {
@@ -315,61 +250,8 @@ fn print_pages(store: &Store, site: Option<&str>, format: Format) -> Result<()> 
     Ok(())
 }
 
-const SITE_COLUMNS: &[&str] = &[
-    "site",
-    "name",
-    "agency",
-    "office",
-    "pages",
-    "broken_links",
-    "duplicate_pages",
-    "inconsistent_answers",
-    "plain_language_findings",
-    "median_grade",
-    "governance_passed",
-    "governance_failed",
-    "recommendation",
-    "merge_into",
-    "governance_skipped",
-    "evidence",
-    "figures",
-    "channel",
-    "html_pages",
-    "duplicate_share",
-    "scored_pages",
-    "over_target_grade_share",
-    "top_plain_language_rules",
-    "hardest_pages",
-    "blocked_by_robots",
-    "fetch_errors",
-    "queued",
-    "robots_status",
-    "missing_page_status",
-];
-
-const SITE_TABLE_COLUMNS: &[&str] = &[
-    "site",
-    "name",
-    "pages",
-    "html_pages",
-    "broken_links",
-    "duplicate_pages",
-    "median_grade",
-    "blocked_by_robots",
-    "fetch_errors",
-    "queued",
-];
-
-fn site_rows(store: &Store) -> Result<Vec<Map<String, Value>>> {
-    let sites = store.sites().map_err(govaudit::Error::from)?;
-    Ok(sites
-        .into_iter()
-        .map(|s| to_map(serde_json::to_value(s).unwrap_or(Value::Null)))
-        .collect())
-}
-
 fn print_sites(store: &Store, format: Format) -> Result<()> {
-    let rows = site_rows(store)?;
+    let rows = site_rows(store).map_err(govaudit::Error::from)?;
     let cols = if format == Format::Table {
         SITE_TABLE_COLUMNS
     } else {
@@ -381,22 +263,15 @@ fn print_sites(store: &Store, format: Format) -> Result<()> {
     Ok(())
 }
 
-fn write_outputs(db: &Path, out_dir: &Path) -> Result<()> {
+fn write_report(db: &Path, out_dir: &Path, outputs: &[report::Output]) -> Result<()> {
     let store = open_existing(db)?;
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let sites_path = out_dir.join("sites.csv");
-    let mut f = std::fs::File::create(&sites_path)
-        .with_context(|| format!("writing {}", sites_path.display()))?;
-    report::write_rows(&mut f, Format::Csv, SITE_COLUMNS, &site_rows(&store)?)?;
-    let pages_path = out_dir.join("pages.csv");
-    let mut f = std::fs::File::create(&pages_path)
-        .with_context(|| format!("writing {}", pages_path.display()))?;
-    report::write_rows(&mut f, Format::Csv, PAGE_COLUMNS, &page_rows(&store, None)?)?;
-    eprintln!(
-        "wrote {} and {}",
-        sites_path.display(),
-        pages_path.display()
-    );
+    let written = report::write_report(&store, out_dir, outputs).map_err(govaudit::Error::from)?;
+    for p in &written {
+        eprintln!("wrote {}", p.display());
+    }
+    if let Some(first) = written.first() {
+        println!("report: {}", first.display());
+    }
     Ok(())
 }
 
@@ -489,14 +364,24 @@ fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
         &mut stdout,
         Format::Table,
         SITE_TABLE_COLUMNS,
-        &site_rows(&store)?,
+        &site_rows(&store).map_err(govaudit::Error::from)?,
     )?;
+    writeln!(stdout)?;
+    let report_dir = out.join("report");
+    let written = report::write_report(&store, &report_dir, &report::Output::ALL)
+        .map_err(govaudit::Error::from)?;
+    if let Some(r) = report::story::Report::load(&store).map_err(govaudit::Error::from)? {
+        writeln!(stdout, "{}", r.headline())?;
+    }
     writeln!(stdout)?;
     writeln!(stdout, "inventory: {}", run.inventory.display())?;
     writeln!(stdout, "database:  {}", run.db.display())?;
+    if let Some(index) = written.first() {
+        writeln!(stdout, "report:    {}", index.display())?;
+    }
     writeln!(
         stdout,
-        "next: govaudit --db {} findings --format table",
+        "next: open the report in a browser, or: govaudit --db {} findings --format table",
         run.db.display()
     )?;
     Ok(())

@@ -926,6 +926,7 @@ fn site_input(s: &Site, web_origins: &HashSet<&str>) -> SiteInput {
         topics: s.topics.join(";"),
         audiences: s.audiences.join(";"),
         extra: serde_json::Value::Object(extra).to_string(),
+        row: serde_json::to_string(&s.row).unwrap_or_else(|_| "[]".into()),
         line: s.source_line,
         aliases: if s.channel == Channel::Web {
             normalize::alias_origins(&s.origin)

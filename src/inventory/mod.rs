@@ -345,6 +345,11 @@ fn row_to_site(
         topics: split_list(get(Column::Topics)),
         audiences: split_list(get(Column::Audiences)),
         extra,
+        row: names
+            .iter()
+            .zip(fields)
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect(),
         source_line: line,
     };
     match channel {

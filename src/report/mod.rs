@@ -1,11 +1,220 @@
-//! Formats what the store holds for people and programs: NDJSON, CSV or an aligned table.
+//! Formats what the store holds for people and programs: the listings (NDJSON, CSV or an aligned
+//! table) and `govaudit report`'s folder: `index.html` ([`html`]), `report.md` ([`markdown`]),
+//! `findings.csv`, `pages.csv`, `sites.csv`, `survey.csv` and their NDJSON twins.
 //!
-//! Reads: rows the store returned (as JSON objects). Writes: to the given writer (stdout).
-//! Never computes a finding or touches the database.
+//! Reads: the store (read-only). Writes: to the given writer or the report folder. Never computes
+//! a finding: [`story`] only counts, sorts and compares what the audits stored.
+
+pub mod html;
+pub mod markdown;
+pub mod story;
+pub mod tables;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use crate::store::{self, Store};
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Nothing was crawled into this database yet.
+    #[error(
+        "the database has no crawl yet; run `govaudit crawl INVENTORY` and `govaudit audit` first"
+    )]
+    NoCrawl,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// A file could not be written.
+    #[error(
+        "writing {path}: {source}; check the folder exists and is writable, or pass another --out"
+    )]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A file set `govaudit report` can write (`--format html,md,csv,json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// `index.html`.
+    Html,
+    /// `report.md`.
+    Markdown,
+    /// `findings.csv`, `pages.csv`, `sites.csv`, `survey.csv`.
+    Csv,
+    /// `findings.ndjson`, `pages.ndjson`, `sites.ndjson`.
+    Json,
+}
+
+impl Output {
+    /// Every output, the default.
+    pub const ALL: [Output; 4] = [Output::Html, Output::Markdown, Output::Csv, Output::Json];
+
+    /// Parses `html,md,csv,json`.
+    pub fn parse_list(s: &str) -> Result<Vec<Output>, String> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let o = match part.to_ascii_lowercase().as_str() {
+                "html" => Output::Html,
+                "md" | "markdown" => Output::Markdown,
+                "csv" => Output::Csv,
+                "json" | "ndjson" => Output::Json,
+                other => {
+                    return Err(format!(
+                        "unknown report format {other:?}; use any of html, md, csv, json (e.g. --format html,csv)"
+                    ))
+                }
+            };
+            if !out.contains(&o) {
+                out.push(o);
+            }
+        }
+        if out.is_empty() {
+            return Err("no report format given; use any of html, md, csv, json".into());
+        }
+        Ok(out)
+    }
+}
+
+/// Columns `survey.csv` adds after the inventory's own.
+pub const SURVEY_COLUMNS: &[&str] = &[
+    "domain_status",
+    "final_url",
+    "pages",
+    "broken_links",
+    "duplicated_share",
+    "median_grade",
+    "governance_passed",
+    "governance_failed",
+    "recommendation",
+    "merge_into",
+];
+
+/// Writes the report files into `out` and returns their paths, `index.html` first.
+pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
+    let report = story::Report::load(store)?.ok_or(Error::NoCrawl)?;
+    std::fs::create_dir_all(out).map_err(|source| Error::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    let mut put = |name: &str, bytes: &[u8]| -> Result<(), Error> {
+        let path = out.join(name);
+        // Written beside and renamed, so a reader never sees half a report.
+        let tmp = out.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+        written.push(path);
+        Ok(())
+    };
+    if outputs.contains(&Output::Html) {
+        put("index.html", html::render(&report).as_bytes())?;
+    }
+    if outputs.contains(&Output::Markdown) {
+        put("report.md", markdown::render(&report).as_bytes())?;
+    }
+    let findings = tables::finding_rows(store, &[], None)?;
+    let pages = tables::page_rows(store, None)?;
+    let sites = tables::site_rows(store)?;
+    if outputs.contains(&Output::Csv) {
+        let csv = |columns: &[&str], rows: &[Map<String, Value>]| -> Vec<u8> {
+            let mut buf = Vec::new();
+            let _ = write_rows(&mut buf, Format::Csv, columns, rows);
+            buf
+        };
+        put("findings.csv", &csv(tables::FINDING_COLUMNS, &findings))?;
+        put("pages.csv", &csv(tables::PAGE_COLUMNS, &pages))?;
+        put("sites.csv", &csv(tables::SITE_COLUMNS, &sites))?;
+        let (columns, rows) = survey_rows(&report);
+        let cols: Vec<&str> = columns.iter().map(String::as_str).collect();
+        put("survey.csv", &csv(&cols, &rows))?;
+    }
+    if outputs.contains(&Output::Json) {
+        let ndjson = |rows: &[Map<String, Value>]| -> Vec<u8> {
+            let mut buf = Vec::new();
+            for r in rows {
+                let _ = serde_json::to_writer(&mut buf, r);
+                buf.push(b'\n');
+            }
+            buf
+        };
+        put("findings.ndjson", &ndjson(&findings))?;
+        put("pages.ndjson", &ndjson(&pages))?;
+        put("sites.ndjson", &ndjson(&sites))?;
+    }
+    Ok(written)
+}
+
+/// `survey.csv`: one row per web site in the inventory's own columns, then [`SURVEY_COLUMNS`].
+fn survey_rows(report: &story::Report) -> (Vec<String>, Vec<Map<String, Value>>) {
+    let mut columns: Vec<String> = Vec::new();
+    for s in report.web_sites() {
+        for (h, _) in &s.inventory_row {
+            if !columns.contains(h) && !SURVEY_COLUMNS.contains(&h.as_str()) {
+                columns.push(h.clone());
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for s in report.web_sites() {
+        let mut m = Map::new();
+        for (h, v) in &s.inventory_row {
+            m.insert(h.clone(), Value::String(v.clone()));
+        }
+        let fig = |k: &str| {
+            s.figures
+                .as_ref()
+                .and_then(|f| f.get(k))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        m.insert("domain_status".into(), fig("domain_status"));
+        m.insert("final_url".into(), fig("final_url"));
+        m.insert("pages".into(), Value::from(s.html_pages));
+        m.insert(
+            "broken_links".into(),
+            s.broken_links.map_or(Value::Null, Value::from),
+        );
+        m.insert(
+            "duplicated_share".into(),
+            s.duplicate_share.map_or(Value::Null, Value::from),
+        );
+        m.insert(
+            "median_grade".into(),
+            s.median_grade.map_or(Value::Null, Value::from),
+        );
+        m.insert(
+            "governance_passed".into(),
+            s.governance_passed.map_or(Value::Null, Value::from),
+        );
+        m.insert(
+            "governance_failed".into(),
+            s.governance_failed.map_or(Value::Null, Value::from),
+        );
+        m.insert(
+            "recommendation".into(),
+            s.recommendation.clone().map_or(Value::Null, Value::String),
+        );
+        m.insert(
+            "merge_into".into(),
+            s.merge_into.clone().map_or(Value::Null, Value::String),
+        );
+        rows.push(m);
+    }
+    columns.extend(SURVEY_COLUMNS.iter().map(|c| c.to_string()));
+    (columns, rows)
+}
 
 /// An output format of the listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

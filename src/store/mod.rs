@@ -286,8 +286,9 @@ pub struct SiteRow {
     pub evidence: Option<Vec<String>>,
     /// The figures the recommendation weighed (overlap per site, traffic, staleness, …).
     pub figures: Option<serde_json::Value>,
-    /// The inventory row's other columns (`pageviews`, …), as a JSON object.
-    pub inventory_extra: Option<serde_json::Value>,
+    /// The inventory row as written: `[header, value]` pairs in file order.
+    #[serde(skip_serializing)]
+    pub inventory_row: Vec<(String, String)>,
     /// The inventory's start URL.
     pub start_url: Option<String>,
 }
@@ -541,7 +542,7 @@ impl Store {
                    s.robots_status,
                    (SELECT p.status FROM pages p JOIN urls u ON u.id = p.url_id
                         WHERE u.site_id = s.id AND u.found_via = 'probe' ORDER BY p.fetched_at DESC LIMIT 1),
-                   s.extra, s.start_url
+                   s.inventory_row, s.start_url
                  FROM sites s ORDER BY s.inventory_line, s.id",
             )
             .map_err(|e| self.err(e))?;
@@ -577,9 +578,10 @@ impl Store {
                     merge_into: None,
                     evidence: None,
                     figures: None,
-                    inventory_extra: r
+                    inventory_row: r
                         .get::<_, Option<String>>(14)?
-                        .and_then(|e| serde_json::from_str(&e).ok()),
+                        .and_then(|e| serde_json::from_str(&e).ok())
+                        .unwrap_or_default(),
                     start_url: r.get(15)?,
                 })
             })

@@ -21,6 +21,10 @@ pub struct SiteCrawlFacts {
     pub home: Option<String>,
     /// The other inventory site the home page redirects to, if any.
     pub home_moved_to: Option<String>,
+    /// Where the start URL's redirects end (on the site or elsewhere).
+    pub final_url: Option<String>,
+    /// The status of the page the start URL's redirects end at (null: no response).
+    pub home_status: Option<i64>,
     /// Pages of the site that redirect to plain http.
     pub downgrades: Vec<String>,
     /// The home page's Strict-Transport-Security header.
@@ -231,9 +235,11 @@ impl Store {
                     )
                     .optional()
                     .map_err(|e| self.err(e))?;
+                f.final_url = Some(url.clone());
                 let Some((status, final_url, hsts, site_id)) = row else {
                     break;
                 };
+                f.home_status = status;
                 if site_id != Some(id) {
                     f.home_moved_to = site_id.and_then(|s| origins.get(&s).cloned());
                     break;

@@ -64,6 +64,8 @@ pub struct SiteInput {
     pub audiences: String,
     /// Extra columns as a JSON object.
     pub extra: String,
+    /// The inventory row as written, a JSON array of [header, value] pairs.
+    pub row: String,
     /// Inventory line.
     pub line: u64,
     /// Other origins that are the same site.
@@ -732,17 +734,18 @@ impl WriterState {
         for s in sites {
             let id: i64 = self.conn.query_row(
                 "INSERT INTO sites (origin, start_url, channel, path, name, agency, office, owner, topics,
-                                    audiences, extra, inventory_line, run_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                    audiences, extra, inventory_line, run_id, inventory_row)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT(origin) DO UPDATE SET start_url = excluded.start_url,
                     channel = excluded.channel, path = excluded.path, name = excluded.name,
                     agency = excluded.agency, office = excluded.office, owner = excluded.owner,
                     topics = excluded.topics, audiences = excluded.audiences, extra = excluded.extra,
-                    inventory_line = excluded.inventory_line, run_id = excluded.run_id
+                    inventory_line = excluded.inventory_line, run_id = excluded.run_id,
+                    inventory_row = excluded.inventory_row
                  RETURNING id",
                 params![
                     s.origin, s.start_url, s.channel, s.path, s.name, s.agency, s.office, s.owner,
-                    s.topics, s.audiences, s.extra, s.line as i64, run_id
+                    s.topics, s.audiences, s.extra, s.line as i64, run_id, s.row
                 ],
                 |r| r.get(0),
             )?;

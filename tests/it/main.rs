@@ -8,6 +8,10 @@
 //! - `resume`: a crawl killed with SIGKILL continues without losing or re-fetching pages.
 //! - `real_gov`: the six real .gov sites of `../shared/corpus/real-gov/` (skipped when absent).
 //! - `answers`: inconsistent answers across the demo's sites, knowledge base and brochure.
+//! - `governance`: required links and elements on the demo agency; HTTPS, HSTS, 404 on scripted
+//!   servers.
+//! - `report`: the report folder, the consolidation recommendation, progress between runs, and
+//!   `index.html` in headless Chromium.
 //! - `cli`: exit codes and messages of the binary.
 //!
 //! Helpers (servers, the binary, databases) live in `util`. No test touches the internet: every
@@ -17,8 +21,10 @@ mod answers;
 mod cli;
 mod crawl;
 mod duplicates;
+mod governance;
 mod inventory;
 mod plain_writing;
 mod real_gov;
+mod report;
 mod resume;
 mod util;

@@ -87,6 +87,8 @@ impl Env {
 #[derive(Clone)]
 pub enum Reply {
     Html(String),
+    /// HTML with one extra response header (name, value).
+    HtmlWithHeader(&'static str, String, String),
     Bytes(&'static str, Vec<u8>),
     Status(u16),
     Redirect(u16, String),
@@ -161,6 +163,11 @@ async fn scripted(state: &ScriptState, method: Method, uri: Uri) -> Response<Bod
             .body(Body::from("<h1>Not found</h1>"))
             .expect("response"),
         Some(Reply::Html(s)) => html(s),
+        Some(Reply::HtmlWithHeader(name, value, s)) => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(*name, value.as_str())
+            .body(Body::from(s.to_string()))
+            .expect("response"),
         Some(Reply::Bytes(ct, b)) => Response::builder()
             .header(header::CONTENT_TYPE, *ct)
             .body(Body::from(b.clone()))

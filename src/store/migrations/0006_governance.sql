@@ -1,5 +1,8 @@
 -- 0006: what the governance and consolidation audits need beyond pages. Append-only file.
 
+-- The inventory row as written: a JSON array of [header, value] pairs in file order.
+ALTER TABLE sites ADD COLUMN inventory_row TEXT;
+
 -- The Strict-Transport-Security header of each fetched page (null: not sent).
 ALTER TABLE pages ADD COLUMN hsts TEXT;
 

@@ -1,0 +1,158 @@
+//! The rows and columns of the listings (`findings`, `pages`, `sites`) and the report's CSV and
+//! NDJSON files: one definition, so the commands and the report files cannot disagree.
+//!
+//! Reads: the store (typed rows). Writes nothing.
+
+use serde_json::{Map, Value};
+
+use crate::store::{self, Store};
+
+/// Columns of the findings listing.
+pub const FINDING_COLUMNS: &[&str] = &[
+    "kind",
+    "severity",
+    "site",
+    "url",
+    "target",
+    "status",
+    "error",
+    "hops",
+    "final_url",
+    "group",
+    "similarity",
+    "urls",
+    "message",
+    "rule",
+    "expected",
+    "excerpt",
+    "suggestion",
+    "count",
+    "metric",
+    "value",
+    "threshold",
+    "question",
+    "fact_type",
+    "values",
+];
+
+/// The newest run's findings (of the given kinds, on one site when given) as rows.
+pub fn finding_rows(
+    store: &Store,
+    kinds: &[String],
+    site: Option<&str>,
+) -> Result<Vec<Map<String, Value>>, store::Error> {
+    let Some(run_id) = store.latest_run_id()? else {
+        return Ok(Vec::new());
+    };
+    let findings = store.findings(run_id, kinds, site)?;
+    Ok(findings
+        .into_iter()
+        .map(|f| to_map(serde_json::to_value(f).unwrap_or(Value::Null)))
+        .collect())
+}
+
+/// Columns of the pages listing.
+pub const PAGE_COLUMNS: &[&str] = &[
+    "url",
+    "site",
+    "status",
+    "content_type",
+    "title",
+    "word_count",
+    "flesch_reading_ease",
+    "flesch_kincaid_grade",
+    "gunning_fog",
+    "smog_index",
+    "coleman_liau_index",
+    "automated_readability_index",
+    "dale_chall",
+    "content_hash",
+    "sentence_count",
+    "syllable_count",
+    "body_hash",
+    "size",
+    "final_url",
+    "error",
+];
+
+/// Columns of the pages (table) listing.
+pub const PAGE_TABLE_COLUMNS: &[&str] = &["url", "status", "content_type", "title", "error"];
+
+/// A JSON object's fields (empty for anything else).
+pub fn to_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Fetched pages (of one site when given) as rows.
+pub fn page_rows(
+    store: &Store,
+    site: Option<&str>,
+) -> Result<Vec<Map<String, Value>>, store::Error> {
+    let pages = store.pages(site)?;
+    Ok(pages
+        .into_iter()
+        .map(|p| to_map(serde_json::to_value(p).unwrap_or(Value::Null)))
+        .collect())
+}
+
+/// Columns of the sites listing.
+pub const SITE_COLUMNS: &[&str] = &[
+    "site",
+    "name",
+    "agency",
+    "office",
+    "pages",
+    "broken_links",
+    "duplicate_pages",
+    "inconsistent_answers",
+    "plain_language_findings",
+    "median_grade",
+    "governance_passed",
+    "governance_failed",
+    "recommendation",
+    "merge_into",
+    "governance_skipped",
+    "evidence",
+    "figures",
+    "channel",
+    "html_pages",
+    "duplicate_share",
+    "scored_pages",
+    "over_target_grade_share",
+    "top_plain_language_rules",
+    "hardest_pages",
+    "blocked_by_robots",
+    "fetch_errors",
+    "queued",
+    "robots_status",
+    "missing_page_status",
+];
+
+/// Columns of the sites (table) listing.
+pub const SITE_TABLE_COLUMNS: &[&str] = &[
+    "site",
+    "name",
+    "pages",
+    "html_pages",
+    "broken_links",
+    "duplicate_pages",
+    "median_grade",
+    "governance_failed",
+    "recommendation",
+    "merge_into",
+    "blocked_by_robots",
+    "fetch_errors",
+    "queued",
+];
+
+/// Every inventory entry as a row.
+pub fn site_rows(store: &Store) -> Result<Vec<Map<String, Value>>, store::Error> {
+    let sites = store.sites()?;
+    Ok(sites
+        .into_iter()
+        .map(|s| to_map(serde_json::to_value(s).unwrap_or(Value::Null)))
+        .collect())
+}
