@@ -313,6 +313,12 @@ pub fn recommend(
                 "Its home page already redirects to {}: keep the redirect and retire the site.",
                 host(&to)
             ));
+        } else if f.ok_pages == 0 && f.home_blocked {
+            recommendation = "fix";
+            evidence.push(
+                "robots.txt forbids crawlers the site's pages, so nothing could be audited; if it blocks search engines too, citizens cannot find the site. Allow the audit, or run with --ignore-robots with the owner's agreement."
+                    .into(),
+            );
         } else if f.ok_pages == 0 {
             recommendation = "retire";
             evidence.push(

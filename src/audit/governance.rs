@@ -38,6 +38,7 @@ pub struct Checker<'r> {
     compiled: Vec<Compiled<'r>>,
     links: Selector,
     images: Selector,
+    refresh: Selector,
 }
 
 /// What one page showed for each page-level rule (in rule order; site-level rules are `false`).
@@ -49,6 +50,9 @@ pub struct PageSignals {
     pub has: Vec<bool>,
     /// The "last updated" date the page states (`YYYY-MM-DD`).
     pub stated_update: Option<String>,
+    /// A client-side redirect (`<meta http-equiv="refresh" content="0; url=…">`): a stub that
+    /// sends readers elsewhere, not a page to hold to page rules.
+    pub redirect_stub: bool,
 }
 
 /// What the crawl stored about a site, for the site-level rules.
@@ -107,6 +111,7 @@ impl<'r> Checker<'r> {
             compiled,
             links: Selector::parse("a[href], area[href]").expect("a valid selector"),
             images: Selector::parse("img[alt]").expect("a valid selector"),
+            refresh: Selector::parse("meta[http-equiv]").expect("a valid selector"),
         }
     }
 
@@ -154,10 +159,19 @@ impl<'r> Checker<'r> {
                 _ => false,
             })
             .collect();
+        let redirect_stub = doc.select(&self.refresh).any(|m| {
+            m.value()
+                .attr("http-equiv")
+                .is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+                && m.value()
+                    .attr("content")
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("url="))
+        });
         PageSignals {
             url: url.to_string(),
             has,
             stated_update,
+            redirect_stub,
         }
     }
 
@@ -182,6 +196,8 @@ impl<'r> Checker<'r> {
     /// Decides every rule for one site from its pages' signals and what the crawl stored.
     pub fn site(&self, facts: &SiteFacts, pages: &[PageSignals]) -> SiteResult {
         let mut out = SiteResult::default();
+        let pages: Vec<PageSignals> = pages.iter().filter(|p| !p.redirect_stub).cloned().collect();
+        let pages = pages.as_slice();
         let home = facts
             .home
             .as_deref()
@@ -196,7 +212,9 @@ impl<'r> Checker<'r> {
                 Check::Link | Check::SiteElement => {
                     self.template_rule(c, i, home, pages, &home_url)
                 }
-                Check::Element => every_page_rule(c, i, pages, &home_url),
+                Check::Element => {
+                    every_page_rule(c, i, pages, &home_url, self.rules.template_share)
+                }
                 Check::Https => https(facts, &home_url),
                 Check::Hsts => hsts(c, facts, &home_url),
                 Check::RobotsTxt => robots_txt(facts, &home_url),
@@ -264,7 +282,13 @@ fn link_matches(c: &Compiled, text: &str, target: &str) -> bool {
 }
 
 /// An element every page must have.
-fn every_page_rule(c: &Compiled, i: usize, pages: &[PageSignals], home_url: &str) -> Outcome {
+fn every_page_rule(
+    c: &Compiled,
+    i: usize,
+    pages: &[PageSignals],
+    home_url: &str,
+    template_share: f64,
+) -> Outcome {
     if pages.is_empty() {
         return Outcome::Skip;
     }
@@ -273,14 +297,25 @@ fn every_page_rule(c: &Compiled, i: usize, pages: &[PageSignals], home_url: &str
         return Outcome::Pass;
     }
     failing.sort_by(|a, b| a.url.cmp(&b.url));
-    if failing.len() == pages.len() && pages.len() > 1 {
+    // Missing on most pages: one fix in the template, one finding listing the pages.
+    if pages.len() > 1 && failing.len() as f64 >= template_share * pages.len() as f64 {
         let urls: Vec<String> = failing.iter().map(|p| p.url.clone()).collect();
-        let message = format!(
-            "{} missing on every page (0 of {}): the site's template lacks it. Expected: {}.",
-            c.rule.name,
-            pages.len(),
-            c.rule.expected
-        );
+        let message = if failing.len() == pages.len() {
+            format!(
+                "{} missing on every page (0 of {}): the site's template lacks it. Expected: {}.",
+                c.rule.name,
+                pages.len(),
+                c.rule.expected
+            )
+        } else {
+            format!(
+                "{} missing on {} of {} pages: the template of most pages lacks it. Expected: {}.",
+                c.rule.name,
+                failing.len(),
+                pages.len(),
+                c.rule.expected
+            )
+        };
         let at = if urls.iter().any(|u| u == home_url) {
             home_url.to_string()
         } else {
@@ -417,6 +452,8 @@ fn sitemap(facts: &SiteFacts, home_url: &str) -> Outcome {
             &url,
             format!("{url} answers {status}: the site has no XML sitemap."),
         ),
+        // Offline, a sitemap on a host that is not mapped was never asked for: not observed.
+        (None, Some(e)) if e.starts_with("not requested") => Outcome::Skip,
         (None, Some(e)) => fail(&url, format!("{url} could not be fetched: {e}.")),
         // robots.txt disallowed it, or the site was never seeded.
         (None, None) => {
@@ -584,6 +621,24 @@ mod tests {
         assert_eq!(result.findings.len(), 1);
         assert_eq!(result.findings[0].url, "https://www.example.gov/");
         assert_eq!(result.findings[0].extra["pages"], 2);
+
+        // Missing on most pages (2 of 3): still one finding for the template. A client-side
+        // redirect stub is not a page to hold to page rules.
+        let stub = r#"<html><head><meta http-equiv="refresh" content="0; url=https://x.gov/"></head></html>"#;
+        let pages = [
+            page(&checker, "https://www.example.gov/", GOOD),
+            page(&checker, "https://www.example.gov/a", &no_viewport),
+            page(&checker, "https://www.example.gov/b", &no_viewport),
+            page(&checker, "https://www.example.gov/old", stub),
+        ];
+        let result = checker.site(&facts(), &pages);
+        assert_eq!(failed(&result), vec!["viewport"]);
+        assert_eq!(result.findings.len(), 1);
+        assert!(
+            result.findings[0].message.contains("2 of 3 pages"),
+            "{}",
+            result.findings[0].message
+        );
     }
 
     #[test]

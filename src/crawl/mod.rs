@@ -1100,6 +1100,7 @@ async fn seed_site(
         }
     }
     let mut seen: HashSet<Url> = HashSet::new();
+    let mut sitemap_ok = false;
     let mut files = 0;
     let max_urls = cap.saturating_mul(2) as usize;
     while let Some(sm) = queue.pop_front() {
@@ -1116,6 +1117,8 @@ async fn seed_site(
         files += 1;
         tokio::time::sleep(interval).await;
         let same_site_allowed = |u: &Url| !same_site(u, &base) || rules.allowed(u.as_str());
+        // What the site's sitemap check reports: the first sitemap that lists pages, else the
+        // first one asked for (a broken `Sitemap:` line with a good /sitemap.xml still passes).
         let first = out.sitemap_url.is_none();
         if first {
             out.sitemap_url = Some(sm.to_string());
@@ -1138,6 +1141,13 @@ async fn seed_site(
         let parsed = sitemap::parse(r.body.as_deref().unwrap_or_default());
         if first && parsed.urls.is_empty() && parsed.sitemaps.is_empty() {
             out.sitemap_error = Some("no <url> or <sitemap> entries: not a sitemap".into());
+        }
+        let lists_pages = !parsed.urls.is_empty() || !parsed.sitemaps.is_empty();
+        if !sitemap_ok && lists_pages {
+            sitemap_ok = true;
+            out.sitemap_url = Some(sm.to_string());
+            out.sitemap_status = Some(r.status);
+            out.sitemap_error = None;
         }
         for child in parsed.sitemaps {
             if let Ok(u) = base.join(&child) {

@@ -25,6 +25,8 @@ pub struct SiteCrawlFacts {
     pub final_url: Option<String>,
     /// The status of the page the start URL's redirects end at (null: no response).
     pub home_status: Option<i64>,
+    /// robots.txt kept the crawl from the home page.
+    pub home_blocked: bool,
     /// Pages of the site that redirect to plain http.
     pub downgrades: Vec<String>,
     /// The home page's Strict-Transport-Security header.
@@ -237,6 +239,14 @@ impl Store {
                     .map_err(|e| self.err(e))?;
                 f.final_url = Some(url.clone());
                 let Some((status, final_url, hsts, site_id)) = row else {
+                    let state: Option<i64> = self
+                        .conn
+                        .query_row("SELECT state FROM urls WHERE url = ?1", params![url], |r| {
+                            r.get(0)
+                        })
+                        .optional()
+                        .map_err(|e| self.err(e))?;
+                    f.home_blocked = state == Some(super::schema::url_state::BLOCKED);
                     break;
                 };
                 f.home_status = status;
