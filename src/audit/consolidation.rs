@@ -75,7 +75,7 @@ impl Topics {
                     .iter()
                     .filter_map(|(h, x)| vectors[j].get(h).map(|y| x * y))
                     .sum();
-                let sim = (dot.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+                let sim = ((dot.clamp(0.0, 1.0) * 1000.0).round() / 1000.0).max(0.0) + 0.0;
                 out.insert((sites[i].clone(), sites[j].clone()), sim);
                 out.insert((sites[j].clone(), sites[i].clone()), sim);
             }

@@ -363,7 +363,8 @@ pub fn overlap(site: &SiteRow, other: &str) -> Option<(f64, f64, f64)> {
         .iter()
         .find(|o| o.get("site").and_then(Value::as_str) == Some(other))
         .map(|o| {
-            let n = |k: &str| o.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+            // max(0.0) also turns -0.0 into 0.0, which would print as "-0.00".
+            let n = |k: &str| o.get(k).and_then(Value::as_f64).unwrap_or(0.0).max(0.0) + 0.0;
             (n("page_share"), n("topic_similarity"), n("merge_score"))
         })
 }
