@@ -1,10 +1,11 @@
 //! govaudit audits a government agency's many websites: it reads an **inventory** of the agency's
-//! sites, **crawls** them politely and resumably into SQLite, and (as the audits land) finds broken
-//! links, duplicated content, inconsistent answers, hard-to-read pages and missing governance
-//! elements.
+//! sites, **crawls** them politely and resumably into SQLite, finds broken links, duplicated
+//! content, inconsistent answers, hard-to-read pages and missing governance elements, recommends
+//! for each site keep, fix, merge or retire, and writes reports for people.
 //!
 //! The library does all the work; the `govaudit` binary only turns arguments into configs. Data
-//! flows one way: [`inventory`] → [`crawl`] (→ [`extract`]) → [`store`] → [`report`].
+//! flows one way: [`inventory`] → [`crawl`] (→ [`extract`]) → [`store`] → [`audit`] (with
+//! [`rules`]) → [`report`].
 //!
 //! ```
 //! use std::path::Path;

@@ -218,12 +218,57 @@ pub fn recommend(
     let total_traffic: f64 = sites.iter().filter_map(|s| s.facts.traffic).sum();
     let all_have_traffic = sites.iter().all(|s| s.facts.traffic.is_some());
     let today_n = day_number(today);
-    let bigger = |a: &SiteFigures, b: &SiteFigures| match (a.facts.traffic, b.facts.traffic) {
-        (Some(ta), Some(tb)) if ta != tb => tb > ta,
-        _ => (b.pages, &b.facts.origin) > (a.pages, &a.facts.origin),
+    // Whether b is the bigger site: a strict order (traffic when every site has it, then pages,
+    // then the origin), so merges can never go round in a circle.
+    let bigger = |a: &SiteFigures, b: &SiteFigures| {
+        let traffic = if all_have_traffic {
+            let t = |s: &SiteFigures| s.facts.traffic.unwrap_or(0.0);
+            t(b).total_cmp(&t(a))
+        } else {
+            std::cmp::Ordering::Equal
+        };
+        traffic
+            .then(b.pages.cmp(&a.pages))
+            .then(b.facts.origin.cmp(&a.facts.origin))
+            == std::cmp::Ordering::Greater
     };
+    let copied_on = |i: usize, j: usize| {
+        let copied = overlap
+            .get(&sites[i].facts.origin)
+            .and_then(|m| m.get(&sites[j].facts.origin))
+            .copied()
+            .unwrap_or(0);
+        let share = if sites[i].pages > 0 {
+            (copied as f64 / sites[i].pages as f64).min(1.0)
+        } else {
+            0.0
+        };
+        (copied, share)
+    };
+    let moved = |f: &SiteCrawlFacts| {
+        f.final_url
+            .as_deref()
+            .is_some_and(|u| !(u.starts_with(&f.origin) && u[f.origin.len()..].starts_with('/')))
+    };
+    // Sites to retire are decided first, so that nothing merges into a site that goes away:
+    // Some(Some(j)) retires into site j (its copies are there), Some(None) just retires.
+    let retiring: Vec<Option<Option<usize>>> = (0..sites.len())
+        .map(|i| {
+            let f = sites[i].facts;
+            if moved(f) || (f.ok_pages == 0 && !f.home_blocked) {
+                return Some(None);
+            }
+            (0..sites.len())
+                .filter(|&j| j != i && bigger(&sites[i], &sites[j]))
+                .map(|j| (j, copied_on(i, j).1))
+                .filter(|&(_, share)| share >= rules.retire.retire_page_overlap && share > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(j, _)| Some(Some(j)))
+                .unwrap_or(None)
+        })
+        .collect();
     let mut out: Vec<SiteAudit> = Vec::with_capacity(sites.len());
-    for s in sites {
+    for (i, s) in sites.iter().enumerate() {
         let f = s.facts;
         let g = s.governance;
         let broken = count("broken_link", &f.origin);
@@ -257,16 +302,7 @@ pub fn recommend(
             .enumerate()
             .filter(|(_, o)| o.facts.origin != f.origin)
             .map(|(j, o)| {
-                let copied = overlap
-                    .get(&f.origin)
-                    .and_then(|m| m.get(&o.facts.origin))
-                    .copied()
-                    .unwrap_or(0);
-                let share = if s.pages > 0 {
-                    (copied as f64 / s.pages as f64).min(1.0)
-                } else {
-                    0.0
-                };
+                let (copied, share) = copied_on(i, j);
                 let topic = topic_of(&f.origin, &o.facts.origin);
                 let mut score =
                     rules.merge.page_overlap_weight * share + rules.merge.topic_weight * topic;
@@ -284,10 +320,7 @@ pub fn recommend(
         others.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
 
         // As the .gov reform survey asks: does the domain serve pages, redirect, or neither?
-        let moved = f
-            .final_url
-            .as_deref()
-            .is_some_and(|u| !(u.starts_with(&f.origin) && u[f.origin.len()..].starts_with('/')));
+        let moved = moved(f);
         let domain_status = if moved {
             "redirect"
         } else if f.home_status.is_some_and(|s| (200..300).contains(&s)) || f.ok_pages > 0 {
@@ -298,10 +331,6 @@ pub fn recommend(
         let mut evidence: Vec<String> = Vec::new();
         let mut recommendation = "keep";
         let mut merge_into: Option<String> = None;
-        let most_copied = others
-            .iter()
-            .filter(|o| bigger(s, &sites[o.0]))
-            .max_by(|a, b| a.2.total_cmp(&b.2));
         if moved {
             recommendation = "retire";
             let to = f
@@ -325,10 +354,10 @@ pub fn recommend(
                 "No page of the site could be fetched: if it still serves people, fix it; otherwise retire the domain."
                     .into(),
             );
-        } else if let Some(&(j, copied, share, _, _)) =
-            most_copied.filter(|o| o.2 >= rules.retire.retire_page_overlap)
-        {
+        } else if let Some(Some(j)) = retiring[i] {
+            let (copied, share) = copied_on(i, j);
             recommendation = "retire";
+            merge_into = Some(sites[j].facts.origin.clone());
             evidence.push(format!(
                 "{} of its {} pages ({}) are copies of pages on {}: nothing of its own would be lost; redirect it there.",
                 copied,
@@ -336,10 +365,9 @@ pub fn recommend(
                 pct(share),
                 host(&sites[j].facts.origin)
             ));
-        } else if let Some(&(j, copied, share, topic, score)) = others
-            .iter()
-            .find(|o| o.4 >= rules.merge.merge_score && bigger(s, &sites[o.0]))
-        {
+        } else if let Some(&(j, copied, share, topic, score)) = others.iter().find(|o| {
+            o.4 >= rules.merge.merge_score && bigger(s, &sites[o.0]) && retiring[o.0] != Some(None)
+        }) {
             recommendation = "merge";
             let target = &sites[j].facts.origin;
             merge_into = Some(target.clone());
@@ -476,6 +504,7 @@ pub fn recommend(
         .map(|a| (a.site.clone(), a.merge_into.clone()))
         .collect();
     for a in &mut out {
+        let first = a.merge_into.clone();
         let mut hops = 0;
         while let Some(next) = a
             .merge_into
@@ -487,6 +516,18 @@ pub fn recommend(
             }
             a.merge_into = Some(next);
             hops += 1;
+        }
+        if let (Some(first), Some(last)) = (&first, &a.merge_into) {
+            if first != last {
+                a.evidence.insert(
+                    a.evidence.len().min(1),
+                    format!(
+                        "{} itself goes into {}: move this site's pages straight there.",
+                        host(first),
+                        host(last)
+                    ),
+                );
+            }
         }
     }
     out
@@ -601,6 +642,59 @@ mod tests {
     }
 
     #[test]
+    fn merges_never_go_round_in_a_circle() {
+        let rules = RuleSet::builtin().consolidation;
+        // Traffic for two sites only: size decides, so A (most pages) is the one kept.
+        let a = facts("https://a.gov", Some(10.0), "2026-10-01");
+        let b = facts("https://b.gov", None, "2026-10-01");
+        let c = facts("https://c.gov", Some(20.0), "2026-10-01");
+        let gov = SiteResult::default();
+        let mut topics = Topics::default();
+        for site in ["https://a.gov", "https://b.gov", "https://c.gov"] {
+            for i in 0..3 {
+                topics.add_page(
+                    site,
+                    &format!("rental vouchers income limits apply page {i}"),
+                );
+            }
+        }
+        topics.add_page("https://d.gov", "grants tribes nonprofits funding");
+        let sites = [
+            SiteFigures {
+                facts: &a,
+                governance: &gov,
+                pages: 100,
+                median_grade: None,
+            },
+            SiteFigures {
+                facts: &b,
+                governance: &gov,
+                pages: 50,
+                median_grade: None,
+            },
+            SiteFigures {
+                facts: &c,
+                governance: &gov,
+                pages: 10,
+                median_grade: None,
+            },
+        ];
+        let out = recommend(&sites, &[], &topics, &rules, "2026-11-23");
+        let got: Vec<(&str, Option<&str>)> = out
+            .iter()
+            .map(|s| (s.recommendation.as_str(), s.merge_into.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("keep", None),
+                ("merge", Some("https://a.gov")),
+                ("merge", Some("https://a.gov"))
+            ]
+        );
+    }
+
+    #[test]
     fn copies_retire_and_problems_fix() {
         let rules = RuleSet::builtin().consolidation;
         let main = facts("https://www.a.gov", None, "2026-10-01");
@@ -639,6 +733,7 @@ mod tests {
             out[0].evidence
         );
         assert_eq!(out[1].recommendation, "retire");
+        assert_eq!(out[1].merge_into.as_deref(), Some("https://www.a.gov"));
         assert_eq!(day_number("1970-01-01"), Some(0));
         assert_eq!(
             day_number("2026-11-23")

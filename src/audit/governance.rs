@@ -39,6 +39,10 @@ pub struct Checker<'r> {
     links: Selector,
     images: Selector,
     refresh: Selector,
+    /// Every link rule's text patterns, to skip links no rule could want.
+    link_words: regex::RegexSet,
+    /// Today (`YYYY-MM-DD`): stated update dates after it are ignored.
+    today: String,
 }
 
 /// What one page showed for each page-level rule (in rule order; site-level rules are `false`).
@@ -112,35 +116,66 @@ impl<'r> Checker<'r> {
             links: Selector::parse("a[href], area[href]").expect("a valid selector"),
             images: Selector::parse("img[alt]").expect("a valid selector"),
             refresh: Selector::parse("meta[http-equiv]").expect("a valid selector"),
+            link_words: regex::RegexSetBuilder::new(
+                rules
+                    .rules
+                    .iter()
+                    .filter(|r| r.enabled && r.check == Check::Link)
+                    .flat_map(|r| r.text.iter()),
+            )
+            .case_insensitive(true)
+            .build()
+            .unwrap_or_else(|_| regex::RegexSet::empty()),
+            today: crate::store::now_rfc3339().chars().take(10).collect(),
         }
     }
 
     /// Reduces a page to its page-level results.
     pub fn page(&self, url: &str, doc: &Html) -> PageSignals {
         let base = url::Url::parse(url).ok();
+        // Only links whose words could satisfy a link rule (or image links with no words) need
+        // their address resolved: most of a page's links are neither.
         let links: Vec<(String, String)> = doc
             .select(&self.links)
             .filter_map(|a| {
                 let href = a.value().attr("href")?.trim();
+                let text = self.link_text(a);
+                if !text.is_empty() && !self.link_words.is_match(&text) {
+                    return None;
+                }
                 let target = match &base {
                     Some(b) => b.join(href).map(|u| u.to_string()).unwrap_or_default(),
                     None => href.to_string(),
                 };
-                Some((self.link_text(a), target))
+                Some((text, target))
             })
             .collect();
-        // The whole text, footer included: banners and "last updated" lines live there.
-        let mut text = String::new();
-        for piece in doc.root_element().text() {
-            text.push_str(piece);
-            text.push(' ');
+        // The whole visible text, footer included: banners and "last updated" lines live there.
+        let mut text = String::with_capacity(8192);
+        for node in doc.root_element().descendants() {
+            let Some(t) = node.value().as_text() else {
+                continue;
+            };
+            let hidden = node
+                .parent()
+                .and_then(|p| p.value().as_element().map(|e| e.name()))
+                .is_some_and(|n| matches!(n, "script" | "style" | "noscript" | "template"));
+            if hidden {
+                continue;
+            }
+            for word in t.split_whitespace() {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(word);
+            }
         }
-        let stated_update = crate::extract::updated::stated_update(&text);
-        let text = text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
+        let text = text.to_lowercase();
+        let stated_update = ["updated", "modified", "reviewed", "revised"]
+            .iter()
+            .any(|k| text.contains(k))
+            .then(|| crate::extract::updated::stated_update(&text, &self.today))
+            .flatten();
         let has = self
             .compiled
             .iter()
@@ -298,7 +333,9 @@ fn every_page_rule(
     }
     failing.sort_by(|a, b| a.url.cmp(&b.url));
     // Missing on most pages: one fix in the template, one finding listing the pages.
-    if pages.len() > 1 && failing.len() as f64 >= template_share * pages.len() as f64 {
+    if failing.len() == pages.len()
+        || (pages.len() > 1 && failing.len() as f64 >= template_share * pages.len() as f64)
+    {
         let urls: Vec<String> = failing.iter().map(|p| p.url.clone()).collect();
         let message = if failing.len() == pages.len() {
             format!(
@@ -341,7 +378,15 @@ fn fail(url: &str, message: String) -> Outcome {
     Outcome::Fail(vec![(url.to_string(), vec![url.to_string()], message)])
 }
 
+/// Nothing was fetched from the home page (no answer, or robots.txt forbids it).
+fn unobserved(facts: &SiteFacts) -> bool {
+    facts.home_blocked || facts.home_status.is_none()
+}
+
 fn https(facts: &SiteFacts, home_url: &str) -> Outcome {
+    if unobserved(facts) {
+        return Outcome::Skip;
+    }
     if !facts.origin.starts_with("https://") {
         return fail(
             home_url,
@@ -376,6 +421,9 @@ fn max_age(header: &str) -> Option<u64> {
 }
 
 fn hsts(c: &Compiled, facts: &SiteFacts, home_url: &str) -> Outcome {
+    if unobserved(facts) {
+        return Outcome::Skip;
+    }
     if !facts.origin.starts_with("https://") {
         return fail(
             home_url,
@@ -475,6 +523,10 @@ fn not_found(facts: &SiteFacts, home_url: &str) -> Outcome {
                 "A made-up address ({url}) answers 200 instead of 404: search engines index the error page and broken links look fine to link checkers."
             ),
         ),
+        // `/x/` -> `/x` -> 404: the slash was normalised and the answer is still "not found".
+        Some(s) if (300..400).contains(s) && matches!(facts.probe_end_status, Some(404 | 410)) => {
+            Outcome::Pass
+        }
         Some(s) if (300..400).contains(s) => fail(
             home_url,
             format!(
@@ -544,6 +596,7 @@ mod tests {
         SiteFacts {
             origin: "https://www.example.gov".into(),
             home: Some("https://www.example.gov/".into()),
+            home_status: Some(200),
             hsts: Some("max-age=31536000; includeSubDomains; preload".into()),
             robots_status: Some(200),
             robots_head: Some("User-agent: *\nAllow: /".into()),

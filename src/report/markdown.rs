@@ -37,7 +37,8 @@ fn link(url: &str) -> String {
     if (url.starts_with("https://") || url.starts_with("http://"))
         && !url.contains(|c: char| c.is_whitespace() || c == '<' || c == '>')
     {
-        format!("<{url}>")
+        // A `|` would end a table cell even inside an autolink.
+        format!("<{}>", url.replace('|', "%7C"))
     } else {
         escape(url)
     }

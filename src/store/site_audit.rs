@@ -49,6 +49,8 @@ pub struct SiteCrawlFacts {
     pub sitemap_error: Option<String>,
     /// The made-up address: its URL, status and where it redirected.
     pub probe: Option<(String, Option<i64>, Option<String>)>,
+    /// Where the probe's redirects end: that page's status.
+    pub probe_end_status: Option<i64>,
     /// Pages fetched with status 200 (any type).
     pub ok_pages: i64,
     /// Page views or visits from the inventory's `pageviews`/`visits` column.
@@ -122,7 +124,7 @@ fn traffic_of(extra: &str) -> Option<f64> {
     };
     for wanted in ["pageviews", "views", "visits", "sessions", "users"] {
         for (k, v) in obj {
-            if key(k) == wanted || key(k).ends_with(wanted) {
+            if key(k).contains(wanted) {
                 let text = v
                     .as_str()
                     .map(str::to_string)
@@ -231,8 +233,8 @@ impl Store {
                     .conn
                     .query_row(
                         "SELECT p.status, p.final_url, p.hsts, u.site_id FROM urls u
-                         JOIN pages p ON p.url_id = u.id WHERE u.url = ?1",
-                        params![url],
+                         JOIN pages p ON p.url_id = u.id WHERE u.url = ?1 AND p.run_id = ?2",
+                        params![url, run_id],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()
@@ -267,7 +269,7 @@ impl Store {
             }
             let host_rest = origin
                 .strip_prefix("https://")
-                .map(|h| format!("http://{h}"));
+                .map(|h| format!("http://{h}/"));
             let mut stmt = self
                 .conn
                 .prepare_cached(
@@ -315,6 +317,32 @@ impl Store {
                 }
             }
             f.downgrades.sort();
+            // Follow the probe's redirects through the pages this run fetched.
+            if let Some((_, Some(status), Some(next))) = &f.probe {
+                let (mut status, mut next) = (*status, next.clone());
+                for _ in 0..5 {
+                    if !(300..400).contains(&status) {
+                        break;
+                    }
+                    let row: Option<(Option<i64>, Option<String>)> = self
+                        .conn
+                        .query_row(
+                            "SELECT p.status, p.final_url FROM urls u JOIN pages p ON p.url_id = u.id
+                             WHERE u.url = ?1 AND p.run_id = ?2",
+                            params![next, run_id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()
+                        .map_err(|e| self.err(e))?;
+                    let Some((Some(s), fin)) = row else { break };
+                    status = s;
+                    match fin {
+                        Some(n) => next = n,
+                        None => break,
+                    }
+                }
+                f.probe_end_status = Some(status);
+            }
             f.newest_update = newest;
             f.links = self
                 .conn
@@ -415,6 +443,7 @@ mod tests {
             Some(1_200_000.0)
         );
         assert_eq!(traffic_of(r#"{"Monthly Visits":"42"}"#), Some(42.0));
+        assert_eq!(traffic_of(r#"{"Pageviews (30 days)":"7"}"#), Some(7.0));
         assert_eq!(traffic_of(r#"{"topic":"x"}"#), None);
     }
 }
