@@ -82,6 +82,22 @@ impl Site {
     }
 }
 
+/// The host of an origin as people write it: `https://www.a.gov` -> `www.a.gov` (anything without
+/// a scheme, such as `kb:channels/kb.csv`, is returned whole).
+pub fn origin_host(origin: &str) -> &str {
+    origin.split_once("://").map_or(origin, |(_, rest)| rest)
+}
+
+/// The origin of an absolute URL as stored (`https://www.a.gov/x?y` -> `https://www.a.gov`):
+/// everything before the first `/` after `scheme://`.
+pub fn url_origin(url: &str) -> Option<&str> {
+    let start = url.find("://")? + 3;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    Some(&url[..end])
+}
+
 /// How much a finding matters.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
@@ -139,5 +155,26 @@ impl Finding {
     /// The `target` field, when the kind has one.
     pub fn target(&self) -> Option<&str> {
         self.extra.get("target").and_then(|v| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_and_hosts() {
+        assert_eq!(
+            url_origin("https://www.a.gov/x/y?z"),
+            Some("https://www.a.gov")
+        );
+        assert_eq!(
+            url_origin("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(url_origin("https://a.gov?q=1"), Some("https://a.gov"));
+        assert_eq!(url_origin("kb:channels/kb.csv#row=2"), None);
+        assert_eq!(origin_host("https://www.a.gov"), "www.a.gov");
+        assert_eq!(origin_host("kb:channels/kb.csv"), "kb:channels/kb.csv");
     }
 }

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::model::Finding;
+use crate::model::{origin_host as host, url_origin, Finding};
 use crate::rules::ConsolidationRules;
 use crate::store::{SiteAudit, SiteCrawlFacts};
 
@@ -112,11 +112,11 @@ pub fn page_overlap(
     findings: &[Finding],
     origins: &[String],
 ) -> HashMap<String, HashMap<String, usize>> {
+    let known: std::collections::HashSet<&str> = origins.iter().map(String::as_str).collect();
     let site_of = |url: &str| {
-        origins
-            .iter()
-            .find(|o| url.starts_with(o.as_str()) && url[o.len()..].starts_with('/'))
-            .cloned()
+        url_origin(url)
+            .filter(|o| known.contains(o))
+            .map(str::to_string)
     };
     let mut pages: HashMap<String, HashMap<String, std::collections::HashSet<String>>> =
         HashMap::new();
@@ -152,16 +152,9 @@ pub fn page_overlap(
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
 fn day_number(date: &str) -> Option<i64> {
-    let y: i64 = date.get(..4)?.parse().ok()?;
-    let m: i64 = date.get(5..7)?.parse().ok()?;
-    let d: i64 = date.get(8..10)?.parse().ok()?;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    let t = humantime::parse_rfc3339(&format!("{}T00:00:00Z", date.get(..10)?)).ok()?;
+    let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some((secs / 86_400) as i64)
 }
 
 fn pct(x: f64) -> String {
@@ -188,10 +181,6 @@ fn thousands(x: f64) -> String {
     out
 }
 
-fn host(origin: &str) -> &str {
-    origin.split("://").nth(1).unwrap_or(origin)
-}
-
 /// Makes the recommendation of every web site. `today` is `YYYY-MM-DD`.
 pub fn recommend(
     sites: &[SiteFigures<'_>],
@@ -209,12 +198,30 @@ pub fn recommend(
             .copied()
             .unwrap_or_default()
     };
-    let count = |kind: &str, site: &str| {
-        findings
-            .iter()
-            .filter(|f| f.kind == kind && (f.site == site || in_urls(f, site)))
-            .count()
-    };
+    // Broken links and inconsistent answers per site, in one pass: a finding counts for its own
+    // site and for every site among its `urls` (an answer dispute concerns each of them).
+    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.kind == "broken_link" || f.kind == "inconsistent_answer")
+    {
+        let mut concerned: Vec<&str> = vec![f.site.as_str()];
+        concerned.extend(
+            f.extra
+                .get("urls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(url_origin),
+        );
+        concerned.sort_unstable();
+        concerned.dedup();
+        for site in concerned {
+            *counts.entry((f.kind.as_str(), site)).or_default() += 1;
+        }
+    }
+    let count = |kind: &str, site: &str| counts.get(&(kind, site)).copied().unwrap_or(0);
     let total_traffic: f64 = sites.iter().filter_map(|s| s.facts.traffic).sum();
     let all_have_traffic = sites.iter().all(|s| s.facts.traffic.is_some());
     let today_n = day_number(today);
@@ -248,7 +255,7 @@ pub fn recommend(
     let moved = |f: &SiteCrawlFacts| {
         f.final_url
             .as_deref()
-            .is_some_and(|u| !(u.starts_with(&f.origin) && u[f.origin.len()..].starts_with('/')))
+            .is_some_and(|u| url_origin(u) != Some(f.origin.as_str()))
     };
     // Sites to retire are decided first, so that nothing merges into a site that goes away:
     // Some(Some(j)) retires into site j (its copies are there), Some(None) just retires.
@@ -531,17 +538,6 @@ pub fn recommend(
         }
     }
     out
-}
-
-fn in_urls(f: &Finding, site: &str) -> bool {
-    f.extra
-        .get("urls")
-        .and_then(Value::as_array)
-        .is_some_and(|urls| {
-            urls.iter()
-                .filter_map(Value::as_str)
-                .any(|u| u.starts_with(site) && u[site.len()..].starts_with('/'))
-        })
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ impl<'r> Checker<'r> {
             .case_insensitive(true)
             .build()
             .unwrap_or_else(|_| regex::RegexSet::empty()),
-            today: crate::store::now_rfc3339().chars().take(10).collect(),
+            today: crate::store::today(),
         }
     }
 
@@ -252,8 +252,8 @@ impl<'r> Checker<'r> {
                 }
                 Check::Https => https(facts, &home_url),
                 Check::Hsts => hsts(c, facts, &home_url),
-                Check::RobotsTxt => robots_txt(facts, &home_url),
-                Check::Sitemap => sitemap(facts, &home_url),
+                Check::RobotsTxt => robots_txt(facts),
+                Check::Sitemap => sitemap(facts),
                 Check::NotFound => not_found(facts, &home_url),
             };
             match outcome {
@@ -458,7 +458,7 @@ fn hsts(c: &Compiled, facts: &SiteFacts, home_url: &str) -> Outcome {
     }
 }
 
-fn robots_txt(facts: &SiteFacts, home_url: &str) -> Outcome {
+fn robots_txt(facts: &SiteFacts) -> Outcome {
     let url = format!("{}/robots.txt", facts.origin);
     match facts.robots_status {
         Some(200) => {
@@ -479,15 +479,12 @@ fn robots_txt(facts: &SiteFacts, home_url: &str) -> Outcome {
         ),
         None => match &facts.robots_error {
             Some(e) => fail(&url, format!("{url} could not be fetched: {e}.")),
-            None => {
-                let _ = home_url;
-                Outcome::Skip
-            }
+            None => Outcome::Skip,
         },
     }
 }
 
-fn sitemap(facts: &SiteFacts, home_url: &str) -> Outcome {
+fn sitemap(facts: &SiteFacts) -> Outcome {
     let url = facts
         .sitemap_url
         .clone()
@@ -504,10 +501,7 @@ fn sitemap(facts: &SiteFacts, home_url: &str) -> Outcome {
         (None, Some(e)) if e.starts_with("not requested") => Outcome::Skip,
         (None, Some(e)) => fail(&url, format!("{url} could not be fetched: {e}.")),
         // robots.txt disallowed it, or the site was never seeded.
-        (None, None) => {
-            let _ = home_url;
-            Outcome::Skip
-        }
+        (None, None) => Outcome::Skip,
     }
 }
 

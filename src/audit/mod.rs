@@ -122,7 +122,7 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
             }
         })
         .collect();
-    let today = store::now_rfc3339().chars().take(10).collect::<String>();
+    let today = store::today();
     let site_audits = consolidation::recommend(
         &figures,
         &findings,
@@ -178,17 +178,11 @@ struct Content {
     measured_pages: std::collections::HashMap<String, (usize, Vec<f64>)>,
 }
 
-/// The median of some values.
+/// The median of some values, to two decimals as `govaudit sites` shows it.
 fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-    .map(|m| (m * 100.0).round() / 100.0)
+    store::median(&v).map(|m| (m * 100.0).round() / 100.0)
 }
 
 /// Reads every content page site by site: removes the template, measures the main text (words,

@@ -115,6 +115,15 @@ const MONTHS: &[&str] = &[
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// The number (1-12) of an English month name or abbreviation ("Sept.", "june").
+pub(crate) fn month_number(m: &str) -> Option<u32> {
+    let m = m.to_ascii_lowercase();
+    MONTHS
+        .iter()
+        .position(|p| m.starts_with(p))
+        .map(|i| i as u32 + 1)
+}
+
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern is valid (unit-tested)"))
 }
@@ -308,11 +317,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
     for c in date_re().captures_iter(text_for(false)) {
         let Some(all) = c.get(0) else { continue };
         let v = if let Some(month) = c.get(1) {
-            let mon = month.as_str().to_ascii_lowercase();
-            let m = MONTHS
-                .iter()
-                .position(|p| mon.starts_with(p))
-                .map(|i| i + 1);
+            let m = month_number(month.as_str());
             let d: Option<u32> = c.get(2).and_then(|d| d.as_str().parse().ok());
             match (m, d, c.get(3)) {
                 (Some(m), Some(d), Some(y)) if (1..=31).contains(&d) => {

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::facts::month_number;
+
 fn pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -21,17 +23,6 @@ fn pattern() -> &'static Regex {
         Regex::new(&format!(r"(?i)\b{label}\s*(?:on|date)?\s*[:\-–—]?\s*{date}"))
             .expect("a valid pattern")
     })
-}
-
-fn month_number(m: &str) -> Option<u32> {
-    let m = m.to_ascii_lowercase();
-    let names = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    names
-        .iter()
-        .position(|n| m.starts_with(n))
-        .map(|i| i as u32 + 1)
 }
 
 /// The newest "last updated" date a text states, as `YYYY-MM-DD` (a month without a day counts

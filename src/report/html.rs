@@ -13,8 +13,8 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::story::{details, host, overlap, Report};
-use crate::model::{Finding, Severity};
+use super::story::{details, overlap, Report};
+use crate::model::{origin_host as host, Finding, Severity};
 
 /// Rows shown in the findings table; the full list is in `findings.csv`.
 pub const MAX_FINDING_ROWS: usize = 5000;
@@ -168,7 +168,7 @@ fn short(s: &str, max: usize) -> String {
     }
 }
 
-fn scorecard(report: &Report, s: &crate::store::SiteRow) -> Markup {
+fn scorecard(s: &crate::store::SiteRow) -> Markup {
     let failed_rules: Vec<String> = s
         .figures
         .as_ref()
@@ -208,7 +208,6 @@ fn scorecard(report: &Report, s: &crate::store::SiteRow) -> Markup {
             @if !failed_rules.is_empty() {
                 p { "Failing checks: " (failed_rules.join(", ")) }
             }
-            @let _ = report;
         }
     }
 }
@@ -327,7 +326,7 @@ pub fn render(report: &Report) -> String {
                     }
                     section aria-labelledby="sites" {
                         h2 #sites { "Sites" }
-                        div.cards { @for s in report.web_sites() { (scorecard(report, s)) } }
+                        div.cards { @for s in report.web_sites() { (scorecard(s)) } }
                         @let channels: Vec<&crate::store::SiteRow> = report.channels().collect();
                         @if !channels.is_empty() {
                             h3 { "Other channels compared" }
@@ -387,7 +386,7 @@ pub fn render(report: &Report) -> String {
                         (filters("findings-table", report, &kinds))
                         table.sortable #findings-table {
                             thead { tr { th { "Severity" } th { "Kind" } th { "Site" } th { "Page" } th { "Finding" } th { "Details" } } }
-                            tbody { @for f in report.findings.iter().take(MAX_FINDING_ROWS) { (finding_row(report, f)) } }
+                            tbody { @for f in report.ranked().take(MAX_FINDING_ROWS) { (finding_row(report, f)) } }
                         }
                     }
                 }

@@ -8,7 +8,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::story::{details, host, overlap, Report};
+use super::story::{details, overlap, Report};
+use crate::model::origin_host as host;
 
 /// Rows of the pages-to-fix list in Markdown (the CSV files have everything).
 pub const MAX_PAGE_ROWS: usize = 100;

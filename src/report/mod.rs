@@ -124,9 +124,13 @@ pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec
     if outputs.contains(&Output::Markdown) {
         put("report.md", markdown::render(&report).as_bytes())?;
     }
-    let findings = tables::finding_rows(store, &[], None)?;
-    let pages = tables::page_rows(store, None)?;
-    let sites = tables::site_rows(store)?;
+    if !outputs.contains(&Output::Csv) && !outputs.contains(&Output::Json) {
+        return Ok(written);
+    }
+    // The same rows as `govaudit findings/pages/sites` print, from what the report already read.
+    let findings: Vec<Map<String, Value>> = report.findings.iter().map(tables::to_row).collect();
+    let pages: Vec<Map<String, Value>> = report.pages.iter().map(tables::to_row).collect();
+    let sites: Vec<Map<String, Value>> = report.sites.iter().map(tables::to_row).collect();
     if outputs.contains(&Output::Csv) {
         let csv = |columns: &[&str], rows: &[Map<String, Value>]| -> Vec<u8> {
             let mut buf = Vec::new();

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::model::{Finding, Severity};
+use crate::model::{origin_host as host, Finding, Severity};
 use crate::store::{self, EarlierRun, SiteRow, Store};
 
 /// Everything a report shows.
@@ -24,8 +24,12 @@ pub struct Report {
     pub crawled_at: String,
     /// Every inventory entry (web sites and other channels), in inventory order.
     pub sites: Vec<SiteRow>,
-    /// The run's findings, most severe first, then by kind, site and page.
+    /// The run's findings, in the store's order (site, page, kind).
     pub findings: Vec<Finding>,
+    /// Indexes into `findings`, most severe first, then by kind, site and page.
+    ranked: Vec<usize>,
+    /// The fetched pages.
+    pub pages: Vec<store::PageRow>,
     /// Page titles by URL.
     pub titles: HashMap<String, String>,
     /// Comparison with the previous audited run of the same inventory.
@@ -92,8 +96,10 @@ impl Report {
             return Ok(None);
         };
         let (inventory, crawled_at) = store.run_info(run_id)?.unwrap_or_default();
-        let mut findings = store.findings(run_id, &[], None)?;
-        findings.sort_by(|a, b| {
+        let findings = store.findings(run_id, &[], None)?;
+        let mut ranked: Vec<usize> = (0..findings.len()).collect();
+        ranked.sort_by(|&a, &b| {
+            let (a, b) = (&findings[a], &findings[b]);
             (severity_rank(a.severity), &a.kind, &a.site, &a.url).cmp(&(
                 severity_rank(b.severity),
                 &b.kind,
@@ -101,10 +107,10 @@ impl Report {
                 &b.url,
             ))
         });
-        let titles: HashMap<String, String> = store
-            .pages(None)?
-            .into_iter()
-            .filter_map(|p| p.title.map(|t| (p.url, t)))
+        let pages = store.pages(None)?;
+        let titles: HashMap<String, String> = pages
+            .iter()
+            .filter_map(|p| p.title.clone().map(|t| (p.url.clone(), t)))
             .collect();
         let progress = match store.previous_run(run_id)? {
             Some(previous) => {
@@ -133,6 +139,8 @@ impl Report {
             crawled_at,
             sites: store.sites()?,
             findings,
+            ranked,
+            pages,
             titles,
             progress,
         }))
@@ -207,9 +215,14 @@ impl Report {
         )
     }
 
-    /// Findings of one kind.
+    /// The findings, most severe first, then by kind, site and page.
+    pub fn ranked(&self) -> impl Iterator<Item = &Finding> {
+        self.ranked.iter().map(|&i| &self.findings[i])
+    }
+
+    /// Findings of one kind, most severe first.
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.kind == kind)
+        self.ranked().filter(move |f| f.kind == kind)
     }
 
     /// Finding counts per kind: (kind, errors, warnings, notes), most severe first.
@@ -307,26 +320,26 @@ impl Report {
     /// Pages with findings, the most severe first.
     pub fn pages_to_fix(&self) -> Vec<PageToFix> {
         // Per page: its first finding, counts by severity, counts by kind.
-        type Tally<'a> = (usize, [usize; 3], HashMap<&'a str, usize>);
+        type Tally<'a> = (&'a Finding, [usize; 3], HashMap<&'a str, usize>);
         let mut by_url: HashMap<&str, Tally> = HashMap::new();
-        for (i, f) in self.findings.iter().enumerate() {
+        for f in self.ranked() {
             if !f.url.starts_with("http") {
                 continue;
             }
             let e = by_url
                 .entry(f.url.as_str())
-                .or_insert((i, [0; 3], HashMap::new()));
+                .or_insert((f, [0; 3], HashMap::new()));
             e.1[severity_rank(f.severity) as usize] += 1;
             *e.2.entry(f.kind.as_str()).or_default() += 1;
         }
         let mut out: Vec<PageToFix> = by_url
             .into_iter()
-            .map(|(url, (i, counts, kinds))| {
+            .map(|(url, (first, counts, kinds))| {
                 let mut kinds: Vec<(&str, usize)> = kinds.into_iter().collect();
                 kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
                 PageToFix {
                     url: url.to_string(),
-                    site: self.findings[i].site.clone(),
+                    site: first.site.clone(),
                     title: self.titles.get(url).cloned(),
                     counts,
                     kinds: kinds.into_iter().map(|(k, _)| k.to_string()).collect(),
@@ -347,11 +360,6 @@ impl Report {
             .as_ref()
             .is_some_and(|p| p.new.contains(&finding_key(f)))
     }
-}
-
-/// `https://www.a.gov` -> `www.a.gov`.
-pub fn host(origin: &str) -> &str {
-    origin.split("://").nth(1).unwrap_or(origin)
 }
 
 /// The figures' overlap of `site` with `other`: (page share, topic similarity, merge score).

@@ -45,10 +45,7 @@ pub fn finding_rows(
         return Ok(Vec::new());
     };
     let findings = store.findings(run_id, kinds, site)?;
-    Ok(findings
-        .into_iter()
-        .map(|f| to_map(serde_json::to_value(f).unwrap_or(Value::Null)))
-        .collect())
+    Ok(findings.into_iter().map(|f| to_row(&f)).collect())
 }
 
 /// Columns of the pages listing.
@@ -78,6 +75,11 @@ pub const PAGE_COLUMNS: &[&str] = &[
 /// Columns of the pages (table) listing.
 pub const PAGE_TABLE_COLUMNS: &[&str] = &["url", "status", "content_type", "title", "error"];
 
+/// A finding, page or site as a row: its serialised fields.
+pub fn to_row<T: serde::Serialize>(x: &T) -> Map<String, Value> {
+    to_map(serde_json::to_value(x).unwrap_or(Value::Null))
+}
+
 /// A JSON object's fields (empty for anything else).
 pub fn to_map(v: Value) -> Map<String, Value> {
     match v {
@@ -92,10 +94,7 @@ pub fn page_rows(
     site: Option<&str>,
 ) -> Result<Vec<Map<String, Value>>, store::Error> {
     let pages = store.pages(site)?;
-    Ok(pages
-        .into_iter()
-        .map(|p| to_map(serde_json::to_value(p).unwrap_or(Value::Null)))
-        .collect())
+    Ok(pages.into_iter().map(|p| to_row(&p)).collect())
 }
 
 /// Columns of the sites listing.
@@ -151,8 +150,5 @@ pub const SITE_TABLE_COLUMNS: &[&str] = &[
 /// Every inventory entry as a row.
 pub fn site_rows(store: &Store) -> Result<Vec<Map<String, Value>>, store::Error> {
     let sites = store.sites()?;
-    Ok(sites
-        .into_iter()
-        .map(|s| to_map(serde_json::to_value(s).unwrap_or(Value::Null)))
-        .collect())
+    Ok(sites.into_iter().map(|s| to_row(&s)).collect())
 }

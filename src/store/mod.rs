@@ -21,12 +21,12 @@ use serde::Serialize;
 
 pub use site_audit::{EarlierRun, SiteAudit, SiteCrawlFacts};
 pub use writer::{
-    compress, decompress, now_rfc3339, Discovery, FetchRecord, HopRecord, LinkRecord, PageText,
-    Prepared, PreparedSite, SiteInput, WriteOp, Writer,
+    compress, day_of, decompress, now_rfc3339, today, Discovery, FetchRecord, HopRecord,
+    LinkRecord, PageText, Prepared, PreparedSite, SiteInput, WriteOp, Writer,
 };
 
 /// The median of ascending values.
-fn median(sorted: &[f64]) -> Option<f64> {
+pub(crate) fn median(sorted: &[f64]) -> Option<f64> {
     let n = sorted.len();
     match n {
         0 => None,

@@ -93,23 +93,7 @@ pub struct EarlierRun {
 
 /// Parses an HTTP date (`Tue, 15 Nov 1994 08:12:31 GMT`) to `YYYY-MM-DD`.
 fn http_day(s: &str) -> Option<String> {
-    let t = httpdate::parse_http_date(s.trim()).ok()?;
-    let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
-    Some(civil_day(secs.div_euclid(86_400)))
-}
-
-/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's civil-from-days).
-fn civil_day(z: i64) -> String {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    httpdate::parse_http_date(s.trim()).ok().map(super::day_of)
 }
 
 /// The traffic figure of an inventory row's extra columns (`pageviews`, `visits`, …).
@@ -436,8 +420,6 @@ mod tests {
             http_day("Tue, 15 Nov 1994 08:12:31 GMT").as_deref(),
             Some("1994-11-15")
         );
-        assert_eq!(civil_day(0), "1970-01-01");
-        assert_eq!(civil_day(20_415), "2025-11-23");
         assert_eq!(
             traffic_of(r#"{"pageviews":"1,200,000"}"#),
             Some(1_200_000.0)

@@ -944,6 +944,18 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    day_of(std::time::SystemTime::now())
+}
+
+/// The date (UTC) of a moment as `YYYY-MM-DD`.
+pub fn day_of(t: std::time::SystemTime) -> String {
+    let mut s = humantime::format_rfc3339_seconds(t).to_string();
+    s.truncate(10);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::util::{crawl_agency, crawl_ok, demo_dir, govaudit_ok, ndjson, script, Env, Reply};
+use crate::util::{
+    crawl_agency, crawl_ok, demo_dir, govaudit_ok, ndjson, script, sites_by_origin, Env, Reply,
+};
 
 /// Governance findings of the database: site host -> rule -> pages the findings are on.
 fn governance(env: &Env) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
@@ -106,25 +108,12 @@ fn demo_agency_governance_as_planted() {
         ])
     );
     // Pass/fail counts per site.
-    let sites = ndjson(&govaudit_ok(&[
-        "sites",
-        "--db",
-        env.db().to_str().expect("utf8"),
-        "--format",
-        "json",
-    ]));
-    let www = sites
-        .iter()
-        .find(|s| s["site"] == "https://www.fhaa.gov")
-        .expect("www row");
+    let sites = sites_by_origin(&env.db());
+    let www = &sites["https://www.fhaa.gov"];
     assert_eq!(www["governance_failed"], 0);
     // HSTS cannot be seen through --map over http: skipped, not failed.
     assert_eq!(www["governance_skipped"], 1);
-    let grants = sites
-        .iter()
-        .find(|s| s["site"] == "https://grants.fhaa.gov")
-        .expect("grants row");
-    assert_eq!(grants["governance_failed"], 2);
+    assert_eq!(sites["https://grants.fhaa.gov"]["governance_failed"], 2);
 }
 
 const PAGE: &str = r#"<!doctype html><html lang="en"><head><title>Home</title>

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{crawl_agency, demo_dir, govaudit_ok, ndjson, Env};
+use crate::util::{crawl_agency, demo_dir, govaudit_ok, sites_by_origin, Env};
 
 fn header(path: &Path) -> Vec<String> {
     let mut rdr = csv::Reader::from_path(path).expect("csv opens");
@@ -89,58 +89,52 @@ fn demo_ends_with_a_report_that_renders_safely() {
 
     // The planted legacy site duplicates the main site: merge into it.
     let db = out_dir.join("govaudit.db");
-    let sites = ndjson(&govaudit_ok(&[
-        "sites",
-        "--db",
-        db.to_str().expect("utf8"),
-        "--format",
-        "json",
-    ]));
-    let legacy = sites
-        .iter()
-        .find(|s| s["site"] == "https://legacy.fhaa.gov")
-        .expect("legacy row");
+    let sites = sites_by_origin(&db);
+    let legacy = &sites["https://legacy.fhaa.gov"];
     assert_eq!(legacy["recommendation"], "merge", "{legacy}");
     assert_eq!(legacy["merge_into"], "https://www.fhaa.gov");
     assert!(legacy["evidence"][0]
         .as_str()
         .expect("evidence")
         .contains("www.fhaa.gov"));
-    let www = sites
-        .iter()
-        .find(|s| s["site"] == "https://www.fhaa.gov")
-        .expect("www row");
+    let www = &sites["https://www.fhaa.gov"];
     assert_ne!(www["recommendation"], "merge");
     assert_ne!(www["recommendation"], "retire");
 
     // The CSV files parse and have the stated columns.
-    let findings = header(&report.join("findings.csv"));
-    for c in [
-        "kind", "severity", "site", "url", "message", "rule", "expected", "group", "urls",
-    ] {
-        assert!(findings.iter().any(|h| h == c), "findings.csv lacks {c}");
-    }
-    let pages = header(&report.join("pages.csv"));
-    for c in [
-        "url",
-        "site",
-        "status",
-        "title",
-        "word_count",
-        "flesch_kincaid_grade",
-    ] {
-        assert!(pages.iter().any(|h| h == c), "pages.csv lacks {c}");
-    }
-    let site_cols = header(&report.join("sites.csv"));
-    for c in [
-        "site",
-        "governance_passed",
-        "governance_failed",
-        "recommendation",
-        "merge_into",
-    ] {
-        assert!(site_cols.iter().any(|h| h == c), "sites.csv lacks {c}");
-    }
+    let has_columns = |file: &str, wanted: &[&str]| {
+        let found = header(&report.join(file));
+        for c in wanted {
+            assert!(found.iter().any(|h| h == c), "{file} lacks {c}");
+        }
+    };
+    has_columns(
+        "findings.csv",
+        &[
+            "kind", "severity", "site", "url", "message", "rule", "expected", "group", "urls",
+        ],
+    );
+    has_columns(
+        "pages.csv",
+        &[
+            "url",
+            "site",
+            "status",
+            "title",
+            "word_count",
+            "flesch_kincaid_grade",
+        ],
+    );
+    has_columns(
+        "sites.csv",
+        &[
+            "site",
+            "governance_passed",
+            "governance_failed",
+            "recommendation",
+            "merge_into",
+        ],
+    );
     // survey.csv: the inventory's own columns, in its order, then ours.
     let survey = header(&report.join("survey.csv"));
     assert_eq!(

@@ -250,6 +250,21 @@ pub fn crawl_ok(inventory: &Path, db: &Path, maps: &[&str], extra: &[&str]) -> O
 }
 
 /// The NDJSON objects a command printed (fails the test on a line that is not JSON).
+/// `govaudit sites --format json` of a database, by site origin.
+pub fn sites_by_origin(db: &Path) -> HashMap<String, serde_json::Value> {
+    let out = govaudit_ok(&[
+        "sites",
+        "--db",
+        db.to_str().expect("utf8"),
+        "--format",
+        "json",
+    ]);
+    ndjson(&out)
+        .into_iter()
+        .map(|s| (s["site"].as_str().expect("site").to_string(), s))
+        .collect()
+}
+
 pub fn ndjson(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
