@@ -105,11 +105,19 @@ pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec
         source,
     })?;
     let mut written = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<(), Error> {
+    // Each file is streamed to a temporary name beside it and renamed, so a reader never sees
+    // half a report and a large run is never held in memory as text.
+    let mut put = |name: &str,
+                   body: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>|
+     -> Result<(), Error> {
         let path = out.join(name);
-        // Written beside and renamed, so a reader never sees half a report.
         let tmp = out.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, bytes)
+        let result = std::fs::File::create(&tmp).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            body(&mut w)?;
+            w.flush()
+        });
+        result
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|source| Error::Write {
                 path: path.clone(),
@@ -119,45 +127,67 @@ pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec
         Ok(())
     };
     if outputs.contains(&Output::Html) {
-        put("index.html", html::render(&report).as_bytes())?;
+        put("index.html", &mut |w| {
+            w.write_all(html::render(&report).as_bytes())
+        })?;
     }
     if outputs.contains(&Output::Markdown) {
-        put("report.md", markdown::render(&report).as_bytes())?;
-    }
-    if !outputs.contains(&Output::Csv) && !outputs.contains(&Output::Json) {
-        return Ok(written);
+        put("report.md", &mut |w| {
+            w.write_all(markdown::render(&report).as_bytes())
+        })?;
     }
     // The same rows as `govaudit findings/pages/sites` print, from what the report already read.
-    let findings: Vec<Map<String, Value>> = report.findings.iter().map(tables::to_row).collect();
-    let pages: Vec<Map<String, Value>> = report.pages.iter().map(tables::to_row).collect();
-    let sites: Vec<Map<String, Value>> = report.sites.iter().map(tables::to_row).collect();
+    let findings = || report.findings.iter().map(tables::to_row);
+    let pages = || report.pages.iter().map(tables::to_row);
+    let sites = || report.sites.iter().map(tables::to_row);
     if outputs.contains(&Output::Csv) {
-        let csv = |columns: &[&str], rows: &[Map<String, Value>]| -> Vec<u8> {
-            let mut buf = Vec::new();
-            let _ = write_rows(&mut buf, Format::Csv, columns, rows);
-            buf
-        };
-        put("findings.csv", &csv(tables::FINDING_COLUMNS, &findings))?;
-        put("pages.csv", &csv(tables::PAGE_COLUMNS, &pages))?;
-        put("sites.csv", &csv(tables::SITE_COLUMNS, &sites))?;
+        put("findings.csv", &mut |w| {
+            write_csv(w, tables::FINDING_COLUMNS, findings())
+        })?;
+        put("pages.csv", &mut |w| {
+            write_csv(w, tables::PAGE_COLUMNS, pages())
+        })?;
+        put("sites.csv", &mut |w| {
+            write_csv(w, tables::SITE_COLUMNS, sites())
+        })?;
         let (columns, rows) = survey_rows(&report);
         let cols: Vec<&str> = columns.iter().map(String::as_str).collect();
-        put("survey.csv", &csv(&cols, &rows))?;
+        put("survey.csv", &mut |w| write_csv(w, &cols, &rows))?;
     }
     if outputs.contains(&Output::Json) {
-        let ndjson = |rows: &[Map<String, Value>]| -> Vec<u8> {
-            let mut buf = Vec::new();
-            for r in rows {
-                let _ = serde_json::to_writer(&mut buf, r);
-                buf.push(b'\n');
-            }
-            buf
-        };
-        put("findings.ndjson", &ndjson(&findings))?;
-        put("pages.ndjson", &ndjson(&pages))?;
-        put("sites.ndjson", &ndjson(&sites))?;
+        put("findings.ndjson", &mut |w| write_ndjson(w, findings()))?;
+        put("pages.ndjson", &mut |w| write_ndjson(w, pages()))?;
+        put("sites.ndjson", &mut |w| write_ndjson(w, sites()))?;
     }
     Ok(written)
+}
+
+/// CSV with a header row, one row at a time (the cells as [`write_rows`] writes them).
+fn write_csv<R: std::borrow::Borrow<Map<String, Value>>>(
+    out: &mut dyn Write,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(columns).map_err(std::io::Error::other)?;
+    for row in rows {
+        let row = row.borrow();
+        let cells: Vec<String> = columns.iter().map(|c| cell(row.get(*c))).collect();
+        w.write_record(&cells).map_err(std::io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// One JSON object per line, one row at a time.
+fn write_ndjson(
+    out: &mut dyn Write,
+    rows: impl Iterator<Item = Map<String, Value>>,
+) -> std::io::Result<()> {
+    for row in rows {
+        serde_json::to_writer(&mut *out, &row)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// `survey.csv`: one row per web site in the inventory's own columns, then [`SURVEY_COLUMNS`].
@@ -268,15 +298,7 @@ pub fn write_rows(
                 out.write_all(b"\n")?;
             }
         }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut *out);
-            w.write_record(columns).map_err(std::io::Error::other)?;
-            for row in rows {
-                let cells: Vec<String> = columns.iter().map(|c| cell(row.get(*c))).collect();
-                w.write_record(&cells).map_err(std::io::Error::other)?;
-            }
-            w.flush()?;
-        }
+        Format::Csv => write_csv(out, columns, rows)?,
         Format::Table => {
             let cells: Vec<Vec<String>> = rows
                 .iter()
