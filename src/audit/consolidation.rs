@@ -198,13 +198,10 @@ pub fn recommend(
             .copied()
             .unwrap_or_default()
     };
-    // Broken links and inconsistent answers per site, in one pass: a finding counts for its own
-    // site and for every site among its `urls` (an answer dispute concerns each of them).
+    // Inconsistent answers per site, in one pass: a finding counts for its own site and for
+    // every site among its `urls` (an answer dispute concerns each of them).
     let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| f.kind == "broken_link" || f.kind == "inconsistent_answer")
-    {
+    for f in findings.iter().filter(|f| f.kind == "inconsistent_answer") {
         let mut concerned: Vec<&str> = vec![f.site.as_str()];
         concerned.extend(
             f.extra
@@ -220,6 +217,18 @@ pub fn recommend(
         for site in concerned {
             *counts.entry((f.kind.as_str(), site)).or_default() += 1;
         }
+    }
+    // Broken links per site: links to broken addresses (a template link once per page it is
+    // on), and the distinct addresses.
+    let mut broken_of: HashMap<&str, (usize, std::collections::HashSet<&str>)> = HashMap::new();
+    for f in findings.iter().filter(|f| f.kind == "broken_link") {
+        let e = broken_of.entry(f.site.as_str()).or_default();
+        e.0 += f
+            .extra
+            .get("pages")
+            .and_then(Value::as_u64)
+            .map_or(1, |n| n as usize);
+        e.1.insert(f.target().unwrap_or(""));
     }
     let count = |kind: &str, site: &str| counts.get(&(kind, site)).copied().unwrap_or(0);
     let total_traffic: f64 = sites.iter().filter_map(|s| s.facts.traffic).sum();
@@ -278,7 +287,9 @@ pub fn recommend(
     for (i, s) in sites.iter().enumerate() {
         let f = s.facts;
         let g = s.governance;
-        let broken = count("broken_link", &f.origin);
+        let (broken, broken_addresses) = broken_of
+            .get(f.origin.as_str())
+            .map_or((0, 0), |(n, a)| (*n, a.len()));
         let answers = count("inconsistent_answer", &f.origin);
         let broken_rate = if f.links > 0 {
             broken as f64 / f.links as f64
@@ -332,6 +343,11 @@ pub fn recommend(
             "redirect"
         } else if f.home_status.is_some_and(|s| (200..300).contains(&s)) || f.ok_pages > 0 {
             "active"
+        } else if f.home_blocked && f.robots_status.is_some_and(|s| (200..300).contains(&s)) {
+            // robots.txt answered, so the site is up; it asked us not to look.
+            "active, closed to crawlers"
+        } else if f.home_status.is_none() {
+            "unreachable"
         } else {
             "inactive"
         };
@@ -348,6 +364,18 @@ pub fn recommend(
             evidence.push(format!(
                 "Its home page already redirects to {}: keep the redirect and retire the site.",
                 host(&to)
+            ));
+        } else if f.ok_pages == 0
+            && f.home_blocked
+            && !f.robots_status.is_some_and(|s| (200..300).contains(&s))
+        {
+            recommendation = "fix";
+            evidence.push(format!(
+                "Its robots.txt could not be fetched ({}), so, as the robots.txt standard asks, nothing was crawled: check that the site is up, then audit it again.",
+                f.robots_error
+                    .as_deref()
+                    .or(f.robots_status.map(|_| "an error status"))
+                    .unwrap_or("no answer")
             ));
         } else if f.ok_pages == 0 && f.home_blocked {
             recommendation = "fix";
@@ -408,19 +436,20 @@ pub fn recommend(
         }
         // What needs fixing, whatever the recommendation: a merged site's pages still move.
         let mut problems: Vec<String> = Vec::new();
-        if g.failed_errors > 0 || (checked > 0 && gov_score < rules.fix.fix_governance_score) {
+        if g.failed_required > 0 || (checked > 0 && gov_score < rules.fix.fix_governance_score) {
             problems.push(format!(
                 "governance: {} of {} checks pass; failing: {}",
                 g.passed,
                 checked,
-                g.failed_rules.join(", ")
+                g.failing.join("; ")
             ));
         }
         if broken_rate >= rules.fix.fix_broken_link_rate && broken > 0 {
             problems.push(format!(
-                "{broken} broken links of {} ({})",
+                "{broken} of its {} links ({}) lead to one of {broken_addresses} broken address{}",
                 f.links,
-                pct(broken_rate)
+                pct(broken_rate),
+                if broken_addresses == 1 { "" } else { "es" }
             ));
         }
         if let Some(grade) = s.median_grade.filter(|g| *g > rules.fix.fix_median_grade) {
@@ -452,8 +481,11 @@ pub fn recommend(
         }
         if recommendation == "keep" {
             evidence.push(format!(
-                "Distinct content (no site above the merge score), governance {} of {} checks, {} broken links.",
-                g.passed, checked, broken
+                "Distinct content (no site above the merge score), governance {} of {} checks, {} broken address{}.",
+                g.passed,
+                checked,
+                broken_addresses,
+                if broken_addresses == 1 { "" } else { "es" }
             ));
         }
         if stale {
@@ -480,11 +512,15 @@ pub fn recommend(
             "days_since_update": age_days,
             "stale": stale,
             "links": f.links,
-            "broken_links": broken,
+            "broken_links": broken_addresses,
+            "links_to_broken_addresses": broken,
             "broken_link_rate": (broken_rate * 10000.0).round() / 10000.0,
             "median_grade": s.median_grade,
             "governance_score": (gov_score * 1000.0).round() / 1000.0,
             "governance_failed_rules": g.failed_rules,
+            "governance_failing": g.failing,
+            "governance_unknown": g.skipped,
+            "newest_update_source": f.newest_update_source,
             "inconsistent_answers": answers,
             "overlap": others.iter().map(|&(j, copied, share, topic, score)| json!({
                 "site": sites[j].facts.origin,

@@ -8,13 +8,21 @@
 //!
 //! # Design
 //! - [`Checker::page`] reduces a page to one pass/fail per page-level rule ([`PageSignals`]), so
-//!   the HTML is dropped at once.
+//!   the HTML is dropped at once. Only pages people read are given to it (see
+//!   `extract::document`): a JSON feed or a directory listing has no banner to miss.
+//! - A required link is what a reader takes for it: two of its words (text, aria-label, image
+//!   alt, or the heading above it), its address, and the title of the page it leads to must say
+//!   what it is; an image link with no words is judged by its address.
 //! - [`Checker::site`] decides each rule for a site. Links and `site_element` rules pass when the
 //!   home page has them or at least `template_share` of the pages do (the shared header or
-//!   footer). `element` rules must hold on every page: when no page passes, one finding names the
-//!   template; otherwise each failing page gets its own finding.
-//! - A rule that cannot be observed (HSTS of a site fetched through `--map` over plain http, a 404
-//!   probe robots.txt kept us from asking) is skipped, never failed.
+//!   footer). `element` rules fail the site when at least `site_fail_share` of its pages lack
+//!   them (one finding, with the share); a few stray pages without them are info findings and
+//!   the site passes.
+//! - A rule that cannot be observed (no page could be read, HSTS of a site fetched through
+//!   `--map` over plain http, a 404 probe robots.txt kept us from asking) is unknown (counted as
+//!   skipped), never passed or failed.
+
+use std::collections::HashMap;
 
 use regex::{Regex, RegexBuilder};
 use scraper::{ElementRef, Html, Selector};
@@ -30,6 +38,17 @@ struct Compiled<'r> {
     target: Vec<Regex>,
     selector: Option<Selector>,
     phrases: Vec<String>,
+    link_text: Vec<Regex>,
+    link_target: Vec<Regex>,
+}
+
+/// A link as a reader meets it: its words, the heading above it, its address, and the title of
+/// the page it leads to (when that page was fetched).
+struct SeenLink<'t> {
+    words: String,
+    heading: Option<String>,
+    target: String,
+    destination: Option<&'t str>,
 }
 
 /// Checks pages and sites against the governance rules.
@@ -38,9 +57,12 @@ pub struct Checker<'r> {
     compiled: Vec<Compiled<'r>>,
     links: Selector,
     images: Selector,
-    refresh: Selector,
     /// Every link rule's text patterns, to skip links no rule could want.
     link_words: regex::RegexSet,
+    /// Every link rule's address patterns, likewise.
+    link_addresses: regex::RegexSet,
+    /// Titles of fetched pages by URL: where a link leads.
+    titles: &'r HashMap<String, String>,
     /// Today (`YYYY-MM-DD`): stated update dates after it are ignored.
     today: String,
 }
@@ -54,9 +76,6 @@ pub struct PageSignals {
     pub has: Vec<bool>,
     /// The "last updated" date the page states (`YYYY-MM-DD`).
     pub stated_update: Option<String>,
-    /// A client-side redirect (`<meta http-equiv="refresh" content="0; url=…">`): a stub that
-    /// sends readers elsewhere, not a page to hold to page rules.
-    pub redirect_stub: bool,
 }
 
 /// What the crawl stored about a site, for the site-level rules.
@@ -73,22 +92,39 @@ pub struct SiteResult {
     pub skipped: usize,
     /// Failed rules of severity error.
     pub failed_errors: usize,
+    /// Failed rules that are requirements (severity error or warning, not info).
+    pub failed_required: usize,
     /// Ids of the failed rules.
     pub failed_rules: Vec<String>,
+    /// Each failed rule in words, with the share of pages it concerns ("Digital Analytics
+    /// Program script: missing on 306 of 306 pages"), in rule order.
+    pub failing: Vec<String>,
     /// The findings.
     pub findings: Vec<Finding>,
 }
 
+/// One page the finding is on, the pages it concerns, what is wrong, and its severity when it
+/// is not the rule's (stray pages are info).
+struct Failure {
+    url: String,
+    urls: Vec<String>,
+    message: String,
+    severity: Option<Severity>,
+}
+
 enum Outcome {
     Pass,
+    /// Passed, with stray pages that lack it (info findings).
+    PassExcept(Vec<Failure>),
     Skip,
-    /// Failed: (page the finding is on, the pages concerned, what is wrong).
-    Fail(Vec<(String, Vec<String>, String)>),
+    /// Failed: the findings and the failure in words, with its share of pages.
+    Fail(Vec<Failure>, String),
 }
 
 impl<'r> Checker<'r> {
-    /// Compiles the rules (validated when the rule file was loaded).
-    pub fn new(rules: &'r GovernanceRules) -> Checker<'r> {
+    /// Compiles the rules (validated when the rule file was loaded). `titles` are the titles of
+    /// fetched pages by URL, to see where a link leads.
+    pub fn new(rules: &'r GovernanceRules, titles: &'r HashMap<String, String>) -> Checker<'r> {
         let regex = |p: &String| RegexBuilder::new(p).case_insensitive(true).build().ok();
         let compiled: Vec<Compiled> = rules
             .rules
@@ -108,46 +144,86 @@ impl<'r> Checker<'r> {
                     }
                     _ => Vec::new(),
                 },
+                link_text: rule.link_text.iter().filter_map(regex).collect(),
+                link_target: rule.link_target.iter().filter_map(regex).collect(),
             })
             .collect();
+        let set = |patterns: Vec<&String>| {
+            regex::RegexSetBuilder::new(patterns)
+                .case_insensitive(true)
+                .build()
+                .unwrap_or_else(|_| regex::RegexSet::empty())
+        };
+        let link_rules = || {
+            rules
+                .rules
+                .iter()
+                .filter(|r| r.enabled && r.check == Check::Link)
+        };
         Checker {
             rules,
             compiled,
             links: Selector::parse("a[href], area[href]").expect("a valid selector"),
             images: Selector::parse("img[alt]").expect("a valid selector"),
-            refresh: Selector::parse("meta[http-equiv]").expect("a valid selector"),
-            link_words: regex::RegexSetBuilder::new(
-                rules
-                    .rules
-                    .iter()
-                    .filter(|r| r.enabled && r.check == Check::Link)
-                    .flat_map(|r| r.text.iter()),
-            )
-            .case_insensitive(true)
-            .build()
-            .unwrap_or_else(|_| regex::RegexSet::empty()),
+            link_words: set(link_rules()
+                .flat_map(|r| r.text.iter())
+                .chain(rules.rules.iter().flat_map(|r| r.link_text.iter()))
+                .collect()),
+            link_addresses: set(link_rules()
+                .flat_map(|r| r.target.iter())
+                .chain(rules.rules.iter().flat_map(|r| r.link_target.iter()))
+                .collect()),
+            titles,
             today: crate::store::today(),
         }
+    }
+
+    /// The title of the fetched page a link leads to (the address as resolved, with or
+    /// without its trailing slash).
+    fn destination(&self, target: &str) -> Option<&'r str> {
+        let bare = target.split('#').next().unwrap_or(target);
+        let titles = self.titles;
+        titles
+            .get(bare)
+            .or_else(|| match bare.strip_suffix('/') {
+                Some(without) => titles.get(without),
+                None => titles.get(&format!("{bare}/")),
+            })
+            .map(String::as_str)
     }
 
     /// Reduces a page to its page-level results.
     pub fn page(&self, url: &str, doc: &Html) -> PageSignals {
         let base = url::Url::parse(url).ok();
-        // Only links whose words could satisfy a link rule (or image links with no words) need
-        // their address resolved: most of a page's links are neither.
-        let links: Vec<(String, String)> = doc
+        // Only links whose words, address or destination could satisfy a link rule (or image
+        // links with no words) are kept: most of a page's links are none of these.
+        let links: Vec<SeenLink> = doc
             .select(&self.links)
             .filter_map(|a| {
                 let href = a.value().attr("href")?.trim();
-                let text = self.link_text(a);
-                if !text.is_empty() && !self.link_words.is_match(&text) {
-                    return None;
-                }
+                let words = self.link_text(a);
                 let target = match &base {
                     Some(b) => b.join(href).map(|u| u.to_string()).unwrap_or_default(),
                     None => href.to_string(),
                 };
-                Some((text, target))
+                let named = !words.is_empty() && self.link_words.is_match(&words);
+                let addressed = self.link_addresses.is_match(&target);
+                let destination = self.destination(&target);
+                let leads = destination.is_some_and(|t| self.link_words.is_match(t));
+                if !(named || addressed || leads || words.is_empty()) {
+                    return None;
+                }
+                // The heading of the list or column the link stands in ("Contact us" above an
+                // "Email us" link), looked up only when the link's own words do not say it.
+                let heading = (!named && (addressed || leads))
+                    .then(|| nearby_heading(a))
+                    .flatten();
+                Some(SeenLink {
+                    words,
+                    heading,
+                    target,
+                    destination,
+                })
             })
             .collect();
         // The whole visible text, footer included: banners and "last updated" lines live there.
@@ -180,33 +256,27 @@ impl<'r> Checker<'r> {
             .compiled
             .iter()
             .map(|c| match c.rule.check {
-                Check::Link => links
-                    .iter()
-                    .any(|(text, target)| link_matches(c, text, target)),
+                Check::Link => links.iter().any(|l| link_matches(c, l)),
                 Check::Element | Check::SiteElement => {
                     let by_selector = c.selector.as_ref().is_some_and(|s| {
                         doc.select(s).any(|e| {
                             !c.rule.require_text || !e.text().collect::<String>().trim().is_empty()
                         })
                     });
-                    by_selector || c.phrases.iter().any(|p| text.contains(p.as_str()))
+                    let by_link = !c.link_text.is_empty()
+                        && links.iter().any(|l| {
+                            c.link_text.iter().any(|r| r.is_match(&l.words))
+                                && c.link_target.iter().any(|r| r.is_match(&l.target))
+                        });
+                    by_selector || by_link || c.phrases.iter().any(|p| text.contains(p.as_str()))
                 }
                 _ => false,
             })
             .collect();
-        let redirect_stub = doc.select(&self.refresh).any(|m| {
-            m.value()
-                .attr("http-equiv")
-                .is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
-                && m.value()
-                    .attr("content")
-                    .is_some_and(|c| c.to_ascii_lowercase().contains("url="))
-        });
         PageSignals {
             url: url.to_string(),
             has,
             stated_update,
-            redirect_stub,
         }
     }
 
@@ -231,8 +301,6 @@ impl<'r> Checker<'r> {
     /// Decides every rule for one site from its pages' signals and what the crawl stored.
     pub fn site(&self, facts: &SiteFacts, pages: &[PageSignals]) -> SiteResult {
         let mut out = SiteResult::default();
-        let pages: Vec<PageSignals> = pages.iter().filter(|p| !p.redirect_stub).cloned().collect();
-        let pages = pages.as_slice();
         let home = facts
             .home
             .as_deref()
@@ -247,28 +315,36 @@ impl<'r> Checker<'r> {
                 Check::Link | Check::SiteElement => {
                     self.template_rule(c, i, home, pages, &home_url)
                 }
-                Check::Element => {
-                    every_page_rule(c, i, pages, &home_url, self.rules.template_share)
-                }
+                Check::Element => every_page_rule(c, i, pages, &home_url, self.rules),
                 Check::Https => https(facts, &home_url),
                 Check::Hsts => hsts(c, facts, &home_url),
                 Check::RobotsTxt => robots_txt(facts),
                 Check::Sitemap => sitemap(facts),
                 Check::NotFound => not_found(facts, &home_url),
             };
+            let mut record = |found: Vec<Failure>| {
+                for f in found {
+                    out.findings.push(finding(c.rule, &facts.origin, f));
+                }
+            };
             match outcome {
                 Outcome::Pass => out.passed += 1,
+                Outcome::PassExcept(strays) => {
+                    out.passed += 1;
+                    record(strays);
+                }
                 Outcome::Skip => out.skipped += 1,
-                Outcome::Fail(found) => {
+                Outcome::Fail(found, summary) => {
                     out.failed += 1;
                     if c.rule.severity == Severity::Error {
                         out.failed_errors += 1;
                     }
-                    out.failed_rules.push(c.rule.id.clone());
-                    for (url, urls, message) in found {
-                        out.findings
-                            .push(finding(c.rule, &facts.origin, url, urls, message));
+                    if c.rule.severity != Severity::Info {
+                        out.failed_required += 1;
                     }
+                    out.failed_rules.push(c.rule.id.clone());
+                    out.failing.push(format!("{}: {summary}", c.rule.name));
+                    record(found);
                 }
             }
         }
@@ -292,28 +368,78 @@ impl<'r> Checker<'r> {
         if on_home || with as f64 >= self.rules.template_share * pages.len() as f64 {
             return Outcome::Pass;
         }
+        let summary = format!(
+            "not on the home page or in the template ({with} of {} pages have it)",
+            pages.len()
+        );
         let message = format!(
-            "{} missing: not on the home page or in the site's template ({with} of {} pages have it). Expected: {}.",
-            c.rule.name,
-            pages.len(),
-            c.rule.expected
+            "{} missing: {summary}. Expected: {}.",
+            c.rule.name, c.rule.expected
         );
         let missing: Vec<String> = pages
             .iter()
             .filter(|p| !p.has[i])
             .map(|p| p.url.clone())
             .collect();
-        Outcome::Fail(vec![(home_url.to_string(), missing, message)])
+        Outcome::Fail(
+            vec![Failure {
+                url: home_url.to_string(),
+                urls: missing,
+                message,
+                severity: None,
+            }],
+            summary,
+        )
     }
 }
 
-fn link_matches(c: &Compiled, text: &str, target: &str) -> bool {
-    let target_ok = c.target.iter().any(|r| r.is_match(target));
-    if !target_ok {
-        return false;
+/// The heading a link stands under: the nearest heading before it among the siblings of the
+/// link or of its parents, a few levels up (a footer column "Contact us" over its list).
+fn nearby_heading(a: ElementRef<'_>) -> Option<String> {
+    let mut node = *a;
+    for _ in 0..4 {
+        for sibling in node.prev_siblings() {
+            let Some(el) = ElementRef::wrap(sibling) else {
+                continue;
+            };
+            let name = el.value().name();
+            let is_heading = matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt")
+                || el.value().attr("role") == Some("heading");
+            if is_heading {
+                let t = el.text().collect::<Vec<_>>().join(" ");
+                let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                return (!t.is_empty()).then_some(t);
+            }
+            // Another block of links or text stands between: its heading is not this link's.
+            if el.select(&HEADINGS).next().is_some() {
+                return None;
+            }
+        }
+        node = node.parent()?;
+        if ElementRef::wrap(node)
+            .is_some_and(|e| matches!(e.value().name(), "body" | "footer" | "nav" | "main"))
+        {
+            return None;
+        }
     }
-    // An image link with no words is judged by its address alone.
-    text.trim().is_empty() || c.text.iter().any(|r| r.is_match(text))
+    None
+}
+
+static HEADINGS: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
+    Selector::parse("h1, h2, h3, h4, h5, h6").expect("a valid selector")
+});
+
+/// Whether a link is the one a link rule wants: two of its words, its address and its
+/// destination's title say so (an image link with no words: its address alone).
+fn link_matches(c: &Compiled, link: &SeenLink) -> bool {
+    let address = c.target.iter().any(|r| r.is_match(&link.target));
+    if link.words.is_empty() && link.heading.is_none() {
+        return address;
+    }
+    let says = |t: &str| c.text.iter().any(|r| r.is_match(t));
+    let words = says(&link.words) || link.heading.as_deref().is_some_and(says);
+    let leads = link.destination.is_some_and(says);
+    usize::from(words) + usize::from(address) + usize::from(leads) >= 2
 }
 
 /// An element every page must have.
@@ -322,7 +448,7 @@ fn every_page_rule(
     i: usize,
     pages: &[PageSignals],
     home_url: &str,
-    template_share: f64,
+    rules: &GovernanceRules,
 ) -> Outcome {
     if pages.is_empty() {
         return Outcome::Skip;
@@ -332,50 +458,84 @@ fn every_page_rule(
         return Outcome::Pass;
     }
     failing.sort_by(|a, b| a.url.cmp(&b.url));
-    // Missing on most pages: one fix in the template, one finding listing the pages.
-    if failing.len() == pages.len()
-        || (pages.len() > 1 && failing.len() as f64 >= template_share * pages.len() as f64)
-    {
-        let urls: Vec<String> = failing.iter().map(|p| p.url.clone()).collect();
-        let message = if failing.len() == pages.len() {
-            format!(
-                "{} missing on every page (0 of {}): the site's template lacks it. Expected: {}.",
-                c.rule.name,
-                pages.len(),
-                c.rule.expected
-            )
-        } else {
-            format!(
-                "{} missing on {} of {} pages: the template of most pages lacks it. Expected: {}.",
-                c.rule.name,
-                failing.len(),
-                pages.len(),
-                c.rule.expected
-            )
-        };
-        let at = if urls.iter().any(|u| u == home_url) {
-            home_url.to_string()
-        } else {
-            urls[0].clone()
-        };
-        return Outcome::Fail(vec![(at, urls, message)]);
+    let (n, total) = (failing.len(), pages.len());
+    let share = n as f64 / total as f64;
+    if share < rules.site_fail_share {
+        // A few pages outside the template: each one is a page to fix, the site passes.
+        return Outcome::PassExcept(
+            failing
+                .into_iter()
+                .map(|p| Failure {
+                    url: p.url.clone(),
+                    urls: vec![p.url.clone()],
+                    message: format!(
+                        "{} missing on this page ({} of {total} pages of the site have it). Expected: {}.",
+                        c.rule.name,
+                        total - n,
+                        c.rule.expected
+                    ),
+                    severity: Some(Severity::Info),
+                })
+                .collect(),
+        );
     }
+    let summary = format!("missing on {n} of {total} pages");
+    if share < rules.template_share {
+        // A part of the site lacks it: the site fails, and each page is its own fix.
+        return Outcome::Fail(
+            failing
+                .into_iter()
+                .map(|p| Failure {
+                    url: p.url.clone(),
+                    urls: vec![p.url.clone()],
+                    message: format!(
+                        "{} missing on this page ({summary} of the site). Expected: {}.",
+                        c.rule.name, c.rule.expected
+                    ),
+                    severity: None,
+                })
+                .collect(),
+            summary,
+        );
+    }
+    // Missing on most pages: one fix in the template, one finding listing the pages.
+    let urls: Vec<String> = failing.iter().map(|p| p.url.clone()).collect();
+    let cause = if n == total {
+        "the site's template lacks it"
+    } else {
+        "the template of most pages lacks it"
+    };
+    let message = format!(
+        "{} {summary}: {cause}. Expected: {}.",
+        c.rule.name, c.rule.expected
+    );
+    let at = if urls.iter().any(|u| u == home_url) {
+        home_url.to_string()
+    } else {
+        urls[0].clone()
+    };
     Outcome::Fail(
-        failing
-            .into_iter()
-            .map(|p| {
-                let message = format!(
-                    "{} missing on this page (other pages of the site have it). Expected: {}.",
-                    c.rule.name, c.rule.expected
-                );
-                (p.url.clone(), vec![p.url.clone()], message)
-            })
-            .collect(),
+        vec![Failure {
+            url: at,
+            urls,
+            message,
+            severity: None,
+        }],
+        summary,
     )
 }
 
 fn fail(url: &str, message: String) -> Outcome {
-    Outcome::Fail(vec![(url.to_string(), vec![url.to_string()], message)])
+    let summary = message.trim_end_matches('.').to_string();
+    Outcome::Fail(
+        vec![Failure {
+            url: url.to_string(),
+            urls: vec![url.to_string()],
+            message,
+            severity: None,
+        }],
+        summary,
+    )
 }
 
 /// Nothing was fetched from the home page (no answer, or robots.txt forbids it).
@@ -397,14 +557,18 @@ fn https(facts: &SiteFacts, home_url: &str) -> Outcome {
         );
     }
     if let Some(first) = facts.downgrades.first() {
-        return Outcome::Fail(vec![(
-            first.clone(),
-            facts.downgrades.clone(),
-            format!(
-                "{} page(s) redirect to plain http (first: {first}); every page must stay on https.",
-                facts.downgrades.len()
-            ),
-        )]);
+        return Outcome::Fail(
+            vec![Failure {
+                url: first.clone(),
+                urls: facts.downgrades.clone(),
+                message: format!(
+                    "{} page(s) redirect to plain http (first: {first}); every page must stay on https.",
+                    facts.downgrades.len()
+                ),
+                severity: None,
+            }],
+            format!("{} page(s) redirect to plain http", facts.downgrades.len()),
+        );
     }
     Outcome::Pass
 }
@@ -458,20 +622,40 @@ fn hsts(c: &Compiled, facts: &SiteFacts, home_url: &str) -> Outcome {
     }
 }
 
+/// User agents of the search engines a site must let in to be findable.
+const SEARCH_ENGINES: &[&str] = &["Googlebot", "Bingbot", "usasearch"];
+
 fn robots_txt(facts: &SiteFacts) -> Outcome {
     let url = format!("{}/robots.txt", facts.origin);
     match facts.robots_status {
         Some(200) => {
-            let head = facts.robots_head.as_deref().unwrap_or("").trim_start();
-            let lower = head.to_ascii_lowercase();
+            let body = facts.robots_txt.as_deref().unwrap_or("");
+            let lower = body
+                .trim_start()
+                .get(..300)
+                .unwrap_or(body.trim_start())
+                .to_ascii_lowercase();
             if lower.starts_with("<!doctype") || lower.starts_with("<html") {
-                fail(
+                return fail(
                     &url,
                     format!("{url} answers with an HTML page, not a robots.txt file."),
-                )
-            } else {
-                Outcome::Pass
+                );
             }
+            // A robots.txt that shuts every search engine out of the home page hides the site.
+            let closed = SEARCH_ENGINES.iter().all(|agent| {
+                texting_robots::Robot::new(agent, body.as_bytes())
+                    .map(|r| !r.allowed("/"))
+                    .unwrap_or(false)
+            });
+            if closed {
+                return fail(
+                    &url,
+                    format!(
+                        "{url} forbids search engines the whole site (for example \"User-agent: * / Disallow: /\"): people cannot find it through search."
+                    ),
+                );
+            }
+            Outcome::Pass
         }
         Some(status) => fail(
             &url,
@@ -536,13 +720,13 @@ fn not_found(facts: &SiteFacts, home_url: &str) -> Outcome {
     }
 }
 
-fn finding(
-    rule: &GovernanceRule,
-    site: &str,
-    url: String,
-    urls: Vec<String>,
-    message: String,
-) -> Finding {
+fn finding(rule: &GovernanceRule, site: &str, failure: Failure) -> Finding {
+    let Failure {
+        url,
+        urls,
+        message,
+        severity,
+    } = failure;
     let mut extra = Map::new();
     extra.insert("rule".into(), Value::String(rule.id.clone()));
     extra.insert("expected".into(), Value::String(rule.expected.clone()));
@@ -554,7 +738,7 @@ fn finding(
     }
     Finding {
         kind: "governance".into(),
-        severity: rule.severity,
+        severity: severity.unwrap_or(rule.severity),
         site: site.to_string(),
         url,
         message,
@@ -593,7 +777,7 @@ mod tests {
             home_status: Some(200),
             hsts: Some("max-age=31536000; includeSubDomains; preload".into()),
             robots_status: Some(200),
-            robots_head: Some("User-agent: *\nAllow: /".into()),
+            robots_txt: Some("User-agent: *\nAllow: /".into()),
             sitemap_url: Some("https://www.example.gov/sitemap.xml".into()),
             sitemap_status: Some(200),
             sitemap_urls: Some(12),
@@ -605,7 +789,8 @@ mod tests {
     #[test]
     fn a_complete_site_passes_everything() {
         let rules = RuleSet::builtin();
-        let checker = Checker::new(&rules.governance);
+        let titles = HashMap::new();
+        let checker = Checker::new(&rules.governance, &titles);
         let pages = [page(&checker, "https://www.example.gov/", GOOD)];
         let result = checker.site(&facts(), &pages);
         assert_eq!(failed(&result), Vec::<&str>::new());
@@ -615,7 +800,8 @@ mod tests {
     #[test]
     fn other_wordings_count_and_text_alone_does_not() {
         let rules = RuleSet::builtin();
-        let checker = Checker::new(&rules.governance);
+        let titles = HashMap::new();
+        let checker = Checker::new(&rules.governance, &titles);
         let reworded = GOOD
             .replace(">Plain language<", ">Plain writing at the agency<")
             .replace(">FOIA<", ">Freedom of Information Act requests<")
@@ -642,7 +828,8 @@ mod tests {
     #[test]
     fn template_links_count_and_page_elements_are_per_page() {
         let rules = RuleSet::builtin();
-        let checker = Checker::new(&rules.governance);
+        let titles = HashMap::new();
+        let checker = Checker::new(&rules.governance, &titles);
         // The home page lacks the FOIA link, but 2 of 3 pages (the template) have it.
         let home = GOOD.replace(r#"<a href="/foia/">FOIA</a>"#, "");
         let no_lang = GOOD.replace(r#"<html lang="en">"#, "<html>");
@@ -669,14 +856,11 @@ mod tests {
         assert_eq!(result.findings[0].url, "https://www.example.gov/");
         assert_eq!(result.findings[0].extra["pages"], 2);
 
-        // Missing on most pages (2 of 3): still one finding for the template. A client-side
-        // redirect stub is not a page to hold to page rules.
-        let stub = r#"<html><head><meta http-equiv="refresh" content="0; url=https://x.gov/"></head></html>"#;
+        // Missing on most pages (2 of 3): still one finding for the template.
         let pages = [
             page(&checker, "https://www.example.gov/", GOOD),
             page(&checker, "https://www.example.gov/a", &no_viewport),
             page(&checker, "https://www.example.gov/b", &no_viewport),
-            page(&checker, "https://www.example.gov/old", stub),
         ];
         let result = checker.site(&facts(), &pages);
         assert_eq!(failed(&result), vec!["viewport"]);
@@ -686,12 +870,120 @@ mod tests {
             "{}",
             result.findings[0].message
         );
+        assert_eq!(result.failing, ["Mobile viewport: missing on 2 of 3 pages"]);
+    }
+
+    #[test]
+    fn stray_pages_do_not_fail_the_site() {
+        let rules = RuleSet::builtin();
+        let titles = HashMap::new();
+        let checker = Checker::new(&rules.governance, &titles);
+        // 1 page of 20 without DAP (a page outside the template): an info finding on that
+        // page, and the site passes the rule.
+        let no_dap = GOOD.replace(
+            "dap.digitalgov.gov/Universal-Federated-Analytics-Min.js",
+            "x.js",
+        );
+        let mut pages: Vec<PageSignals> = (0..19)
+            .map(|i| page(&checker, &format!("https://www.example.gov/p{i}"), GOOD))
+            .collect();
+        pages.push(page(&checker, "https://www.example.gov/stray", &no_dap));
+        let result = checker.site(&facts(), &pages);
+        assert_eq!(failed(&result), Vec::<&str>::new());
+        assert_eq!(result.findings.len(), 1);
+        let f = &result.findings[0];
+        assert_eq!(
+            (f.url.as_str(), f.severity),
+            ("https://www.example.gov/stray", Severity::Info)
+        );
+        assert!(f.message.contains("19 of 20 pages"), "{}", f.message);
+        // 4 of 20 (a section with its own template): the site fails, each page a finding.
+        for p in pages.iter_mut().take(3) {
+            *p = page(&checker, &p.url.clone(), &no_dap);
+        }
+        let result = checker.site(&facts(), &pages);
+        assert_eq!(failed(&result), vec!["dap"]);
+        assert_eq!(result.findings.len(), 4);
+        assert!(result
+            .findings
+            .iter()
+            .all(|f| f.severity == Severity::Warning));
+        assert_eq!(
+            result.failing,
+            ["Digital Analytics Program script: missing on 4 of 20 pages"]
+        );
+    }
+
+    #[test]
+    fn links_as_a_reader_sees_them() {
+        let rules = RuleSet::builtin();
+        // The pages these links lead to, as the crawl fetched them.
+        let titles: HashMap<String, String> = [
+            (
+                "https://www.example.gov/about/",
+                "About the Help Center - Agency",
+            ),
+            (
+                "https://www.example.gov/privacy/",
+                "Website Privacy Policy | Agency",
+            ),
+            ("https://www.example.gov/", "Agency home"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let checker = Checker::new(&rules.governance, &titles);
+        let passes = |html: &str, rule: &str| {
+            let p = page(&checker, "https://www.example.gov/x", html);
+            let i = checker
+                .compiled
+                .iter()
+                .position(|c| c.rule.id == rule)
+                .expect("rule");
+            p.has[i]
+        };
+        // A footer column headed "Contact us" with an "Email us" mail link.
+        assert!(passes(
+            r#"<footer><div><h4>Contact us</h4><ul><li><a href="mailto:info@example.gov"><i></i>Email us</a></li><li><a href="https://www.facebook.com/x">Facebook</a></li></ul></div></footer>"#,
+            "link-contact"
+        ));
+        // Words unlike the rule's, but the address and the page it leads to say what it is.
+        assert!(passes(
+            r#"<a href="/about/">Who is behind this help desk</a>"#,
+            "link-about"
+        ));
+        assert!(passes(
+            r#"<a href="https://www.example.gov/privacy/">What we do with what you tell us</a>"#,
+            "link-privacy"
+        ));
+        // The right words to the wrong place: "Privacy" to the home page is no privacy policy.
+        assert!(!passes(r#"<a href="/">Privacy</a>"#, "link-privacy"));
+        // The right address with other words and no fetched page to confirm: not enough.
+        assert!(!passes(
+            r#"<a href="/no-fear-act/">Reports</a>"#,
+            "link-no-fear"
+        ));
+        // A heading above a list of other links does not make them the contact link.
+        assert!(!passes(
+            r#"<div><h4>Contact us</h4><ul><li><a href="https://www.facebook.com/x">Facebook</a></li></ul></div>"#,
+            "link-contact"
+        ));
+        // A "Search" button that is a link to search.gov's results page is the site's search.
+        assert!(passes(
+            r#"<header><a href="https://search.usa.gov/search?affiliate=18F-site&query=" class="usa-button"><img src="/s.svg" alt="Search"></a></header>"#,
+            "site-search"
+        ));
+        assert!(!passes(
+            r#"<a href="https://www.google.com/">Search the web</a>"#,
+            "site-search"
+        ));
     }
 
     #[test]
     fn site_level_checks() {
         let rules = RuleSet::builtin();
-        let checker = Checker::new(&rules.governance);
+        let titles = HashMap::new();
+        let checker = Checker::new(&rules.governance, &titles);
         let pages = [page(&checker, "https://www.example.gov/", GOOD)];
         let bad = SiteFacts {
             hsts: Some("max-age=300".into()),
@@ -715,6 +1007,28 @@ mod tests {
         };
         let result = checker.site(&mapped, &pages);
         assert_eq!((result.failed, result.skipped), (0, 1));
+        // A robots.txt that shuts search engines out of the whole site hides it.
+        let closed = SiteFacts {
+            robots_txt: Some(
+                "User-agent: *\nDisallow: /\nSitemap: https://www.example.gov/sitemap.xml".into(),
+            ),
+            ..facts()
+        };
+        assert_eq!(failed(&checker.site(&closed, &pages)), vec!["robots-txt"]);
+        let partly = SiteFacts {
+            robots_txt: Some(
+                "User-agent: *\nDisallow: /staff/\n\nUser-agent: GPTBot\nDisallow: /".into(),
+            ),
+            ..facts()
+        };
+        assert_eq!(failed(&checker.site(&partly, &pages)), Vec::<&str>::new());
+        // Nothing could be read: page checks are unknown, never passed.
+        let unread = checker.site(&facts(), &[]);
+        assert_eq!(
+            unread.passed + unread.failed + unread.skipped,
+            rules.governance.rules.len()
+        );
+        assert!(unread.skipped >= 16, "{} unknown", unread.skipped);
         assert_eq!(max_age("max-age=\"600\"; preload"), Some(600));
     }
 }

@@ -54,6 +54,19 @@ const NOT_FOUND_TITLES: &[&str] = &[
     "we can’t find that page",
 ];
 
+/// Sentences that say the page asked for is gone, wherever they stand in a title: "The page
+/// you're looking for is no longer available", "This content has been removed".
+fn gone_pattern() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\b(page|content|file|document|resource|address|url)\b[^.!?]{0,40}?\b(is no longer (available|online|here)|no longer exists?|(cannot|can't|can’t|could not|couldn't|couldn’t) be found|was not found|(does not|doesn't|doesn’t) exist|has been (removed|deleted|retired|taken down))",
+        )
+        .expect("a valid pattern")
+    })
+}
+
+/// Whether a title says its page is a "not found" page or that what was asked for is gone.
 fn title_says_not_found(title: &str) -> bool {
     let t = title.trim().to_lowercase();
     // The part before the site's name: "Page not found - FHAA Help Center" -> "page not found".
@@ -68,6 +81,7 @@ fn title_says_not_found(title: &str) -> bool {
     NOT_FOUND_TITLES
         .iter()
         .any(|p| head == *p || (p.len() >= 12 && head.starts_with(p)))
+        || gone_pattern().is_match(head)
 }
 
 /// A page that names itself a "not found" page by its title or address (`/404.html`,
@@ -262,6 +276,8 @@ impl Pages<'_> {
 struct SoftNotFound {
     /// Site id -> shingles of the site's 200 answer to the probe.
     sites: HashMap<i64, Vec<u64>>,
+    /// Site id -> the title of that answer.
+    titles: HashMap<i64, String>,
     verdicts: HashMap<i64, bool>,
 }
 
@@ -286,8 +302,25 @@ impl SoftNotFound {
             .collect();
         SoftNotFound {
             sites,
+            titles: landings
+                .iter()
+                .filter_map(|end| Some((end.site_id?, end.title.clone()?)))
+                .collect(),
             verdicts: landings.iter().map(|end| (end.id, true)).collect(),
         }
+    }
+
+    /// Whether a page that has links is a "not found" page, without parsing it: its title says
+    /// so, it was already judged one, or it carries the title of its site's "not found" answer.
+    fn is_source(&self, t: &AuditTarget) -> bool {
+        if t.status != Some(200) {
+            return false;
+        }
+        self.verdicts.get(&t.id).copied().unwrap_or(false)
+            || t.title.as_deref().is_some_and(title_says_not_found)
+            || t.site_id
+                .and_then(|s| self.titles.get(&s))
+                .is_some_and(|nf| t.title.as_ref() == Some(nf))
     }
 
     fn is(&mut self, t: &AuditTarget, pages: &mut Pages<'_>) -> bool {
@@ -319,11 +352,25 @@ pub struct LinksAudit {
     pub not_found_pages: HashSet<String>,
 }
 
+/// What the links audit needs to know about the sites' pages besides links and targets.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// Pages that are another page of their site under a second address (the same body under
+    /// another query string): their links are that page's links, reported once.
+    pub same_as: HashMap<String, String>,
+    /// Each site's sitemap address, by origin.
+    pub sitemaps: HashMap<String, String>,
+}
+
+/// Largest number of pages a template finding lists in `urls` (its `pages` gives the count).
+pub const TEMPLATE_SAMPLE: usize = 20;
+
 /// Runs the links audit. `page_of` parses the stored HTML of a URL (None without a body); it is
 /// called at most once per URL.
 pub fn audit(
     links: &[AuditLink],
     targets: &[AuditTarget],
+    scope: &Scope,
     page_of: &mut dyn FnMut(&str) -> Option<Page>,
 ) -> LinksAudit {
     let mut pages = Pages {
@@ -338,6 +385,16 @@ pub fn audit(
     let mut seen: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut out = Vec::new();
     for link in links {
+        // A page under a second address repeats its page's links; a "not found" page's links
+        // are its template's, resolved against an address that does not exist.
+        if scope.same_as.contains_key(&link.page)
+            || graph
+                .by_url
+                .get(link.page.as_str())
+                .is_some_and(|t| soft.is_source(t))
+        {
+            continue;
+        }
         let Some(target) = graph.by_id.get(&link.target_id).copied() else {
             continue;
         };
@@ -427,12 +484,20 @@ pub fn audit(
             Resolved::Works { end, hops } => {
                 // A "not found" page linking to itself is not a second problem.
                 if end.site_id.is_some() && link.page != target.url && soft.is(end, &mut pages) {
+                    let landing = if hops > 0 && end.url != target.url {
+                        format!(
+                            " (it redirects to {}, which says the page is gone)",
+                            end.url
+                        )
+                    } else {
+                        String::new()
+                    };
                     push(
                         "soft_404",
                         Severity::Error,
                         target.url.clone(),
                         format!(
-                            "The link to {} leads to a \"not found\" page that the server answers with 200 OK.",
+                            "The link to {} leads to a \"not found\" page that the server answers with 200 OK{landing}.",
                             target.url
                         ),
                         Map::new(),
@@ -463,35 +528,87 @@ pub fn audit(
                 let decoded = percent_encoding::percent_decode_str(fragment)
                     .decode_utf8_lossy()
                     .into_owned();
-                if !html_page || decoded.is_empty() || decoded.eq_ignore_ascii_case("top") {
+                if !html_page || !names_an_element(&decoded) {
                     continue;
                 }
-                let Some(ids) = pages.get(&end.url).map(|p| &p.anchors) else {
+                let Some(page) = pages.get(&end.url) else {
                     continue;
                 };
-                if !ids.contains(fragment) && !ids.contains(&decoded) {
-                    // After a redirect the section is looked for where the reader lands.
-                    let message = if end.url == target.url {
-                        format!(
-                            "The link to {}#{fragment} points to a part of the page that does not exist (no id=\"{decoded}\").",
-                            target.url
-                        )
-                    } else {
-                        format!(
-                            "The link to {}#{fragment} now leads to {}, which has no part with id=\"{decoded}\".",
-                            target.url, end.url
-                        )
-                    };
+                if page.anchors.contains(fragment) || page.anchors.contains(&decoded) {
+                    continue;
+                }
+                let landed = if end.url == target.url {
+                    String::new()
+                } else {
+                    format!(" (it now leads to {})", end.url)
+                };
+                if page.script_builds_content {
+                    // A script may create the element when the page runs: say what we could
+                    // not check rather than call it broken.
                     push(
-                        "broken_fragment",
-                        Severity::Warning,
+                        "unverified_fragment",
+                        Severity::Info,
                         format!("{}#{fragment}", target.url),
-                        message,
+                        format!(
+                            "The link to {}#{fragment} names a part (id=\"{decoded}\") that the page's HTML does not have; its scripts may create it, so check it in a browser{landed}.",
+                            target.url
+                        ),
                         Map::new(),
                     );
+                    continue;
                 }
+                // After a redirect the section is looked for where the reader lands.
+                let message = if end.url == target.url {
+                    format!(
+                        "The link to {}#{fragment} points to a part of the page that does not exist (no id=\"{decoded}\").",
+                        target.url
+                    )
+                } else {
+                    format!(
+                        "The link to {}#{fragment} now leads to {}, which has no part with id=\"{decoded}\".",
+                        target.url, end.url
+                    )
+                };
+                push(
+                    "broken_fragment",
+                    Severity::Warning,
+                    format!("{}#{fragment}", target.url),
+                    message,
+                    Map::new(),
+                );
             }
         }
+    }
+    // A sitemap asks search engines to index what it lists: a "not found" page there is one.
+    for t in targets
+        .iter()
+        .filter(|t| t.in_sitemap && t.site_id.is_some())
+    {
+        if !soft.is(t, &mut pages) {
+            continue;
+        }
+        let Some(origin) = crate::model::url_origin(&t.url) else {
+            continue;
+        };
+        let sitemap = scope
+            .sitemaps
+            .get(origin)
+            .cloned()
+            .unwrap_or_else(|| format!("{origin}/sitemap.xml"));
+        let mut extra = Map::new();
+        extra.insert("target".into(), json!(t.url));
+        extra.insert("in_sitemap".into(), json!(true));
+        out.push(Finding {
+            kind: "soft_404".into(),
+            severity: Severity::Warning,
+            site: origin.to_string(),
+            url: sitemap.clone(),
+            message: format!(
+                "The sitemap lists {}, a \"not found\" page answered with 200 OK: search engines will index it. Remove it from {sitemap}.",
+                t.url
+            ),
+            extra,
+        });
     }
     let not_found_pages = soft
         .verdicts
@@ -503,6 +620,82 @@ pub fn audit(
         findings: out,
         not_found_pages,
     }
+}
+
+/// Whether a `#fragment` names an element: `#`, `#top` (HTML's top of the page), text
+/// fragments (`#:~:text=`, which highlight words, never ids) and script routes (`#/path`,
+/// `#!/path`) do not.
+fn names_an_element(decoded: &str) -> bool {
+    !(decoded.is_empty()
+        || decoded.eq_ignore_ascii_case("top")
+        || decoded.contains(":~:")
+        || decoded.starts_with('/')
+        || decoded.starts_with('!'))
+}
+
+/// One finding for a link that the site's template puts on most of its pages (one fix, in the
+/// template), with the page count and a sample of pages; per-page findings for the rest.
+/// `site_pages` counts each site's pages (pages people read, each once).
+pub fn template_findings(
+    findings: Vec<Finding>,
+    site_pages: &HashMap<String, usize>,
+) -> Vec<Finding> {
+    let mut pages_of: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        pages_of
+            .entry((f.site.as_str(), f.kind.as_str(), f.target().unwrap_or("")))
+            .or_default()
+            .push(i);
+    }
+    let mut template: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut folded: HashSet<usize> = HashSet::new();
+    for ((site, _, _), members) in &pages_of {
+        let total = site_pages.get(*site).copied().unwrap_or(0);
+        if members.len() >= template_minimum(total) {
+            template.insert(members[0], members.clone());
+            folded.extend(members.iter().skip(1));
+        }
+    }
+    let mut out = Vec::with_capacity(findings.len() - folded.len());
+    let urls: Vec<String> = findings.iter().map(|f| f.url.clone()).collect();
+    for (i, mut f) in findings.into_iter().enumerate() {
+        if folded.contains(&i) {
+            continue;
+        }
+        if let Some(members) = template.get(&i) {
+            let total = site_pages.get(&f.site).copied().unwrap_or(0);
+            let mut sample: Vec<&str> = members.iter().map(|&m| urls[m].as_str()).collect();
+            sample.sort_unstable();
+            // The finding stands on the home page when the template puts the link there.
+            let home = format!("{}/", f.site);
+            if sample.contains(&home.as_str()) {
+                f.url = home;
+            } else {
+                f.url = sample[0].to_string();
+            }
+            f.message = format!(
+                "On {} of {total} pages (the site's template): {}",
+                members.len(),
+                f.message
+            );
+            f.extra.insert("template".into(), json!(true));
+            f.extra.insert("pages".into(), json!(members.len()));
+            f.extra.insert(
+                "urls".into(),
+                json!(sample.iter().take(TEMPLATE_SAMPLE).collect::<Vec<_>>()),
+            );
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Pages a link, element or sentence must be on to be the site's template: half the site's
+/// pages ([`crate::extract::page::DEFAULT_TEMPLATE_SHARE`]) and at least
+/// [`crate::extract::page::MIN_TEMPLATE_PAGES`].
+pub fn template_minimum(site_pages: usize) -> usize {
+    let share = crate::extract::page::DEFAULT_TEMPLATE_SHARE * site_pages as f64;
+    (share.ceil() as usize).max(crate::extract::page::MIN_TEMPLATE_PAGES)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -547,6 +740,18 @@ mod tests {
             "Not Found in Translation: plain language abroad"
         ));
         assert!(!title_says_not_found("Found property program"));
+        // Titles that say what was asked for is gone, as retired-content pages put it.
+        assert!(title_says_not_found(
+            "The page you’re looking for is no longer available. – Digital.gov"
+        ));
+        assert!(title_says_not_found("This content has been removed"));
+        assert!(title_says_not_found("Sorry, the page can't be found"));
+        assert!(!title_says_not_found(
+            "Paper forms are no longer available: apply online"
+        ));
+        assert!(!title_says_not_found(
+            "Content strategy that exists for readers"
+        ));
     }
 
     #[test]

@@ -15,16 +15,18 @@
 pub mod answers;
 pub mod consolidation;
 pub mod duplicates;
+pub mod freshness;
 pub mod governance;
 pub mod links;
 pub mod plain_language;
 pub mod readability;
 pub mod similarity;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::extract::document::{self, NotAPage};
 use crate::extract::page::{self, Page};
 use crate::model::Finding;
 use crate::rules::RuleSet;
@@ -57,23 +59,66 @@ pub struct AuditSummary {
 pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let run_id = store.latest_run_id()?.ok_or(Error::NoCrawl)?;
     let started = std::time::Instant::now();
+    let listed = store.content_pages(run_id)?;
+    let same_as = same_page_addresses(&listed);
+    let mut site_facts = store.site_crawl_facts(run_id)?;
+    let mut scope = links::Scope {
+        sitemaps: site_facts
+            .iter()
+            .filter_map(|f| Some((f.origin.clone(), f.sitemap_url.clone()?)))
+            .collect(),
+        ..links::Scope::default()
+    };
+    scope.same_as = same_as;
     let all_links = store.audit_links(run_id)?;
     let targets = store.audit_targets(run_id)?;
+    let titles: HashMap<String, String> = targets
+        .iter()
+        .filter(|t| t.status == Some(200))
+        .filter_map(|t| Some((t.url.clone(), t.title.clone()?)))
+        .collect();
     let mut page_of = |url: &str| -> Option<crate::extract::page::Page> {
         let html = store.body(url).ok().flatten()?;
         Some(crate::extract::page::parse(&html))
     };
-    let links = links::audit(&all_links, &targets, &mut page_of);
+    let links = links::audit(&all_links, &targets, &scope, &mut page_of);
     // A million links are not needed any more: free them before reading the pages.
     drop(all_links);
     drop(targets);
-    let mut findings: Vec<Finding> = links.findings;
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
     let t_links = started.elapsed();
     let mut collector = answers::Collector::new(&rules.answers);
-    let content = content(store, run_id, rules, &soft_404, &mut collector)?;
+    let governance = governance::Checker::new(&rules.governance, &titles);
+    let content = content(
+        store,
+        &listed,
+        &scope.same_as,
+        rules,
+        &soft_404,
+        &governance,
+        &mut collector,
+    )?;
     let t_content = started.elapsed();
+    // Links count from pages people read: what a JSON feed, a directory listing or an empty
+    // file "links to" is no reader's problem (a redirect stub's target is). A link in the
+    // template of most pages is one finding.
+    let site_pages: HashMap<String, usize> = content
+        .measured_pages
+        .iter()
+        .map(|(site, m)| (site.clone(), m.0))
+        .collect();
+    let from_pages: Vec<Finding> = links
+        .findings
+        .into_iter()
+        .filter(|f| {
+            content
+                .not_pages
+                .get(&f.url)
+                .is_none_or(|why| *why == NotAPage::RedirectStub)
+        })
+        .collect();
+    let mut findings = links::template_findings(from_pages, &site_pages);
     findings.extend(content.readability);
     for doc in store.channel_docs()? {
         for source in answers::channel_sources(&doc) {
@@ -85,25 +130,22 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
     let t_duplicates = started.elapsed();
     // Governance per site, then the recommendation, which weighs every other audit's results.
-    let checker = governance::Checker::new(&rules.governance);
-    let mut site_facts = store.site_crawl_facts(run_id)?;
-    // What pages say ("Page last updated: June 2012") counts when it is newer than what the
-    // server and sitemap said, or when they said nothing.
+    // When each site last changed, from the dates that mean something on it.
+    let today = store::today();
     for f in &mut site_facts {
-        let stated = content
-            .signals
-            .get(&f.origin)
-            .and_then(|pages| pages.iter().filter_map(|p| p.stated_update.clone()).max());
-        if stated > f.newest_update {
-            f.newest_update = stated;
-        }
+        let dated = content.dated.get(&f.origin).map_or(&[][..], Vec::as_slice);
+        let newest = freshness::newest_update(dated, &today);
+        f.newest_update = newest.as_ref().map(|n| n.date.clone());
+        f.newest_update_source = newest.map(|n| n.describe());
     }
-    let none = Vec::new();
     let results: Vec<governance::SiteResult> = site_facts
         .iter()
         .map(|f| {
-            let pages = content.signals.get(&f.origin).unwrap_or(&none);
-            checker.site(f, pages)
+            let pages = content
+                .signals
+                .get(&f.origin)
+                .map_or(&[][..], Vec::as_slice);
+            governance.site(f, pages)
         })
         .collect();
     for r in &results {
@@ -122,7 +164,6 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
             }
         })
         .collect();
-    let today = store::today();
     let site_audits = consolidation::recommend(
         &figures,
         &findings,
@@ -162,6 +203,44 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     })
 }
 
+/// Pages of one site that are the same page under another query string (`/report/?id=DOE`,
+/// `/report/?id=DOJ`: the same body, filled in by a script): each maps to the address that
+/// stands for them all, the one without a query when it was fetched, else the first.
+fn same_page_addresses(pages: &[ContentPage]) -> HashMap<String, String> {
+    let mut groups: HashMap<(&str, &str, &str), Vec<&str>> = HashMap::new();
+    for p in pages {
+        let (Some(hash), Some((path, _))) = (p.body_hash.as_deref(), p.url.split_once('?')) else {
+            continue;
+        };
+        groups
+            .entry((p.site.as_str(), path, hash))
+            .or_default()
+            .push(p.url.as_str());
+    }
+    // The address without a query joins its variants' group when its body is the same.
+    for p in pages.iter().filter(|p| !p.url.contains('?')) {
+        if let Some(g) = p
+            .body_hash
+            .as_deref()
+            .and_then(|h| groups.get_mut(&(p.site.as_str(), p.url.as_str(), h)))
+        {
+            g.push(p.url.as_str());
+        }
+    }
+    let mut out = HashMap::new();
+    for members in groups.into_values().filter(|m| m.len() > 1) {
+        let first = members
+            .iter()
+            .copied()
+            .min_by_key(|u| (u.contains('?'), u.len(), *u))
+            .unwrap_or_default();
+        for m in members.iter().filter(|m| **m != first) {
+            out.insert(m.to_string(), first.to_string());
+        }
+    }
+    out
+}
+
 /// What reading the content pages produced.
 struct Content {
     /// Pages the duplicate audit compares.
@@ -171,11 +250,15 @@ struct Content {
     /// Readability and plain-language findings.
     readability: Vec<Finding>,
     /// Governance signals of each site's pages, by origin.
-    signals: std::collections::HashMap<String, Vec<governance::PageSignals>>,
+    signals: HashMap<String, Vec<governance::PageSignals>>,
+    /// Dates each site's pages carry (headers, sitemap, stated, in the address), by origin.
+    dated: HashMap<String, Vec<freshness::PageDates>>,
     /// Main-text vocabulary per site.
     topics: consolidation::Topics,
     /// Per site: pages measured, and the grades of its scored pages.
-    measured_pages: std::collections::HashMap<String, (usize, Vec<f64>)>,
+    measured_pages: HashMap<String, (usize, Vec<f64>)>,
+    /// Fetched `text/html` answers that are not pages, and why.
+    not_pages: HashMap<String, NotAPage>,
 }
 
 /// The median of some values, to two decimals as `govaudit sites` shows it.
@@ -185,18 +268,27 @@ fn median(values: &[f64]) -> Option<f64> {
     store::median(&v).map(|m| (m * 100.0).round() / 100.0)
 }
 
-/// Reads every content page site by site: removes the template, measures the main text (words,
-/// readability), and keeps the fingerprints of pages the duplicate audit compares.
+/// One page of a site as read for the content audits.
+struct ReadPage<'a> {
+    row: &'a ContentPage,
+    page: Page,
+    marked: Vec<crate::extract::answers::AnswerUnit>,
+}
+
+/// Reads every content page site by site: tells pages from non-pages, removes the template,
+/// measures the main text (words, readability), and keeps the fingerprints of pages the
+/// duplicate audit compares.
 fn content(
     store: &Store,
-    run_id: i64,
+    all: &[ContentPage],
+    same_as: &HashMap<String, String>,
     rules: &RuleSet,
     soft_404: &HashSet<String>,
+    governance: &governance::Checker<'_>,
     answer_claims: &mut answers::Collector<'_>,
 ) -> Result<Content, Error> {
-    let all = store.content_pages(run_id)?;
     // What readers see besides the main text: the site's and agency's names.
-    let site_names: std::collections::HashMap<String, Vec<String>> = store
+    let site_names: HashMap<String, Vec<String>> = store
         .sites()?
         .into_iter()
         .map(|s| {
@@ -204,66 +296,161 @@ fn content(
             (s.site, names)
         })
         .collect();
+    let dates = store.page_dates()?;
     let mut compared: Vec<(duplicates::ComparedPage, Option<String>)> = Vec::new();
     let mut measured = Vec::with_capacity(all.len());
     let mut readability_findings = Vec::new();
     // Where the time goes: parse, template, fingerprint, answer claims, plain language.
     let mut spent = [std::time::Duration::ZERO; 5];
     let checker = plain_language::Checker::new(&rules.plain_language);
-    let governance = governance::Checker::new(&rules.governance);
-    let mut signals: std::collections::HashMap<String, Vec<governance::PageSignals>> =
-        Default::default();
+    let mut signals: HashMap<String, Vec<governance::PageSignals>> = Default::default();
+    let mut dated: HashMap<String, Vec<freshness::PageDates>> = Default::default();
     let mut topics = consolidation::Topics::default();
-    let mut measured_pages: std::collections::HashMap<String, (usize, Vec<f64>)> =
-        Default::default();
+    let mut measured_pages: HashMap<String, (usize, Vec<f64>)> = Default::default();
+    let mut not_pages: HashMap<String, NotAPage> = HashMap::new();
+    let not_measured = |url_id: i64, why: &NotAPage| PageText {
+        url_id,
+        word_count: 0,
+        content_hash: String::new(),
+        sentence_count: 0,
+        syllable_count: 0,
+        scores: Default::default(),
+        scored: false,
+        over_target: false,
+        not_a_page: Some(why.reason()),
+    };
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
-        let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
-        let mut pages: Vec<Page> = Vec::with_capacity(site_pages.len());
-        let mut marked: Vec<Vec<crate::extract::answers::AnswerUnit>> = Vec::new();
+        let mut read: Vec<ReadPage> = Vec::with_capacity(site_pages.len());
         for p in site_pages {
-            if let Some(html) = store.body_of(p.url_id)? {
-                rows.push(p);
-                // One parse for the page and its FAQ markup (JSON-LD, details, dl, accordions).
-                let t = std::time::Instant::now();
-                let doc = scraper::Html::parse_document(&html);
-                pages.push(page::from_document(&doc));
-                marked.push(crate::extract::answers::from_document(&doc));
-                if !soft_404.contains(&p.url) {
-                    signals
-                        .entry(p.site.clone())
-                        .or_default()
-                        .push(governance.page(&p.url, &doc));
-                }
-                spent[0] += t.elapsed();
+            if let Some(first) = same_as.get(&p.url) {
+                let why = NotAPage::SameAs(first.clone());
+                measured.push(not_measured(p.url_id, &why));
+                not_pages.insert(p.url.clone(), why);
+                continue;
             }
+            let Some(html) = store.body_of(p.url_id)? else {
+                continue;
+            };
+            // One parse for the page and its FAQ markup (JSON-LD, details, dl, accordions).
+            let t = std::time::Instant::now();
+            let doc = scraper::Html::parse_document(&html);
+            let page = page::from_document(&doc);
+            let why_not = if soft_404.contains(&p.url) {
+                Some(NotAPage::NotFound)
+            } else {
+                document::not_a_page(&html, &doc, &page)
+            };
+            if let Some(why) = why_not {
+                log::debug!("{}: not audited as a page: {}", p.url, why.reason());
+                measured.push(not_measured(p.url_id, &why));
+                not_pages.insert(p.url.clone(), why);
+                spent[0] += t.elapsed();
+                continue;
+            }
+            let sig = governance.page(&p.url, &doc);
+            dated
+                .entry(p.site.clone())
+                .or_default()
+                .push(freshness::PageDates {
+                    url: p.url.clone(),
+                    header: dates.get(&p.url_id).and_then(|d| d.0.clone()),
+                    sitemap: dates.get(&p.url_id).and_then(|d| d.1.clone()),
+                    stated: sig.stated_update.clone(),
+                });
+            signals.entry(p.site.clone()).or_default().push(sig);
+            read.push(ReadPage {
+                row: p,
+                marked: crate::extract::answers::from_document(&doc),
+                page,
+            });
+            spent[0] += t.elapsed();
         }
         // Removing repeated blocks changes only `blocks`; the canonical link stays.
         let t = std::time::Instant::now();
+        let mut pages: Vec<Page> = read
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.page))
+            .collect();
         page::strip_site_boilerplate(&mut pages, page::DEFAULT_TEMPLATE_SHARE);
         spent[1] += t.elapsed();
-        for ((row, pg), marked) in rows.into_iter().zip(pages).zip(marked) {
+        // A block several pages share (a notice, an archive banner) is one text to fix: its
+        // plain-language findings are reported once, with the pages it is on.
+        let shared = page::shared_blocks(&pages, page::MIN_TEMPLATE_PAGES);
+        let urls: Vec<String> = read.iter().map(|r| r.row.url.clone()).collect();
+        let mut shared_checked: Vec<(&str, usize, &page::Block)> = Vec::new();
+        for (key, on) in &shared {
+            if let Some(b) = pages[on[0]]
+                .blocks
+                .iter()
+                .find(|b| b.text.to_lowercase() == *key)
+            {
+                shared_checked.push((key.as_str(), on[0], b));
+            }
+        }
+        shared_checked.sort_by_key(|(k, first, _)| (*first, *k));
+        let mut plain_found: Vec<Finding> = Vec::new();
+        for (key, first, block) in &shared_checked {
+            let prose = document::prose_share(&Page {
+                blocks: vec![(*block).clone()],
+                ..Page::default()
+            }) >= document::MIN_PROSE_SHARE;
+            if !prose {
+                continue;
+            }
+            let names: Vec<&str> = site_names
+                .get(&site_pages[0].site)
+                .map(|n| n.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let on = &shared[*key];
+            for mut f in checker
+                .check(&[plain_language::TextBlock::from(*block)], &names)
+                .into_iter()
+                .filter(|f| !checker.judges_whole_page(rule_of(f)))
+            {
+                f.site = site_pages[0].site.clone();
+                f.url = urls[*first].clone();
+                f.message = format!(
+                    "{} (in a block of text {} pages share)",
+                    f.message.trim_end_matches('.'),
+                    on.len()
+                );
+                f.extra.insert("pages".into(), serde_json::json!(on.len()));
+                f.extra.insert(
+                    "urls".into(),
+                    serde_json::json!(on
+                        .iter()
+                        .take(links::TEMPLATE_SAMPLE)
+                        .map(|&i| urls[i].as_str())
+                        .collect::<Vec<_>>()),
+                );
+                plain_found.push(f);
+            }
+        }
+        for (r, pg) in read.into_iter().zip(pages.iter()) {
+            let row = r.row;
             let text = pg.main_text();
             let t = std::time::Instant::now();
             let fingerprint = duplicates::Fingerprint::of(&text, &rules.duplicates);
             spent[2] += t.elapsed();
             let words = pg.word_count();
-            let counts = crate::readability::Counts::of_page(&pg);
-            let not_found = soft_404.contains(&row.url);
-            let scored = counts.words >= rules.readability.min_words && !not_found;
+            let counts = crate::readability::Counts::of_page(pg);
+            // Labels, figures and empty cells (a dashboard, a table a script fills) are not
+            // writing to advise on.
+            let prose = document::prose_share(pg) >= document::MIN_PROSE_SHARE;
+            let scored = counts.words >= rules.readability.min_words && prose;
             let scores = counts.scores();
-            // A "not found" page answers nothing and its wording is nobody's to fix.
-            if !not_found {
-                topics.add_page(&row.site, &text);
-                let entry = measured_pages.entry(row.site.clone()).or_default();
-                entry.0 += 1;
-                if scored {
-                    entry.1.push(scores.flesch_kincaid_grade);
-                }
-                let t = std::time::Instant::now();
-                answer_claims.add(&answers::Source::page(
-                    &row.url, &row.site, marked, &pg.blocks,
-                ));
-                spent[3] += t.elapsed();
+            topics.add_page(&row.site, &text);
+            let entry = measured_pages.entry(row.site.clone()).or_default();
+            entry.0 += 1;
+            if scored {
+                entry.1.push(scores.flesch_kincaid_grade);
+            }
+            let t = std::time::Instant::now();
+            answer_claims.add(&answers::Source::page(
+                &row.url, &row.site, r.marked, &pg.blocks,
+            ));
+            spent[3] += t.elapsed();
+            if prose {
                 let blocks: Vec<plain_language::TextBlock> = pg
                     .blocks
                     .iter()
@@ -276,6 +463,26 @@ fn content(
                 names.extend(pg.title.as_deref());
                 let t = std::time::Instant::now();
                 let mut found = checker.check(&blocks, &names);
+                // What the blocks other pages share say is reported once (above); rules that
+                // judge the whole page still read all of it.
+                if pg
+                    .blocks
+                    .iter()
+                    .any(|b| shared.contains_key(&b.text.to_lowercase()))
+                {
+                    let own: Vec<plain_language::TextBlock> = blocks
+                        .iter()
+                        .filter(|b| !shared.contains_key(&b.text.to_lowercase()))
+                        .copied()
+                        .collect();
+                    found.retain(|f| checker.judges_whole_page(rule_of(f)));
+                    found.extend(
+                        checker
+                            .check(&own, &names)
+                            .into_iter()
+                            .filter(|f| !checker.judges_whole_page(rule_of(f))),
+                    );
+                }
                 spent[4] += t.elapsed();
                 if scored {
                     found.extend(readability::check(&counts, &rules.readability, "this page"));
@@ -283,7 +490,7 @@ fn content(
                 for mut f in found {
                     f.site = row.site.clone();
                     f.url = row.url.clone();
-                    readability_findings.push(f);
+                    plain_found.push(f);
                 }
             }
             measured.push(PageText {
@@ -295,18 +502,20 @@ fn content(
                 scores,
                 scored,
                 over_target: scored && scores.flesch_kincaid_grade > rules.readability.target_grade,
+                not_a_page: None,
             });
-            if words >= rules.duplicates.min_words && !not_found {
+            if words >= rules.duplicates.min_words {
                 compared.push((
                     duplicates::ComparedPage {
                         url: row.url.clone(),
                         site: row.site.clone(),
                         fingerprint,
                     },
-                    canonical_elsewhere(&row.url, &pg),
+                    canonical_elsewhere(&row.url, pg),
                 ));
             }
         }
+        readability_findings.extend(plain_found);
     }
     // A page that names another stored page of its site as canonical is that page's copy by the
     // site's own account (`/page?print=1`). A canonical pointing at a page we do not have, or at
@@ -333,9 +542,19 @@ fn content(
         measured,
         readability: readability_findings,
         signals,
+        dated,
         topics,
         measured_pages,
+        not_pages,
     })
+}
+
+/// A finding's `rule` field.
+fn rule_of(f: &Finding) -> &str {
+    f.extra
+        .get("rule")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
 }
 
 /// The key of a page's canonical URL when it names another address on the page's own site.

@@ -572,6 +572,18 @@ impl<'r> Checker<'r> {
         }
     }
 
+    /// Whether a rule judges a whole page (the share of passive sentences, acronyms never
+    /// spelled out on the page) rather than a place in its text.
+    pub fn judges_whole_page(&self, rule: &str) -> bool {
+        self.rules.checks.iter().any(|c| {
+            c.id == rule
+                && matches!(
+                    c.check,
+                    crate::rules::CheckKind::PassiveVoice | crate::rules::CheckKind::UndefinedAcronym
+                )
+        })
+    }
+
     /// The findings of one text given as blocks (`site` and `url` left empty). `names` are
     /// names the reader has in front of them besides the text (the page title, the site's and
     /// agency's names): an acronym of their initials ("FHAA" for "Federal Housing Assistance

@@ -13,6 +13,7 @@
 //!   so that markup-looking text there is not taken for links.
 
 pub mod answers;
+pub mod document;
 pub mod facts;
 pub mod markdown;
 pub mod page;
@@ -322,7 +323,7 @@ impl TokenSink for Sink {
 }
 
 /// Parses a meta refresh `content` (`5; url=/next/`, `0;URL='x'`) into its target.
-fn refresh_target(content: &str) -> Option<String> {
+pub(crate) fn refresh_target(content: &str) -> Option<String> {
     let (_, rest) = content.split_once([';', ','])?;
     let rest = rest.trim_start();
     let lower = rest.to_ascii_lowercase();

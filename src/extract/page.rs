@@ -59,6 +59,11 @@ pub struct Page {
     pub description: Option<String>,
     /// `<link rel="canonical">` as written.
     pub canonical: Option<String>,
+    /// Where a `<meta http-equiv="refresh" content="N; url=…">` sends the reader, as written.
+    pub refresh_to: Option<String>,
+    /// An inline script writes into the page (`innerHTML`, `createElement`…): parts of what a
+    /// reader sees, ids included, may exist only after it runs.
+    pub script_builds_content: bool,
     /// Main content, template removed, in document order.
     pub blocks: Vec<Block>,
     /// Every `id` and `<a name>` in the whole page: the targets a `#fragment` may name.
@@ -322,11 +327,18 @@ pub fn from_document(doc: &Html) -> Page {
             "title" if page.title.is_none() => {
                 page.title = collapse(&el.text().collect::<String>())
             }
-            "meta" if page.description.is_none() => {
-                if e.attr("name")
-                    .is_some_and(|n| n.eq_ignore_ascii_case("description"))
+            "meta" => {
+                if page.description.is_none()
+                    && e.attr("name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("description"))
                 {
                     page.description = e.attr("content").and_then(collapse);
+                }
+                if page.refresh_to.is_none()
+                    && e.attr("http-equiv")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+                {
+                    page.refresh_to = e.attr("content").and_then(super::refresh_target);
                 }
             }
             "link" if page.canonical.is_none() => {
@@ -337,6 +349,9 @@ pub fn from_document(doc: &Html) -> Page {
                 if canonical {
                     page.canonical = e.attr("href").and_then(collapse);
                 }
+            }
+            "script" if !page.script_builds_content => {
+                page.script_builds_content = writes_to_page(&el)
             }
             "main" if main.is_none() => main = Some(el),
             "body" if body.is_none() => body = Some(el),
@@ -360,6 +375,46 @@ pub fn from_document(doc: &Html) -> Page {
     walker.flush();
     page.blocks = walker.blocks;
     page
+}
+
+/// DOM-writing calls that build content a static read cannot see.
+const DOM_WRITES: &[&str] = &[
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "createElement",
+    "appendChild",
+    "replaceChildren",
+    ".append(",
+    ".html(",
+];
+
+/// An inline JavaScript block that writes into the page. Analytics loaders (which create a
+/// `<script>` element and nothing a reader sees) do not count.
+fn writes_to_page(script: &ElementRef<'_>) -> bool {
+    let e = script.value();
+    if e.attr("src").is_some() {
+        return false;
+    }
+    let js = e.attr("type").is_none_or(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        t.is_empty() || t.contains("javascript") || t == "module"
+    });
+    if !js {
+        return false;
+    }
+    let code: String = script.text().collect();
+    let analytics = [
+        "googletagmanager",
+        "google-analytics",
+        "gtag(",
+        "dataLayer",
+        "_paq",
+    ]
+    .iter()
+    .any(|a| code.contains(a));
+    !analytics && DOM_WRITES.iter().any(|w| code.contains(w))
 }
 
 /// Plain text as paragraph blocks: blank lines separate paragraphs, whitespace is collapsed.
@@ -410,6 +465,22 @@ pub fn strip_site_boilerplate(pages: &mut [Page], share: f64) -> usize {
         p.blocks.retain(|b| !template.contains(&key(b)));
     }
     template.len()
+}
+
+/// Blocks of main content that recur on at least `min_pages` of one site's pages (a notice, an
+/// "About the agency" paragraph, an archive banner): the block's lower-case text -> the indexes
+/// of the pages it is on, in page order. Call it after [`strip_site_boilerplate`], so these are
+/// the shared blocks the template does not explain.
+pub fn shared_blocks(pages: &[Page], min_pages: usize) -> HashMap<String, Vec<usize>> {
+    let mut on: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in pages.iter().enumerate() {
+        let distinct: HashSet<String> = p.blocks.iter().map(|b| b.text.to_lowercase()).collect();
+        for k in distinct {
+            on.entry(k).or_default().push(i);
+        }
+    }
+    on.retain(|_, v| v.len() >= min_pages.max(2));
+    on
 }
 
 #[cfg(test)]

@@ -13,11 +13,36 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::story::{details, overlap, Report};
+use super::story::{details, overlap, FixGroup, Report};
 use crate::model::{origin_host as host, Finding, Severity};
 
 /// Rows shown in the findings table; the full list is in `findings.csv`.
 pub const MAX_FINDING_ROWS: usize = 5000;
+/// About how many fixes the findings table lists (all are in `findings.csv`).
+pub const FIX_ROWS: usize = 1500;
+/// Fixes every kind of finding gets in the table at least (when it has that many).
+pub const FIX_ROWS_PER_KIND: usize = 25;
+
+/// What each kind of finding means, in a reader's words.
+fn kind_meaning(kind: &str) -> &'static str {
+    match kind {
+        "broken_link" => "links to addresses that answer with an error or not at all",
+        "redirect_chain" => "links that go through two or more redirects, or loop",
+        "soft_404" => "links to \"not found\" pages served as if they worked",
+        "broken_fragment" => "links to a part of a page (#section) that does not exist",
+        "unverified_fragment" => {
+            "links to a part of a page that only its scripts may create: check in a browser"
+        }
+        "blocked_link" => "links not checked because robots.txt asks crawlers to stay away",
+        "duplicate" => "the same text published at several addresses",
+        "near_duplicate" => "nearly the same text at several addresses (copies, some edited)",
+        "inconsistent_answer" => "the same question answered with different facts",
+        "plain_language" => "words and habits the Federal Plain Language Guidelines advise against",
+        "readability" => "pages above the target reading grade",
+        "governance" => "links and elements every federal site must have",
+        _ => "",
+    }
+}
 /// Rows shown in the pages-to-fix table; the full list is in `pages.csv` and `findings.csv`.
 pub const MAX_PAGE_ROWS: usize = 1000;
 
@@ -168,19 +193,7 @@ fn short(s: &str, max: usize) -> String {
     }
 }
 
-fn scorecard(s: &crate::store::SiteRow) -> Markup {
-    let failed_rules: Vec<String> = s
-        .figures
-        .as_ref()
-        .and_then(|f| f.get("governance_failed_rules"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+fn scorecard(report: &Report, s: &crate::store::SiteRow) -> Markup {
     let figures = s.figures.as_ref();
     let fig = |k: &str| {
         figures
@@ -188,46 +201,75 @@ fn scorecard(s: &crate::store::SiteRow) -> Markup {
             .cloned()
             .unwrap_or(Value::Null)
     };
+    let failing: Vec<String> = fig("governance_failing")
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let broken = report.broken(Some(&s.site));
+    let audited = s.audited_pages.unwrap_or(s.html_pages);
     html! {
         article.card id={"site-" (host(&s.site))} {
             h3 { (s.name.as_deref().unwrap_or(host(&s.site))) " " (recommendation_badge(s.recommendation.as_deref())) }
-            p.meta { (page_link(&s.site, &s.site)) @if let Some(o) = &s.office { " · " (o) } }
+            p.meta { (page_link(&s.site, &s.site)) @if let Some(o) = &s.office { " · " (o) }
+                @if let Some(d) = fig("domain_status").as_str() { " · " (d) } }
             @if let Some(m) = &s.merge_into { p { "Merge into " strong { (host(m)) } } }
             @if let Some(ev) = &s.evidence { ul { @for e in ev { li { (e) } } } }
             dl {
-                dt { "Pages" } dd { (s.html_pages) }
-                dt { "Broken links" } dd { (num(s.broken_links)) }
+                dt { "Pages audited" } dd { (audited) @if (audited) != s.html_pages { " of " (s.html_pages) " fetched" } }
+                dt { "Broken addresses" } dd { (broken.addresses) }
+                dt { "Links to them" } dd { (broken.links) " on " (broken.pages) " pages" }
                 dt { "Pages copied on other sites" } dd { (num(s.duplicate_pages)) @if let Some(sh) = s.duplicate_share { " (" (format!("{:.0}", sh * 100.0)) "%)" } }
                 dt { "Inconsistent answers" } dd { (num(s.inconsistent_answers)) }
                 dt { "Median reading grade" } dd { (s.median_grade.map(|g| format!("{g:.1}")).unwrap_or_else(|| "–".into())) }
-                dt { "Plain-language issues" } dd { (num(s.plain_language_findings)) }
-                dt { "Governance checks passed" } dd { (num(s.governance_passed)) " of " (s.governance_passed.unwrap_or(0) + s.governance_failed.unwrap_or(0)) }
+                dt { "Plain-language findings" } dd { (num(s.plain_language_findings)) }
+                dt { "Governance checks" } dd { (num(s.governance_passed)) " passed, " (num(s.governance_failed)) " failed"
+                    @if s.governance_skipped.unwrap_or(0) > 0 { ", " (num(s.governance_skipped)) " unknown" } }
                 dt { "Newest update" } dd { (fig("newest_update").as_str().unwrap_or("unknown")) }
                 @if let Some(t) = fig("traffic").as_f64() { dt { "Traffic (inventory)" } dd { (format!("{t:.0}")) } }
             }
-            @if !failed_rules.is_empty() {
-                p { "Failing checks: " (failed_rules.join(", ")) }
+            @if let Some(src) = fig("newest_update_source").as_str() {
+                p.meta { "Newest update from " (src) "." }
+            }
+            @if !failing.is_empty() {
+                p { "Failing checks:" }
+                ul { @for f in &failing { li { (f) } } }
+            }
+            @if s.governance_skipped.unwrap_or(0) > 0 && s.governance_passed == Some(0) {
+                p.meta { "Checks marked unknown could not be observed: nothing of the site could be read." }
             }
         }
     }
 }
 
-fn finding_row(report: &Report, f: &Finding) -> Markup {
-    let title = report.titles.get(&f.url);
+fn fix_row(report: &Report, g: &FixGroup<'_>) -> Markup {
+    let f = g.first;
     html! {
-        tr data-kind=(f.kind) data-site=(host(&f.site)) data-severity=(f.severity.as_str()) {
-            td data-sort=(match f.severity { Severity::Error => 0, Severity::Warning => 1, Severity::Info => 2 }) {
-                span class=(severity_class(f.severity)) { (f.severity.as_str()) }
+        tr data-kind=(g.kind) data-site=(host(g.site)) data-severity=(g.severity.as_str()) {
+            td data-sort=(match g.severity { Severity::Error => 0, Severity::Warning => 1, Severity::Info => 2 }) {
+                span class=(severity_class(g.severity)) { (g.severity.as_str()) }
                 @if report.is_new(f) { span.new { "new" } }
             }
-            td { (f.kind) }
-            td { (host(&f.site)) }
+            td { (g.kind) }
+            td { (host(g.site)) }
             td {
-                @if let Some(t) = title { (t) br; }
-                (page_link(&f.url, &f.url))
+                (f.message)
+                @let d = details(f);
+                @if !d.is_empty() { br; span.url { (d) } }
             }
-            td { (f.message) }
-            td.url { (details(f)) }
+            td.num data-sort=(g.pages) { (g.pages) }
+            td.num data-sort=(g.findings) { (g.findings) }
+            td {
+                @for (i, u) in g.sample.iter().take(3).enumerate() {
+                    @if i > 0 { br; }
+                    (page_link(u, u))
+                }
+                @if g.pages > g.sample.len().min(3) { br; span.meta { "and " (g.pages - g.sample.len().min(3)) " more" } }
+            }
         }
     }
 }
@@ -326,7 +368,7 @@ pub fn render(report: &Report) -> String {
                     }
                     section aria-labelledby="sites" {
                         h2 #sites { "Sites" }
-                        div.cards { @for s in report.web_sites() { (scorecard(s)) } }
+                        div.cards { @for s in report.web_sites() { (scorecard(report, s)) } }
                         @let channels: Vec<&crate::store::SiteRow> = report.channels().collect();
                         @if !channels.is_empty() {
                             h3 { "Other channels compared" }
@@ -364,14 +406,16 @@ pub fn render(report: &Report) -> String {
                     }
                     section aria-labelledby="pages" {
                         h2 #pages { "Pages to fix" }
-                        p { (pages.len()) " pages have findings" @if pages.len() > MAX_PAGE_ROWS { "; the first " (MAX_PAGE_ROWS) " are listed (all in findings.csv)" } "." }
+                        p { (pages.len()) " pages have findings" @if pages.len() > MAX_PAGE_ROWS { "; the first " (MAX_PAGE_ROWS) " are listed (all in findings.csv)" } ". "
+                            "Pages with the most distinct problems come first: 40 broken links on one page are one problem (broken links) with 40 findings." }
                         table.sortable {
-                            thead { tr { th { "Page" } th.num { "Errors" } th.num { "Warnings" } th.num { "Notes" } th { "Kinds" } } }
+                            thead { tr { th { "Page" } th.num { "Problems (errors)" } th.num { "Problems (warnings)" } th.num { "Problems (notes)" } th.num { "Findings" } th { "Kinds" } } }
                             tbody {
                                 @for p in pages.iter().take(MAX_PAGE_ROWS) {
                                     tr {
                                         td { @if let Some(t) = &p.title { (t) br; } (page_link(&p.url, &p.url)) }
-                                        td.num { (p.counts[0]) } td.num { (p.counts[1]) } td.num { (p.counts[2]) }
+                                        td.num { (p.problems[0]) } td.num { (p.problems[1]) } td.num { (p.problems[2]) }
+                                        td.num { (p.counts[0] + p.counts[1] + p.counts[2]) }
                                         td { (p.kinds.join(", ")) }
                                     }
                                 }
@@ -379,14 +423,26 @@ pub fn render(report: &Report) -> String {
                         }
                     }
                     section aria-labelledby="findings" {
-                        h2 #findings { "All findings" }
-                        p { (report.findings.len()) " findings"
-                            @if report.findings.len() > MAX_FINDING_ROWS { "; the " (MAX_FINDING_ROWS) " most severe are listed (all in findings.csv)" } ": "
-                            @for (i, (k, c)) in report.counts_by_kind().iter().enumerate() { @if i > 0 { ", " } (c[0] + c[1] + c[2]) " " (k) } "." }
+                        h2 #findings { "Findings, one row per fix" }
+                        @let (fixes, left) = report.fixes_shown(FIX_ROWS, FIX_ROWS_PER_KIND);
+                        p { (report.findings.len()) " findings in " (report.fixes().len()) " fixes. "
+                            "A fix is the findings of one kind on one site about the same link, rule or group; its pages are every page concerned (a link in the site's template counts every page it is on)." }
+                        table {
+                            thead { tr { th { "Kind" } th { "What it means" } th.num { "Errors" } th.num { "Warnings" } th.num { "Notes" } th.num { "Fixes" } th.num { "Pages concerned" } } }
+                            tbody {
+                                @for (k, c, n, p) in report.kinds_summary() {
+                                    tr { td { (k) } td { (kind_meaning(&k)) } td.num { (c[0]) } td.num { (c[1]) } td.num { (c[2]) } td.num { (n) } td.num { (p) } }
+                                }
+                            }
+                        }
+                        p { "Below, the fixes, most severe first, then those that concern the most pages"
+                            @if !left.is_empty() { "; every kind is listed in proportion to its fixes, at least " (FIX_ROWS_PER_KIND) " each. Not listed here (all in findings.csv): "
+                                @for (i, (k, n)) in left.iter().enumerate() { @if i > 0 { ", " } (n) " " (k) } }
+                            "." }
                         (filters("findings-table", report, &kinds))
                         table.sortable #findings-table {
-                            thead { tr { th { "Severity" } th { "Kind" } th { "Site" } th { "Page" } th { "Finding" } th { "Details" } } }
-                            tbody { @for f in report.ranked().take(MAX_FINDING_ROWS) { (finding_row(report, f)) } }
+                            thead { tr { th { "Severity" } th { "Kind" } th { "Site" } th { "What to fix" } th.num { "Pages" } th.num { "Findings" } th { "Pages concerned" } } }
+                            tbody { @for g in &fixes { (fix_row(report, g)) } }
                         }
                     }
                 }

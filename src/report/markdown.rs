@@ -151,30 +151,54 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(md, "\n## Sites\n");
     let _ = writeln!(
         md,
-        "| site | recommendation | pages | broken links | copied pages | inconsistent answers | median grade | governance passed | governance failed |"
+        "| site | recommendation | pages audited | broken addresses (links to them) | copied pages | inconsistent answers | median grade | governance passed | governance failed | governance unknown |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "–".into());
     for s in &sites {
+        let broken = report.broken(Some(&s.site));
         let _ = writeln!(
             md,
-            "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {}{} | {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
             escape(host(&s.site)),
             s.recommendation.as_deref().unwrap_or("–"),
             s.merge_into
                 .as_deref()
                 .map(|m| format!(" into {}", escape(host(m))))
                 .unwrap_or_default(),
-            s.html_pages,
-            n(s.broken_links),
+            s.audited_pages.unwrap_or(s.html_pages),
+            broken.addresses,
+            broken.links,
             n(s.duplicate_pages),
             n(s.inconsistent_answers),
             s.median_grade
                 .map(|g| format!("{g:.1}"))
                 .unwrap_or_else(|| "–".into()),
             n(s.governance_passed),
-            n(s.governance_failed)
+            n(s.governance_failed),
+            n(s.governance_skipped)
         );
+    }
+    let failing: Vec<(String, Vec<String>)> = sites
+        .iter()
+        .filter_map(|s| {
+            let list: Vec<String> = s
+                .figures
+                .as_ref()?
+                .get("governance_failing")?
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            (!list.is_empty()).then(|| (host(&s.site).to_string(), list))
+        })
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(md, "\n### Failing governance checks\n");
+        for (site, list) in failing {
+            let _ = writeln!(md, "- {}: {}", escape(&site), escape(&list.join("; ")));
+        }
     }
     let answers: Vec<_> = report.of_kind("inconsistent_answer").collect();
     if !answers.is_empty() {
@@ -220,19 +244,6 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    let governance: Vec<_> = report.of_kind("governance").collect();
-    if !governance.is_empty() {
-        let _ = writeln!(md, "\n## Governance findings\n");
-        for f in governance {
-            let _ = writeln!(
-                md,
-                "- {} {}: {}",
-                escape(host(&f.site)),
-                link(&f.url),
-                escape(&f.message)
-            );
-        }
-    }
     let pages = report.pages_to_fix();
     if !pages.is_empty() {
         let _ = writeln!(
@@ -245,38 +256,50 @@ pub fn render(report: &Report) -> String {
                 String::new()
             }
         );
-        let _ = writeln!(md, "| page | title | errors | warnings | notes | kinds |");
-        let _ = writeln!(md, "|---|---|---:|---:|---:|---|");
+        let _ = writeln!(
+            md,
+            "| page | title | problems (errors) | problems (warnings) | problems (notes) | findings | kinds |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---|");
         for p in pages.iter().take(MAX_PAGE_ROWS) {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 link(&p.url),
                 escape(p.title.as_deref().unwrap_or("")),
-                p.counts[0],
-                p.counts[1],
-                p.counts[2],
+                p.problems[0],
+                p.problems[1],
+                p.problems[2],
+                p.counts[0] + p.counts[1] + p.counts[2],
                 p.kinds.join(", ")
             );
         }
     }
-    let _ = writeln!(md, "\n## Findings by kind\n");
+    let _ = writeln!(
+        md,
+        "\n## Findings, one row per fix\n\nEach line is one fix: the findings of one kind on one site about the same link, rule or group, with the pages concerned.\n"
+    );
+    let fixes = report.fixes();
     for (k, c) in report.counts_by_kind() {
+        let of_kind: Vec<_> = fixes.iter().filter(|g| g.kind == k).collect();
         let _ = writeln!(
             md,
-            "- {k}: {} ({} errors, {} warnings, {} notes)",
+            "- {k}: {} findings ({} errors, {} warnings, {} notes), {} fixes",
             c[0] + c[1] + c[2],
             c[0],
             c[1],
-            c[2]
+            c[2],
+            of_kind.len()
         );
-        for f in report.of_kind(&k).take(5) {
-            let d = details(f);
+        for g in of_kind.iter().take(5) {
+            let d = details(g.first);
             let _ = writeln!(
                 md,
-                "  - {}: {}{}",
-                link(&f.url),
-                escape(&f.message),
+                "  - {} ({} page{}): {}{}",
+                link(&g.first.url),
+                g.pages,
+                if g.pages == 1 { "" } else { "s" },
+                escape(&g.first.message),
                 if d.is_empty() {
                     String::new()
                 } else {

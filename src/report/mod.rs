@@ -95,6 +95,10 @@ pub const SURVEY_COLUMNS: &[&str] = &[
     "governance_failed",
     "recommendation",
     "merge_into",
+    "governance_unknown",
+    "governance_failing",
+    "newest_update",
+    "newest_update_source",
 ];
 
 /// Writes the report files into `out` and returns their paths, `index.html` first.
@@ -215,7 +219,10 @@ fn survey_rows(report: &story::Report) -> (Vec<String>, Vec<Map<String, Value>>)
         };
         m.insert("domain_status".into(), fig("domain_status"));
         m.insert("final_url".into(), fig("final_url"));
-        m.insert("pages".into(), Value::from(s.html_pages));
+        m.insert(
+            "pages".into(),
+            Value::from(s.audited_pages.unwrap_or(s.html_pages)),
+        );
         m.insert(
             "broken_links".into(),
             s.broken_links.map_or(Value::Null, Value::from),
@@ -244,6 +251,21 @@ fn survey_rows(report: &story::Report) -> (Vec<String>, Vec<Map<String, Value>>)
             "merge_into".into(),
             s.merge_into.clone().map_or(Value::Null, Value::String),
         );
+        m.insert(
+            "governance_unknown".into(),
+            s.governance_skipped.map_or(Value::Null, Value::from),
+        );
+        let failing_list = fig("governance_failing");
+        let failing: Vec<&str> = failing_list
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        m.insert(
+            "governance_failing".into(),
+            Value::String(failing.join("; ")),
+        );
+        m.insert("newest_update".into(), fig("newest_update"));
+        m.insert("newest_update_source".into(), fig("newest_update_source"));
         rows.push(m);
     }
     columns.extend(SURVEY_COLUMNS.iter().map(|c| c.to_string()));

@@ -58,8 +58,76 @@ pub struct PageToFix {
     pub title: Option<String>,
     /// Findings by severity: errors, warnings, notes.
     pub counts: [usize; 3],
+    /// Distinct problems by severity (the same kind of problem counts once: 40 broken links
+    /// on one page are one problem, "broken links", with 40 findings).
+    pub problems: [usize; 3],
     /// Kinds of finding on it, most frequent first.
     pub kinds: Vec<String>,
+}
+
+/// Findings that one fix resolves: the same kind on one site, about the same target (a link),
+/// rule (governance, plain language, readability) or group (copies, answers).
+pub struct FixGroup<'a> {
+    /// The kind.
+    pub kind: &'a str,
+    /// The site.
+    pub site: &'a str,
+    /// What they are about: the target, rule or group.
+    pub key: String,
+    /// The most severe of them.
+    pub severity: Severity,
+    /// The first finding (most severe first), whose message explains the fix.
+    pub first: &'a Finding,
+    /// How many findings.
+    pub findings: usize,
+    /// Pages concerned (a template finding counts every page it names).
+    pub pages: usize,
+    /// Some of those pages.
+    pub sample: Vec<&'a str>,
+}
+
+/// Broken links counted the three ways people mean, with the words for each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BrokenCounts {
+    /// Distinct addresses that do not work (`sites.broken_links`).
+    pub addresses: usize,
+    /// Links to them: one per page and address (a template link counts once per page).
+    pub links: usize,
+    /// Pages that have at least one.
+    pub pages: usize,
+}
+
+impl BrokenCounts {
+    /// "1,195 broken addresses, linked 5,731 times from 1,346 pages".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} broken address{}, linked {} time{} from {} page{}",
+            self.addresses,
+            if self.addresses == 1 { "" } else { "es" },
+            self.links,
+            if self.links == 1 { "" } else { "s" },
+            self.pages,
+            if self.pages == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Pages a finding concerns: a template finding names its page count, others one page.
+pub fn pages_of(f: &Finding) -> usize {
+    f.extra
+        .get("pages")
+        .and_then(Value::as_u64)
+        .map_or(1, |n| n.max(1) as usize)
+}
+
+/// What one fix of a finding is about (see [`FixGroup`]).
+pub fn fix_key(f: &Finding) -> String {
+    let s = |k: &str| f.extra.get(k).and_then(Value::as_str).unwrap_or("");
+    match f.kind.as_str() {
+        "governance" | "plain_language" | "readability" => s("rule").to_string(),
+        "duplicate" | "near_duplicate" | "inconsistent_answer" => s("group").to_string(),
+        _ => f.target().unwrap_or(&f.url).to_string(),
+    }
 }
 
 /// The identity of a finding across runs: kind, page, and what it is about.
@@ -174,9 +242,12 @@ impl Report {
             .collect()
     }
 
-    /// HTML pages fetched across the web sites.
+    /// Pages audited across the web sites: each page a person reads once (not JSON, listings,
+    /// redirect stubs or the same page under another query string).
     pub fn page_count(&self) -> i64 {
-        self.web_sites().map(|s| s.html_pages).sum()
+        self.web_sites()
+            .map(|s| s.audited_pages.unwrap_or(s.html_pages))
+            .sum()
     }
 
     /// The one-sentence answer.
@@ -236,6 +307,150 @@ impl Report {
         v
     }
 
+    /// Broken links of one site (`Some(origin)`) or of all sites, counted three ways.
+    pub fn broken(&self, site: Option<&str>) -> BrokenCounts {
+        let mut addresses: HashSet<&str> = HashSet::new();
+        let mut pages: HashSet<&str> = HashSet::new();
+        let mut links = 0;
+        for f in self
+            .findings
+            .iter()
+            .filter(|f| f.kind == "broken_link" && site.is_none_or(|s| f.site == s))
+        {
+            addresses.insert(f.target().unwrap_or(""));
+            links += pages_of(f);
+            pages.insert(f.url.as_str());
+            for u in f
+                .extra
+                .get("urls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                pages.insert(u);
+            }
+        }
+        BrokenCounts {
+            addresses: addresses.len(),
+            links,
+            pages: pages.len(),
+        }
+    }
+
+    /// Findings grouped by fix, most severe first, then the most pages.
+    pub fn fixes(&self) -> Vec<FixGroup<'_>> {
+        let mut groups: HashMap<(&str, &str, String), FixGroup> = HashMap::new();
+        for f in self.ranked() {
+            let key = fix_key(f);
+            let g = groups
+                .entry((f.kind.as_str(), f.site.as_str(), key.clone()))
+                .or_insert_with(|| FixGroup {
+                    kind: &f.kind,
+                    site: &f.site,
+                    key,
+                    severity: f.severity,
+                    first: f,
+                    findings: 0,
+                    pages: 0,
+                    sample: Vec::new(),
+                });
+            g.findings += 1;
+            g.pages += pages_of(f);
+            if g.sample.len() < 5 && !g.sample.contains(&f.url.as_str()) {
+                g.sample.push(&f.url);
+            }
+        }
+        let mut out: Vec<FixGroup> = groups.into_values().collect();
+        out.sort_by(|a, b| {
+            (
+                severity_rank(a.severity),
+                std::cmp::Reverse(a.pages),
+                a.kind,
+                a.site,
+                &a.key,
+            )
+                .cmp(&(
+                    severity_rank(b.severity),
+                    std::cmp::Reverse(b.pages),
+                    b.kind,
+                    b.site,
+                    &b.key,
+                ))
+        });
+        out
+    }
+
+    /// The fixes to show, at most about `budget` rows: every kind gets rows in proportion to
+    /// its number of fixes, and at least `floor` (or all it has), so that no kind hides the
+    /// others; (the fixes, how many of each kind were left out).
+    pub fn fixes_shown(
+        &self,
+        budget: usize,
+        floor: usize,
+    ) -> (Vec<FixGroup<'_>>, Vec<(String, usize)>) {
+        let all = self.fixes();
+        let mut per_kind: HashMap<&str, usize> = HashMap::new();
+        for g in &all {
+            *per_kind.entry(g.kind).or_default() += 1;
+        }
+        let total = all.len().max(1);
+        let cap = |kind: &str| {
+            let n = per_kind.get(kind).copied().unwrap_or(0);
+            let share = (budget as f64 * n as f64 / total as f64).round() as usize;
+            share.max(floor).min(n)
+        };
+        let mut shown: HashMap<&str, usize> = HashMap::new();
+        let mut left: BTreeMap<String, usize> = BTreeMap::new();
+        let mut out = Vec::new();
+        for g in all {
+            let n = shown.entry(g.kind).or_default();
+            if *n < cap(g.kind) {
+                *n += 1;
+                out.push(g);
+            } else {
+                *left.entry(g.kind.to_string()).or_default() += 1;
+            }
+        }
+        (out, left.into_iter().collect())
+    }
+
+    /// Per kind of finding: (kind, findings by severity, fixes, pages concerned), most severe
+    /// first.
+    pub fn kinds_summary(&self) -> Vec<(String, [usize; 3], usize, usize)> {
+        let fixes = self.fixes();
+        let mut pages: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for f in &self.findings {
+            let e = pages.entry(f.kind.as_str()).or_default();
+            e.insert(&f.url);
+            for u in f
+                .extra
+                .get("urls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if f.extra.contains_key("pages")
+                    || !matches!(
+                        f.kind.as_str(),
+                        "duplicate" | "near_duplicate" | "inconsistent_answer"
+                    )
+                {
+                    e.insert(u);
+                }
+            }
+        }
+        self.counts_by_kind()
+            .into_iter()
+            .map(|(k, c)| {
+                let n = fixes.iter().filter(|g| g.kind == k).count();
+                let p = pages.get(k.as_str()).map_or(0, HashSet::len);
+                (k, c, n, p)
+            })
+            .collect()
+    }
+
     /// The top problems, as sentences a CIO reads first.
     pub fn top_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -248,19 +463,9 @@ impl Report {
                 first.message
             ));
         }
-        let broken: Vec<&Finding> = self.of_kind("broken_link").collect();
-        if !broken.is_empty() {
-            let targets: HashSet<&str> = broken.iter().filter_map(|f| f.target()).collect();
-            let pages: HashSet<&str> = broken.iter().map(|f| f.url.as_str()).collect();
-            out.push(format!(
-                "{} broken link{} ({} distinct address{}) on {} page{}.",
-                broken.len(),
-                if broken.len() == 1 { "" } else { "s" },
-                targets.len(),
-                if targets.len() == 1 { "" } else { "es" },
-                pages.len(),
-                if pages.len() == 1 { "" } else { "s" }
-            ));
+        let broken = self.broken(None);
+        if broken.addresses > 0 {
+            out.push(format!("{}.", capitalise(&broken.sentence())));
         }
         let dup_pages: i64 = self.web_sites().filter_map(|s| s.duplicate_pages).sum();
         let groups = self
@@ -317,39 +522,66 @@ impl Report {
         out
     }
 
-    /// Pages with findings, the most severe first.
+    /// Pages with findings, those with the most distinct problems first (errors, then
+    /// warnings, then notes), then the most findings.
     pub fn pages_to_fix(&self) -> Vec<PageToFix> {
-        // Per page: its first finding, counts by severity, counts by kind.
-        type Tally<'a> = (&'a Finding, [usize; 3], HashMap<&'a str, usize>);
+        // Per page: its first finding, counts by severity, distinct problems, counts by kind.
+        struct Tally<'a> {
+            first: &'a Finding,
+            counts: [usize; 3],
+            problems: [HashSet<String>; 3],
+            kinds: HashMap<&'a str, usize>,
+        }
         let mut by_url: HashMap<&str, Tally> = HashMap::new();
         for f in self.ranked() {
             if !f.url.starts_with("http") {
                 continue;
             }
-            let e = by_url
-                .entry(f.url.as_str())
-                .or_insert((f, [0; 3], HashMap::new()));
-            e.1[severity_rank(f.severity) as usize] += 1;
-            *e.2.entry(f.kind.as_str()).or_default() += 1;
+            let e = by_url.entry(f.url.as_str()).or_insert_with(|| Tally {
+                first: f,
+                counts: [0; 3],
+                problems: Default::default(),
+                kinds: HashMap::new(),
+            });
+            let rank = severity_rank(f.severity) as usize;
+            e.counts[rank] += 1;
+            // A kind of problem with its rule: every broken link of a page is one problem.
+            let problem = match f.extra.get("rule").and_then(Value::as_str) {
+                Some(rule) => format!("{}/{rule}", f.kind),
+                None => f.kind.clone(),
+            };
+            e.problems[rank].insert(problem);
+            *e.kinds.entry(f.kind.as_str()).or_default() += 1;
         }
         let mut out: Vec<PageToFix> = by_url
             .into_iter()
-            .map(|(url, (first, counts, kinds))| {
-                let mut kinds: Vec<(&str, usize)> = kinds.into_iter().collect();
+            .map(|(url, t)| {
+                let mut kinds: Vec<(&str, usize)> = t.kinds.into_iter().collect();
                 kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
                 PageToFix {
                     url: url.to_string(),
-                    site: first.site.clone(),
+                    site: t.first.site.clone(),
                     title: self.titles.get(url).cloned(),
-                    counts,
+                    counts: t.counts,
+                    problems: [
+                        t.problems[0].len(),
+                        t.problems[1].len(),
+                        t.problems[2].len(),
+                    ],
                     kinds: kinds.into_iter().map(|(k, _)| k.to_string()).collect(),
                 }
             })
             .collect();
         out.sort_by(|a, b| {
-            (b.counts[0], b.counts[1], b.counts[2])
-                .cmp(&(a.counts[0], a.counts[1], a.counts[2]))
-                .then(a.url.cmp(&b.url))
+            let key = |p: &PageToFix| {
+                (
+                    p.problems[0],
+                    p.problems[1],
+                    p.problems[2],
+                    p.counts[0] + p.counts[1] + p.counts[2],
+                )
+            };
+            key(b).cmp(&key(a)).then(a.url.cmp(&b.url))
         });
         out
     }
@@ -359,6 +591,14 @@ impl Report {
         self.progress
             .as_ref()
             .is_some_and(|p| p.new.contains(&finding_key(f)))
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
 }
 

@@ -70,6 +70,7 @@ pub const PAGE_COLUMNS: &[&str] = &[
     "size",
     "final_url",
     "error",
+    "skipped",
 ];
 
 /// Columns of the pages (table) listing.
@@ -118,6 +119,7 @@ pub const SITE_COLUMNS: &[&str] = &[
     "figures",
     "channel",
     "html_pages",
+    "audited_pages",
     "duplicate_share",
     "scored_pages",
     "over_target_grade_share",

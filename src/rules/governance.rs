@@ -53,6 +53,13 @@ pub struct GovernanceRule {
     /// CSS selector (`element`, `site_element`).
     #[serde(default)]
     pub selector: Option<String>,
+    /// `site_element`: a link whose words match one of these also counts (a "Search" button
+    /// that is a link to a search page), when its address matches `link_target`.
+    #[serde(default)]
+    pub link_text: Vec<String>,
+    /// `site_element`: the addresses such a link may go to.
+    #[serde(default)]
+    pub link_target: Vec<String>,
     /// The matched element must have text (`element`).
     #[serde(default)]
     pub require_text: bool,
@@ -76,6 +83,9 @@ fn yes() -> bool {
 pub struct GovernanceRules {
     /// Share of pages that makes a link or element part of the template.
     pub template_share: f64,
+    /// Share of a site's pages that must lack a page element for the site to fail the rule;
+    /// fewer are stray pages, listed at info severity.
+    pub site_fail_share: f64,
     /// The rules, in report order.
     #[serde(rename = "rule")]
     pub rules: Vec<GovernanceRule>,
@@ -90,6 +100,12 @@ impl GovernanceRules {
                 self.template_share
             ));
         }
+        if !(self.site_fail_share > 0.0 && self.site_fail_share <= 1.0) {
+            return Err(format!(
+                "site_fail_share = {} is out of range; use a share above 0 and at most 1 (e.g. 0.1)",
+                self.site_fail_share
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for r in &self.rules {
             if !seen.insert(r.id.as_str()) {
@@ -98,7 +114,13 @@ impl GovernanceRules {
                     r.id
                 ));
             }
-            for p in r.text.iter().chain(&r.target) {
+            for p in r
+                .text
+                .iter()
+                .chain(&r.target)
+                .chain(&r.link_text)
+                .chain(&r.link_target)
+            {
                 if let Err(e) = regex::RegexBuilder::new(p).case_insensitive(true).build() {
                     return Err(format!(
                         "rule \"{}\": {p:?} is not a valid regular expression: {e}",
@@ -126,6 +148,12 @@ impl GovernanceRules {
                 {
                     return Err(format!(
                         "rule \"{}\": an element rule needs a selector (e.g. selector = \"meta[name=viewport]\") or text phrases",
+                        r.id
+                    ));
+                }
+                Check::SiteElement if r.link_text.is_empty() != r.link_target.is_empty() => {
+                    return Err(format!(
+                        "rule \"{}\": give both link_text = [...] and link_target = [...], or neither",
                         r.id
                     ));
                 }

@@ -142,6 +142,11 @@ pub struct PageRow {
     pub error: Option<String>,
     /// Fetch time in milliseconds.
     pub fetch_ms: i64,
+    /// Why page-level audits (governance elements, readability, plain language, duplicates,
+    /// answers) left this `text/html` answer out: JSON or XML served as HTML, a directory
+    /// listing, a verification file, a redirect stub, an empty body, a "not found" page, or the
+    /// same page under another query string. Null for pages they judged (and before `audit`).
+    pub skipped: Option<String>,
 }
 
 /// A link as the links audit reads it.
@@ -190,6 +195,8 @@ pub struct AuditTarget {
     pub title: Option<String>,
     /// It is a site's soft-404 probe (a path that does not exist).
     pub probe: bool,
+    /// A sitemap of its site lists it.
+    pub in_sitemap: bool,
 }
 
 /// An HTML page of an inventory site that answered 200 in a run: what content audits read.
@@ -201,6 +208,8 @@ pub struct ContentPage {
     pub url: String,
     /// Its site's origin.
     pub site: String,
+    /// XXH3-128 of the whole decoded body (hex).
+    pub body_hash: Option<String>,
 }
 
 /// The text of a kb or publication entry, as read at crawl time.
@@ -237,13 +246,17 @@ pub struct SiteRow {
     pub pages: i64,
     /// HTML pages with status 200.
     pub html_pages: i64,
+    /// Pages the page-level audits judged: `html_pages` less what is not a page (JSON or XML
+    /// served as HTML, directory listings, redirect stubs, empty bodies, "not found" pages) and
+    /// the same page under other query strings, each page once (null before `govaudit audit`).
+    pub audited_pages: Option<i64>,
     /// Distinct broken link targets on this site's pages (from the links audit; null before
     /// `govaudit audit` has run on the newest crawl).
     pub broken_links: Option<i64>,
     /// This site's pages whose main content is also on another of the inventory's sites, exactly
     /// or nearly (from the duplicate audit; null before `govaudit audit`).
     pub duplicate_pages: Option<i64>,
-    /// `duplicate_pages` as a share of `html_pages` (0..1, 3 decimals).
+    /// `duplicate_pages` as a share of `audited_pages` (0..1, 3 decimals).
     pub duplicate_share: Option<f64>,
     /// Median Flesch-Kincaid grade of the site's pages with enough words to score (null before
     /// `govaudit audit` or without such pages).
@@ -477,7 +490,7 @@ impl Store {
                         p.body_hash, p.error, p.fetch_ms, t.word_count, t.content_hash,
                         t.flesch_reading_ease, t.flesch_kincaid_grade, t.gunning_fog, t.smog_index,
                         t.coleman_liau_index, t.automated_readability_index, t.dale_chall,
-                        t.sentence_count, t.syllable_count
+                        t.sentence_count, t.syllable_count, t.not_a_page
                  FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
                  LEFT JOIN page_text t ON t.url_id = p.url_id AND t.run_id = p.run_id
                  WHERE u.found_via <> 'probe'
@@ -509,6 +522,7 @@ impl Store {
                     dale_chall: r.get(18)?,
                     sentence_count: r.get(19)?,
                     syllable_count: r.get(20)?,
+                    skipped: r.get(21)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -542,7 +556,11 @@ impl Store {
                    s.robots_status,
                    (SELECT p.status FROM pages p JOIN urls u ON u.id = p.url_id
                         WHERE u.site_id = s.id AND u.found_via = 'probe' ORDER BY p.fetched_at DESC LIMIT 1),
-                   s.inventory_row, s.start_url
+                   s.inventory_row, s.start_url,
+                   CASE WHEN (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NULL THEN NULL
+                        ELSE (SELECT COUNT(*) FROM page_text t JOIN urls u ON u.id = t.url_id
+                              WHERE u.site_id = s.id AND t.not_a_page IS NULL
+                                AND t.run_id = (SELECT MAX(id) FROM runs)) END
                  FROM sites s ORDER BY s.inventory_line, s.id",
             )
             .map_err(|e| self.err(e))?;
@@ -583,6 +601,7 @@ impl Store {
                         .and_then(|e| serde_json::from_str(&e).ok())
                         .unwrap_or_default(),
                     start_url: r.get(15)?,
+                    audited_pages: r.get(16)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -617,11 +636,12 @@ impl Store {
             }
         }
         for s in &mut sites {
+            let pages = s.audited_pages.unwrap_or(s.html_pages);
             s.duplicate_share = s.duplicate_pages.map(|d| {
-                if s.html_pages == 0 {
+                if pages == 0 {
                     0.0
                 } else {
-                    (d as f64 / s.html_pages as f64 * 1000.0).round() / 1000.0
+                    (d as f64 / pages as f64 * 1000.0).round() / 1000.0
                 }
             });
         }
@@ -732,8 +752,9 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Every link on the site pages fetched in a run (not redirect hops), sorted by page and
-    /// position: (page URL, site origin, target url id, element kind, fragment).
+    /// Every link on the site pages fetched in a run that answered 2xx (not redirect hops, and
+    /// not the template links of a server's error page, which would "break" relative to the
+    /// missing address), sorted by page and position.
     pub fn audit_links(&self, run_id: i64) -> Result<Vec<AuditLink>, Error> {
         let mut stmt = self
             .conn
@@ -744,6 +765,7 @@ impl Store {
                  JOIN sites s ON s.id = f.site_id
                  JOIN pages p ON p.url_id = f.id
                  WHERE p.run_id = ?1 AND f.found_via <> 'probe' AND l.kind <> 'redirect'
+                   AND p.status BETWEEN 200 AND 299
                  ORDER BY f.url, l.position",
             )
             .map_err(|e| self.err(e))?;
@@ -768,7 +790,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT u.id, u.url, s.origin
+                "SELECT u.id, u.url, s.origin, p.body_hash
                  FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
                  WHERE p.run_id = ?1 AND p.status = 200 AND p.content_type = 'text/html'
                    AND u.found_via <> 'probe'
@@ -781,6 +803,7 @@ impl Store {
                     url_id: r.get(0)?,
                     url: r.get(1)?,
                     site: r.get(2)?,
+                    body_hash: r.get(3)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -837,7 +860,7 @@ impl Store {
                         (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id),
                         (SELECT t.url FROM links l JOIN urls t ON t.id = l.to_id
                           WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1),
-                        p.title, u.found_via
+                        p.title, u.found_via, u.in_sitemap
                  FROM urls u LEFT JOIN pages p ON p.url_id = u.id AND p.run_id = ?1",
             )
             .map_err(|e| self.err(e))?;
@@ -857,6 +880,7 @@ impl Store {
                     refresh_to: r.get(10)?,
                     title: r.get(11)?,
                     probe: r.get::<_, String>(12)? == "probe",
+                    in_sitemap: r.get(13)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -1043,7 +1067,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 6);
+        assert_eq!(store.count("PRAGMA user_version").expect("version"), 7);
         store
             .conn
             .pragma_update(None, "user_version", 99)

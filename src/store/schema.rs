@@ -49,26 +49,34 @@
 //!   error); `site_audit`: per site and audited run, the governance rule counts and the
 //!   consolidation recommendation (`keep`, `fix`, `merge` with `merge_into`, `retire`), its
 //!   `evidence` (sentences, JSON) and the `figures` it weighed (JSON).
+//! - (0007) `page_text.not_a_page`: why a fetched `text/html` answer is not a page the
+//!   page-level audits judge (JSON or XML served as HTML, a directory listing, a verification
+//!   file, a redirect stub, an empty body, a "not found" page, the same page under another query
+//!   string), null for a page; `urls.in_sitemap`: 1 when a sitemap of the site lists the URL.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
 use rusqlite_migration::{Migrations, M};
 
+/// The SQL of each migration, oldest first: the schema version is their count.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_findings.sql"),
+    include_str!("migrations/0003_page_text.sql"),
+    include_str!("migrations/0004_readability.sql"),
+    include_str!("migrations/0005_channel_docs.sql"),
+    include_str!("migrations/0006_governance.sql"),
+    include_str!("migrations/0007_pages_and_sitemaps.sql"),
+];
+
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("migrations/0001_init.sql")),
-        M::up(include_str!("migrations/0002_findings.sql")),
-        M::up(include_str!("migrations/0003_page_text.sql")),
-        M::up(include_str!("migrations/0004_readability.sql")),
-        M::up(include_str!("migrations/0005_channel_docs.sql")),
-        M::up(include_str!("migrations/0006_governance.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// The schema version this build writes.
 pub fn current_version() -> usize {
-    6
+    MIGRATIONS.len()
 }
 
 /// URL states in the `urls` table.
@@ -90,6 +98,26 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().expect("migrations validate");
-        assert_eq!(current_version(), 6);
+        // Every file in migrations/ is applied, in the order of its number.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations folder")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), current_version());
+        for (i, f) in files.iter().enumerate() {
+            assert!(f.starts_with(&format!("{:04}_", i + 1)), "{f}");
+            assert_eq!(
+                MIGRATIONS[i],
+                std::fs::read_to_string(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("src/store/migrations")
+                        .join(f)
+                )
+                .expect("migration file")
+            );
+        }
     }
 }

@@ -35,8 +35,8 @@ pub struct SiteCrawlFacts {
     pub mapped: bool,
     /// robots.txt status.
     pub robots_status: Option<i64>,
-    /// The start of robots.txt.
-    pub robots_head: Option<String>,
+    /// robots.txt as fetched.
+    pub robots_txt: Option<String>,
     /// Why robots.txt could not be fetched.
     pub robots_error: Option<String>,
     /// The sitemap asked for.
@@ -55,8 +55,11 @@ pub struct SiteCrawlFacts {
     pub ok_pages: i64,
     /// Page views or visits from the inventory's `pageviews`/`visits` column.
     pub traffic: Option<f64>,
-    /// Newest `Last-Modified` or sitemap `lastmod` of the site's pages (`YYYY-MM-DD`).
+    /// When the site's content last changed (`YYYY-MM-DD`), as the audit judges it from the
+    /// dates its pages carry (filled in by the audit, not the store).
     pub newest_update: Option<String>,
+    /// Which dates `newest_update` came from, in words.
+    pub newest_update_source: Option<String>,
     /// Links on the site's pages (page-link pairs).
     pub links: i64,
 }
@@ -81,6 +84,10 @@ pub struct SiteAudit {
     /// The figures weighed (JSON object).
     pub figures: serde_json::Value,
 }
+
+/// What the server and the sitemap said of a page's date: (`Last-Modified` day, sitemap
+/// `<lastmod>` day), each `YYYY-MM-DD`.
+pub type ServerDates = (Option<String>, Option<String>);
 
 /// An earlier audited run of the same inventory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -143,7 +150,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.id, s.origin, s.start_url, s.robots_status, substr(s.robots_txt, 1, 300),
+                "SELECT s.id, s.origin, s.start_url, s.robots_status, s.robots_txt,
                         s.robots_error, s.sitemap_url, s.sitemap_status, s.sitemap_urls,
                         s.sitemap_error, s.extra
                  FROM sites s WHERE s.channel = 'web' ORDER BY s.inventory_line, s.id",
@@ -188,7 +195,7 @@ impl Store {
             origin,
             start,
             robots_status,
-            robots_head,
+            robots_txt,
             robots_error,
             sm_url,
             sm_status,
@@ -200,7 +207,7 @@ impl Store {
             let mut f = SiteCrawlFacts {
                 mapped: mapped.contains(&origin),
                 robots_status,
-                robots_head,
+                robots_txt,
                 robots_error,
                 sitemap_url: sm_url,
                 sitemap_status: sm_status,
@@ -257,7 +264,7 @@ impl Store {
             let mut stmt = self
                 .conn
                 .prepare_cached(
-                    "SELECT u.url, p.status, p.final_url, p.last_modified, u.sitemap_lastmod, u.found_via
+                    "SELECT u.url, p.status, p.final_url, u.found_via
                      FROM pages p JOIN urls u ON u.id = p.url_id
                      WHERE u.site_id = ?1 AND p.run_id = ?2",
                 )
@@ -268,16 +275,12 @@ impl Store {
                         r.get::<_, String>(0)?,
                         r.get::<_, Option<i64>>(1)?,
                         r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(3)?,
                     ))
                 })
                 .map_err(|e| self.err(e))?;
-            let mut newest: Option<String> = None;
             for p in pages {
-                let (url, status, final_url, last_modified, lastmod, via) =
-                    p.map_err(|e| self.err(e))?;
+                let (url, status, final_url, via) = p.map_err(|e| self.err(e))?;
                 if via == "probe" {
                     f.probe = Some((url, status, final_url));
                     continue;
@@ -288,15 +291,6 @@ impl Store {
                 if let (Some(prefix), Some(fin)) = (&host_rest, &final_url) {
                     if fin.starts_with(prefix.as_str()) {
                         f.downgrades.push(url.clone());
-                    }
-                }
-                let days = [
-                    last_modified.as_deref().and_then(http_day),
-                    lastmod.and_then(|l| l.get(..10).map(str::to_string)),
-                ];
-                for d in days.into_iter().flatten() {
-                    if newest.as_ref().is_none_or(|n| d > *n) {
-                        newest = Some(d);
                     }
                 }
             }
@@ -327,7 +321,6 @@ impl Store {
                 }
                 f.probe_end_status = Some(status);
             }
-            f.newest_update = newest;
             f.links = self
                 .conn
                 .query_row(
@@ -341,6 +334,34 @@ impl Store {
             out.push(f);
         }
         Ok(out)
+    }
+
+    /// The dates servers and sitemaps gave each page fetched in the newest run, by `urls` id:
+    /// (`Last-Modified` day, sitemap `<lastmod>` day), each `YYYY-MM-DD`.
+    pub fn page_dates(&self) -> Result<HashMap<i64, ServerDates>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT u.id, p.last_modified, u.sitemap_lastmod
+                 FROM pages p JOIN urls u ON u.id = p.url_id
+                 WHERE p.run_id = (SELECT MAX(id) FROM runs) AND u.site_id IS NOT NULL
+                   AND (p.last_modified IS NOT NULL OR u.sitemap_lastmod IS NOT NULL)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let header: Option<String> = r.get(1)?;
+                let lastmod: Option<String> = r.get(2)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    (
+                        header.as_deref().and_then(http_day),
+                        lastmod.and_then(|l| l.get(..10).map(str::to_string)),
+                    ),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// The stored governance counts and recommendation of each site for a run, by origin.

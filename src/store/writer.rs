@@ -300,6 +300,8 @@ pub struct PageText {
     pub scored: bool,
     /// Scored and above the target grade.
     pub over_target: bool,
+    /// Why the page-level audits left it out (see `extract::document::NotAPage`), or None.
+    pub not_a_page: Option<String>,
 }
 
 /// Handle to the writer thread. Cloning is cheap; the thread ends when the last handle drops.
@@ -646,8 +648,8 @@ impl WriterState {
                     "INSERT INTO page_text (url_id, run_id, word_count, content_hash,
                         sentence_count, syllable_count, flesch_reading_ease, flesch_kincaid_grade,
                         gunning_fog, smog_index, coleman_liau_index, automated_readability_index,
-                        dale_chall, scored, over_target)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                        dale_chall, scored, over_target, not_a_page)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 )?;
                 for p in &pages {
                     let s = &p.scores;
@@ -666,7 +668,8 @@ impl WriterState {
                         s.automated_readability_index,
                         s.dale_chall,
                         p.scored,
-                        p.over_target
+                        p.over_target,
+                        p.not_a_page
                     ])?;
                 }
                 Ok(true)
@@ -805,20 +808,21 @@ impl WriterState {
         let key = self.hasher.hash_one(&d.url);
         if let Some(&(id, state)) = self.urls.get(&key) {
             let upgrade = state == url_state::SEEN && d.state != url_state::SEEN;
-            if !upgrade && d.lastmod.is_none() {
+            if !upgrade && d.lastmod.is_none() && d.via != "sitemap" {
                 return Ok(id);
             }
         }
         let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO urls (url, site_id, depth, state, reason, found_via, redirect_depth, sitemap_lastmod)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO urls (url, site_id, depth, state, reason, found_via, redirect_depth, sitemap_lastmod, in_sitemap)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6 = 'sitemap')
              ON CONFLICT(url) DO UPDATE SET
                 depth = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.depth ELSE urls.depth END,
                 reason = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.reason ELSE urls.reason END,
                 found_via = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.found_via ELSE urls.found_via END,
                 redirect_depth = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.redirect_depth ELSE urls.redirect_depth END,
                 state = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.state ELSE urls.state END,
-                sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, urls.sitemap_lastmod)
+                sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, urls.sitemap_lastmod),
+                in_sitemap = MAX(urls.in_sitemap, excluded.in_sitemap)
              RETURNING id, state",
         )?;
         let (id, state): (i64, i64) = stmt.query_row(

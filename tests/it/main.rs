@@ -13,6 +13,8 @@
 //! - `report`: the report folder, the consolidation recommendation, progress between runs, and
 //!   `index.html` in headless Chromium.
 //! - `cli`: exit codes and messages of the binary.
+//! - `trust`: the `trust` fixture: non-pages, template findings, soft 404s by redirect, script
+//!   ids, shared blocks, sites closed to crawlers, staleness from stamps (issue 11).
 //!
 //! Helpers (servers, the binary, databases) live in `util`. No test touches the internet: every
 //! crawl runs with `--offline` and `--map` to loopback servers started by the test itself.
@@ -27,4 +29,5 @@ mod plain_writing;
 mod real_gov;
 mod report;
 mod resume;
+mod trust;
 mod util;

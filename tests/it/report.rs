@@ -159,7 +159,11 @@ fn demo_ends_with_a_report_that_renders_safely() {
             "governance_passed",
             "governance_failed",
             "recommendation",
-            "merge_into"
+            "merge_into",
+            "governance_unknown",
+            "governance_failing",
+            "newest_update",
+            "newest_update_source"
         ]
     );
     let mut rdr = csv::Reader::from_path(report.join("survey.csv")).expect("survey");
@@ -186,7 +190,9 @@ fn demo_ends_with_a_report_that_renders_safely() {
         "nothing fetched"
     );
     let answer = html.find("The answer").expect("answer section");
-    let table = html.find("All findings").expect("findings section");
+    let table = html
+        .find("Findings, one row per fix")
+        .expect("findings section");
     assert!(answer < table, "the answer comes before the details");
 
     let Some(browser) = chromium() else {
