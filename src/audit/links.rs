@@ -69,19 +69,21 @@ fn gone_pattern() -> &'static regex::Regex {
 /// Whether a title says its page is a "not found" page or that what was asked for is gone.
 fn title_says_not_found(title: &str) -> bool {
     let t = title.trim().to_lowercase();
-    // The part before the site's name: "Page not found - FHAA Help Center" -> "page not found".
-    let cut = [" - ", " | ", " – ", " — ", ": "]
-        .iter()
-        .filter_map(|sep| t.find(sep))
-        .min()
-        .unwrap_or(t.len());
-    let head = t[..cut].trim().trim_end_matches(['.', '!']);
-    // Short phrases must be the whole head ("404", "not found"); long ones may start it
-    // ("sorry, we can't find that page"), so "Not found in translation" is not a 404.
-    NOT_FOUND_TITLES
-        .iter()
-        .any(|p| head == *p || (p.len() >= 12 && head.starts_with(p)))
-        || gone_pattern().is_match(head)
+    // Titles join the page's name and the site's, either way round ("Page not found - FHAA Help
+    // Center", "18F: Digital service delivery | 404"): each part is judged on its own.
+    let mut parts = vec![t.as_str()];
+    for sep in [" - ", " | ", " – ", " — ", ": "] {
+        parts = parts.into_iter().flat_map(|p| p.split(sep)).collect();
+    }
+    parts.into_iter().any(|part| {
+        let head = part.trim().trim_end_matches(['.', '!']);
+        // Short phrases must be the whole part ("404", "not found"); long ones may start it
+        // ("sorry, we can't find that page"), so "Not found in translation" is not a 404.
+        NOT_FOUND_TITLES
+            .iter()
+            .any(|p| head == *p || (p.len() >= 12 && head.starts_with(p)))
+            || gone_pattern().is_match(head)
+    })
 }
 
 /// A page that names itself a "not found" page by its title or address (`/404.html`,
@@ -745,6 +747,10 @@ mod tests {
             "The page you’re looking for is no longer available. – Digital.gov"
         ));
         assert!(title_says_not_found("This content has been removed"));
+        assert!(title_says_not_found("18F: Digital service delivery | 404"));
+        assert!(!title_says_not_found(
+            "18F: 404 errors and how we fixed them"
+        ));
         assert!(title_says_not_found("Sorry, the page can't be found"));
         assert!(!title_says_not_found(
             "Paper forms are no longer available: apply online"

@@ -82,6 +82,14 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
         Some(crate::extract::page::parse(&html))
     };
     let links = links::audit(&all_links, &targets, &scope, &mut page_of);
+    // Links per page, to count the links of the pages people read once those are known.
+    let mut links_on: HashMap<String, (String, usize)> = HashMap::new();
+    for l in &all_links {
+        links_on
+            .entry(l.page.clone())
+            .or_insert_with(|| (l.site.clone(), 0))
+            .1 += 1;
+    }
     // A million links are not needed any more: free them before reading the pages.
     drop(all_links);
     drop(targets);
@@ -101,8 +109,8 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     )?;
     let t_content = started.elapsed();
     // Links count from pages people read: what a JSON feed, a directory listing or an empty
-    // file "links to" is no reader's problem (a redirect stub's target is). A link in the
-    // template of most pages is one finding.
+    // file "links to" is no reader's problem, and a redirect stub's target is judged as a hop of
+    // the links that reach the stub. A link in the template of most pages is one finding.
     let site_pages: HashMap<String, usize> = content
         .measured_pages
         .iter()
@@ -111,12 +119,7 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let from_pages: Vec<Finding> = links
         .findings
         .into_iter()
-        .filter(|f| {
-            content
-                .not_pages
-                .get(&f.url)
-                .is_none_or(|why| *why == NotAPage::RedirectStub)
-        })
+        .filter(|f| !content.not_pages.contains_key(&f.url))
         .collect();
     let mut findings = links::template_findings(from_pages, &site_pages);
     findings.extend(content.readability);
@@ -130,6 +133,16 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
     let t_duplicates = started.elapsed();
     // Governance per site, then the recommendation, which weighs every other audit's results.
+    // The links of the pages people read: the population broken links are a share of.
+    let mut site_links: HashMap<&str, i64> = HashMap::new();
+    for (page, (site, n)) in &links_on {
+        if !content.not_pages.contains_key(page) && !scope.same_as.contains_key(page) {
+            *site_links.entry(site.as_str()).or_default() += *n as i64;
+        }
+    }
+    for f in &mut site_facts {
+        f.links = site_links.get(f.origin.as_str()).copied().unwrap_or(0);
+    }
     // When each site last changed, from the dates that mean something on it.
     let today = store::today();
     for f in &mut site_facts {

@@ -579,7 +579,8 @@ impl<'r> Checker<'r> {
             c.id == rule
                 && matches!(
                     c.check,
-                    crate::rules::CheckKind::PassiveVoice | crate::rules::CheckKind::UndefinedAcronym
+                    crate::rules::CheckKind::PassiveVoice
+                        | crate::rules::CheckKind::UndefinedAcronym
                 )
         })
     }

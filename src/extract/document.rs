@@ -25,7 +25,8 @@ pub enum NotAPage {
     PlainText,
     /// A web server's automatic listing of a folder's files.
     DirectoryListing,
-    /// A client-side redirect (`<meta http-equiv="refresh">`) with next to no text of its own.
+    /// A client-side redirect (`<meta http-equiv="refresh">`): at once, or with next to no text
+    /// of its own.
     RedirectStub,
     /// Nothing a reader would see: an empty file or a body without words.
     Empty,
@@ -55,6 +56,10 @@ impl NotAPage {
     }
 }
 
+/// A refresh this soon sends the reader on before they read anything: the page is a redirect,
+/// whatever it holds (Hugo aliases keep the whole layout).
+const REDIRECT_SECONDS: f64 = 5.0;
+
 /// Most words a redirect stub may show ("Redirecting… Click here if you are not redirected.").
 const STUB_MAX_WORDS: usize = 40;
 
@@ -77,7 +82,8 @@ pub fn not_a_page(body: &str, doc: &Html, page: &Page) -> Option<NotAPage> {
         return Some(NotAPage::DirectoryListing);
     }
     let words = page.word_count();
-    if page.refresh_to.is_some() && words <= STUB_MAX_WORDS {
+    let at_once = page.refresh_after.is_some_and(|s| s <= REDIRECT_SECONDS);
+    if page.refresh_to.is_some() && (at_once || words <= STUB_MAX_WORDS) {
         return Some(NotAPage::RedirectStub);
     }
     // Main content can be empty on a real page whose content a script fills in; a body with no
@@ -88,12 +94,15 @@ pub fn not_a_page(body: &str, doc: &Html, page: &Page) -> Option<NotAPage> {
     None
 }
 
+/// JSON, or what a template meant to be JSON (generators leave empty values behind, so the
+/// text need not parse): an object or array with quoted keys.
 fn looks_like_json(t: &str) -> bool {
     let (first, last) = (t.chars().next(), t.chars().next_back());
     matches!(
         (first, last),
         (Some('{'), Some('}')) | (Some('['), Some(']'))
-    ) && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
+    ) && (serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
+        || ((t.contains("\":") || t.contains("\" :")) && !has_markup(t)))
 }
 
 /// The document's root element is not `<html>` (an XML declaration alone does not decide:
@@ -207,6 +216,11 @@ mod tests {
             verdict(r#"[{"alt":"x","uid":"y"},{"alt":"z"}]"#),
             Some(NotAPage::Json)
         );
+        // A feed template that left values out is still JSON, not text.
+        assert_eq!(
+            verdict(r#"{ "content" : "topics", "items" : [{ "filename" :, "length" :55 }] }"#),
+            Some(NotAPage::Json)
+        );
         assert_eq!(
             verdict("<?xml version=\"1.0\"?><rss><channel><title>News</title></channel></rss>"),
             Some(NotAPage::Xml)
@@ -248,7 +262,7 @@ mod tests {
             verdict("<html><body><main><div id=app></div></main><p>Loading the dashboard</p></body></html>"),
             None
         );
-        // A page that refreshes but has its own content is a page.
+        // A page that refreshes after a while but has its own content is a page.
         let long = format!(
             "<html><head><meta http-equiv=refresh content=\"300; url=/\"></head><body><main><p>{}</p></main></body></html>",
             "word ".repeat(60)

@@ -49,7 +49,7 @@ pub struct Block {
 }
 
 /// A page as the audits see it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
     /// `<title>`.
     pub title: Option<String>,
@@ -59,8 +59,11 @@ pub struct Page {
     pub description: Option<String>,
     /// `<link rel="canonical">` as written.
     pub canonical: Option<String>,
-    /// Where a `<meta http-equiv="refresh" content="N; url=…">` sends the reader, as written.
+    /// Where a `<meta http-equiv="refresh" content="N; url=…">` sends the reader, as written,
+    /// and after how many seconds.
     pub refresh_to: Option<String>,
+    /// The seconds of that refresh (`N`).
+    pub refresh_after: Option<f64>,
     /// An inline script writes into the page (`innerHTML`, `createElement`…): parts of what a
     /// reader sees, ids included, may exist only after it runs.
     pub script_builds_content: bool,
@@ -339,6 +342,9 @@ pub fn from_document(doc: &Html) -> Page {
                         .is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
                 {
                     page.refresh_to = e.attr("content").and_then(super::refresh_target);
+                    page.refresh_after = e
+                        .attr("content")
+                        .and_then(|c| c.split([';', ',']).next()?.trim().parse::<f64>().ok());
                 }
             }
             "link" if page.canonical.is_none() => {

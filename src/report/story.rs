@@ -483,17 +483,23 @@ impl Report {
             .web_sites()
             .filter(|s| s.governance_failed.unwrap_or(0) > 0)
             .map(|s| {
-                format!(
-                    "{} ({} of {})",
+                let failed = s.governance_failed.unwrap_or(0);
+                let unknown = s.governance_skipped.unwrap_or(0);
+                let mut t = format!(
+                    "{} ({failed} of {} checks failed",
                     host(&s.site),
-                    s.governance_failed.unwrap_or(0),
-                    s.governance_failed.unwrap_or(0) + s.governance_passed.unwrap_or(0)
-                )
+                    failed + s.governance_passed.unwrap_or(0)
+                );
+                if unknown > 0 {
+                    t.push_str(&format!(", {unknown} unknown"));
+                }
+                t.push(')');
+                t
             })
             .collect();
         if !failing.is_empty() {
             out.push(format!(
-                "Required links and elements are missing on {} site{}: {} checks failed.",
+                "Required links and elements are missing on {} site{}: {}.",
                 failing.len(),
                 if failing.len() == 1 { "" } else { "s" },
                 failing.join(", ")

@@ -60,7 +60,7 @@ pub struct SiteCrawlFacts {
     pub newest_update: Option<String>,
     /// Which dates `newest_update` came from, in words.
     pub newest_update_source: Option<String>,
-    /// Links on the site's pages (page-link pairs).
+    /// Links on the site's pages people read (page-link pairs; filled in by the audit).
     pub links: i64,
 }
 
@@ -321,15 +321,6 @@ impl Store {
                 }
                 f.probe_end_status = Some(status);
             }
-            f.links = self
-                .conn
-                .query_row(
-                    "SELECT COUNT(*) FROM links l JOIN urls u ON u.id = l.from_id
-                     JOIN pages p ON p.url_id = u.id WHERE u.site_id = ?1 AND p.run_id = ?2",
-                    params![id, run_id],
-                    |r| r.get(0),
-                )
-                .map_err(|e| self.err(e))?;
             f.origin = origin;
             out.push(f);
         }
