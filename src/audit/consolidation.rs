@@ -107,18 +107,19 @@ pub struct SiteFigures<'a> {
     pub median_grade: Option<f64>,
 }
 
-/// Pages of each site (by origin) that have a copy on each other site: `a -> b -> pages`.
+/// Pages of each site (by origin) that have a copy on each other site: `a -> b -> [(page of a,
+/// its copy on b)]`, sorted by page.
 pub fn page_overlap(
     findings: &[Finding],
     origins: &[String],
-) -> HashMap<String, HashMap<String, usize>> {
+) -> HashMap<String, HashMap<String, Vec<(String, String)>>> {
     let known: std::collections::HashSet<&str> = origins.iter().map(String::as_str).collect();
     let site_of = |url: &str| {
         url_origin(url)
             .filter(|o| known.contains(o))
             .map(str::to_string)
     };
-    let mut pages: HashMap<String, HashMap<String, std::collections::HashSet<String>>> =
+    let mut pages: HashMap<String, HashMap<String, std::collections::BTreeMap<String, String>>> =
         HashMap::new();
     for f in findings
         .iter()
@@ -134,20 +135,51 @@ pub fn page_overlap(
             .filter_map(|u| site_of(u).map(|s| (u.to_string(), s)))
             .collect();
         for (url, a) in &urls {
-            for (_, b) in urls.iter().filter(|(_, b)| b != a) {
+            for (copy, b) in urls.iter().filter(|(_, b)| b != a) {
                 pages
                     .entry(a.clone())
                     .or_default()
                     .entry(b.clone())
                     .or_default()
-                    .insert(url.clone());
+                    .entry(url.clone())
+                    .or_insert_with(|| copy.clone());
             }
         }
     }
     pages
         .into_iter()
-        .map(|(a, bs)| (a, bs.into_iter().map(|(b, set)| (b, set.len())).collect()))
+        .map(|(a, bs)| {
+            (
+                a,
+                bs.into_iter()
+                    .map(|(b, m)| (b, m.into_iter().collect()))
+                    .collect(),
+            )
+        })
         .collect()
+}
+
+/// The copied pages as evidence: which page is a copy of which, a few of them.
+fn copied_pages(copies: &[(String, String)]) -> Option<String> {
+    const SHOWN: usize = 5;
+    if copies.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = copies
+        .iter()
+        .take(SHOWN)
+        .map(|(page, copy)| format!("{page} (copy of {copy})"))
+        .collect();
+    let more = copies.len().saturating_sub(SHOWN);
+    Some(format!(
+        "Copied pages: {}{}.",
+        list.join("; "),
+        if more > 0 {
+            format!("; and {more} more (figures.overlap lists them all)")
+        } else {
+            String::new()
+        }
+    ))
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
@@ -248,12 +280,14 @@ pub fn recommend(
             .then(b.facts.origin.cmp(&a.facts.origin))
             == std::cmp::Ordering::Greater
     };
-    let copied_on = |i: usize, j: usize| {
-        let copied = overlap
+    let copies_on = |i: usize, j: usize| -> &[(String, String)] {
+        overlap
             .get(&sites[i].facts.origin)
             .and_then(|m| m.get(&sites[j].facts.origin))
-            .copied()
-            .unwrap_or(0);
+            .map_or(&[], Vec::as_slice)
+    };
+    let copied_on = |i: usize, j: usize| {
+        let copied = copies_on(i, j).len();
         let share = if sites[i].pages > 0 {
             (copied as f64 / sites[i].pages as f64).min(1.0)
         } else {
@@ -400,8 +434,14 @@ pub fn recommend(
                 pct(share),
                 host(&sites[j].facts.origin)
             ));
+            evidence.extend(copied_pages(copies_on(i, j)));
         } else if let Some(&(j, copied, share, topic, score)) = others.iter().find(|o| {
-            o.4 >= rules.merge.merge_score && bigger(s, &sites[o.0]) && retiring[o.0] != Some(None)
+            // Topic alone never merges a live, maintained site: it needs copies there.
+            let maintained = !stale && !low_traffic;
+            o.4 >= rules.merge.merge_score
+                && bigger(s, &sites[o.0])
+                && retiring[o.0] != Some(None)
+                && (!maintained || o.2 >= rules.merge.min_copied_share)
         }) {
             recommendation = "merge";
             let target = &sites[j].facts.origin;
@@ -433,6 +473,7 @@ pub fn recommend(
             why.push_str(&target_size);
             why.push('.');
             evidence.push(why);
+            evidence.extend(copied_pages(copies_on(i, j)));
         }
         // What needs fixing, whatever the recommendation: a merged site's pages still move.
         let mut problems: Vec<String> = Vec::new();
@@ -525,6 +566,7 @@ pub fn recommend(
             "overlap": others.iter().map(|&(j, copied, share, topic, score)| json!({
                 "site": sites[j].facts.origin,
                 "duplicated_pages": copied,
+                "copies": copies_on(i, j).iter().map(|(page, copy)| json!({"page": page, "copy": copy})).collect::<Vec<_>>(),
                 "page_share": (share * 1000.0).round() / 1000.0,
                 "topic_similarity": topic,
                 "merge_score": score,
@@ -676,10 +718,11 @@ mod tests {
     #[test]
     fn merges_never_go_round_in_a_circle() {
         let rules = RuleSet::builtin().consolidation;
-        // Traffic for two sites only: size decides, so A (most pages) is the one kept.
+        // Traffic for two sites only: size decides, so A (most pages) is the one kept. B and C
+        // are stale, so their topic overlap may merge them.
         let a = facts("https://a.gov", Some(10.0), "2026-10-01");
-        let b = facts("https://b.gov", None, "2026-10-01");
-        let c = facts("https://c.gov", Some(20.0), "2026-10-01");
+        let b = facts("https://b.gov", None, "2019-10-01");
+        let c = facts("https://c.gov", Some(20.0), "2019-10-01");
         let gov = SiteResult::default();
         let mut topics = Topics::default();
         for site in ["https://a.gov", "https://b.gov", "https://c.gov"] {
@@ -723,6 +766,63 @@ mod tests {
                 ("merge", Some("https://a.gov")),
                 ("merge", Some("https://a.gov"))
             ]
+        );
+    }
+
+    #[test]
+    fn topic_alone_never_merges_live_sites() {
+        let rules = RuleSet::builtin().consolidation;
+        // Two maintained sites on one subject, no copies: both keep.
+        let a = facts("https://a.gov", Some(900.0), "2026-10-01");
+        let b = facts("https://b.gov", Some(800.0), "2026-10-02");
+        let gov = SiteResult::default();
+        let mut topics = Topics::default();
+        for site in ["https://a.gov", "https://b.gov"] {
+            for i in 0..4 {
+                topics.add_page(
+                    site,
+                    &format!("rental vouchers income limits apply page {i}"),
+                );
+            }
+        }
+        for i in 0..8 {
+            topics.add_page(
+                "https://c.gov",
+                &format!("grant applications nonprofits tribes funding notice {i}"),
+            );
+        }
+        let sites = [
+            SiteFigures {
+                facts: &a,
+                governance: &gov,
+                pages: 40,
+                median_grade: None,
+            },
+            SiteFigures {
+                facts: &b,
+                governance: &gov,
+                pages: 20,
+                median_grade: None,
+            },
+        ];
+        let out = recommend(&sites, &[], &topics, &rules, "2026-11-23");
+        assert_eq!(out[1].recommendation, "keep");
+        assert!(out[1].figures["overlap"][0]["topic_similarity"].as_f64() > Some(0.4));
+        // With 5 of its 20 pages copied there, it merges, and the evidence names the copies.
+        let copies: Vec<Finding> = (0..5)
+            .map(|i| {
+                dup(&[
+                    &format!("https://a.gov/p{i}"),
+                    &format!("https://b.gov/p{i}"),
+                ])
+            })
+            .collect();
+        let out = recommend(&sites, &copies, &topics, &rules, "2026-11-23");
+        assert_eq!(out[1].recommendation, "merge");
+        assert!(
+            out[1].evidence.iter().any(|e| e.starts_with("Copied pages: https://b.gov/p0 (copy of https://a.gov/p0)")),
+            "{:?}",
+            out[1].evidence
         );
     }
 

@@ -1,28 +1,41 @@
 //! Duplicate and near-duplicate content across all of an agency's sites: the `duplicate` and
-//! `near_duplicate` findings.
+//! `near_duplicate` findings, with what kind of copy each is and what differs.
 //!
-//! Reads the main text of pages (template already removed by [`crate::extract::page`]) and the
-//! [`DuplicateRules`]; returns groups and findings. Pure: no I/O, no store.
+//! Reads the main text of pages (template and page furniture already removed by
+//! [`crate::extract::page`]) and the [`DuplicateRules`]; returns groups and findings. Pure: no
+//! I/O, no store.
 //!
 //! # Method
 //! 1. **Exact duplicates**: pages whose normalised words (see [`super::similarity`]) hash alike.
-//! 2. **Near-duplicates**: one page of each exact group gets a MinHash signature of its word
-//!    shingles; LSH banding makes pages that agree on all hashes of a band *candidates*; every
-//!    candidate pair is then confirmed by its exact Jaccard similarity before it counts, so the
-//!    estimates decide what gets compared, never what gets reported. Confirmed pairs are joined
-//!    into groups (connected components); a group's similarity is that of its least alike pair
-//!    of members (every pair is measured in groups of up to 64 distinct texts).
-//! 3. **Ids**: an exact group is named by its content hash, a near group by its first member's
+//! 2. **Candidates**: one page of each exact group stands for it. Every run of `passage_words`
+//!    words (numbers made one word, so changed figures still align) is hashed; one run in
+//!    `sample`, chosen by its hash so that copies pick the same runs, goes into an inverted
+//!    index. Pages that share two indexed runs are candidates. A run on more than
+//!    `max_pages_per_passage` pages is boilerplate and gives no candidate, which also keeps the
+//!    work linear in the pages.
+//! 3. **Measure**: each candidate pair is measured exactly. A word of a page is *shared* when it
+//!    stands in a run of `passage_words` words that the other page has too, wherever (a moved
+//!    section still counts). `similarity` is the share of both pages' words that are shared
+//!    (1.0 for the same text); `containment` is the share of the shorter page's words that are
+//!    shared. A pair at `threshold` or more is a copy; nothing below it is reported.
+//! 4. **Groups**: copies are joined into groups (connected components); a group's similarity is
+//!    its least alike pair (every pair is measured in groups of up to 64 distinct texts).
+//! 5. **Kinds** (`copy_kind`): a *series* is a group of one site's pages whose addresses or
+//!    titles differ only in dates or numbers (office hours, monthly calls): one series, info.
+//!    Otherwise a copy is *outdated* when its figures differ, *republished* when the shorter page
+//!    stands almost whole in a longer one that adds text of its own, else *edited*; `differences`
+//!    names what changed (figures, text added, text removed, sections reordered) and `older`
+//!    the copy with the older date, when the pages' dates tell.
+//! 6. **Ids**: an exact group is named by its content hash, a near group by its first member's
 //!    URL, so re-running the audit on the same pages gives the same ids.
 //!
 //! Pages below `min_words` are never compared: short pages look alike everywhere.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::similarity;
 use crate::model::{Finding, Severity};
 use crate::rules::DuplicateRules;
 
@@ -31,37 +44,219 @@ use crate::rules::DuplicateRules;
 pub struct Fingerprint {
     /// XXH3-128 of the normalised words, hex (the `content_hash` of `govaudit pages`).
     pub hash: String,
-    /// Distinct shingle hashes, sorted.
-    pub shingles: Vec<u64>,
+    /// Hashes of every run of `passage_words` words, in text order (numbers made one word when
+    /// `ignore_numbers`).
+    pub runs: Vec<u32>,
+    /// Words in the text.
+    pub words: usize,
     /// Distinct numbers in the text (hashes, sorted): with `ignore_numbers`, two pages whose
     /// wording matches but whose figures differ are told apart by these.
     pub figures: Vec<u64>,
+    /// Where each number stands (word position) and its hash, by position: a shared passage
+    /// whose numbers differ is a changed figure.
+    pub numbers: Vec<(u32, u64)>,
 }
 
 impl Fingerprint {
-    /// Fingerprints a main text as `rules` say (shingle size, numbers ignored or not).
+    /// Fingerprints a main text as `rules` say (passage length, numbers ignored or not).
+    ///
+    /// One pass over the text, no word kept: each word (lower-cased, split on anything that is
+    /// not a letter or digit, as [`super::similarity::words`] does) feeds the exact hash and a rolling
+    /// hash of the last `passage_words` words.
     pub fn of(text: &str, rules: &DuplicateRules) -> Fingerprint {
-        let mut words = similarity::words(text);
-        let hash = similarity::text_hash(&words);
-        let mut figures: Vec<u64> = words
-            .iter()
-            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
-            .map(|w| xxh3_64(w.as_bytes()))
-            .collect();
+        let k = rules.passage_words.max(1);
+        let mut exact = xxhash_rust::xxh3::Xxh3::new();
+        let mut figures: Vec<u64> = Vec::new();
+        let mut numbers: Vec<(u32, u64)> = Vec::new();
+        let mut window: std::collections::VecDeque<u64> =
+            std::collections::VecDeque::with_capacity(k);
+        let mut runs: Vec<u32> = Vec::with_capacity(text.len() / 6);
+        let mut lower = String::new();
+        let mut previous = String::new();
+        let mut words = 0usize;
+        for word in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            lower.clear();
+            lower.extend(word.chars().flat_map(char::to_lowercase));
+            if words > 0 {
+                exact.update(b" ");
+            }
+            exact.update(lower.as_bytes());
+            words += 1;
+            let number = lower.bytes().all(|b| b.is_ascii_digit());
+            let h = xxh3_64(lower.as_bytes());
+            if number {
+                figures.push(h);
+                // "Module 7", "Step 3": a label's number, not a figure that goes out of date.
+                if !ORDINAL_WORDS.contains(&previous.as_str()) {
+                    numbers.push((words as u32 - 1, h));
+                }
+            }
+            std::mem::swap(&mut previous, &mut lower);
+            let h = if number && rules.ignore_numbers {
+                FOLDED_NUMBER
+            } else {
+                h
+            };
+            if window.len() == k {
+                window.pop_front();
+            }
+            window.push_back(h);
+            if window.len() == k {
+                runs.push(run_hash(&window));
+            }
+        }
         figures.sort_unstable();
         figures.dedup();
-        if rules.ignore_numbers {
-            for w in words.iter_mut() {
-                if w.bytes().all(|b| b.is_ascii_digit()) {
-                    "0".clone_into(w);
+        Fingerprint {
+            hash: format!("{:032x}", exact.digest128()),
+            runs,
+            words,
+            figures,
+            numbers,
+        }
+    }
+}
+
+/// Words whose number labels a part ("Module 7", "Step 3", "No. 5"): such numbers differ between
+/// copies of a text placed in another sequence without being out of date.
+const ORDINAL_WORDS: &[&str] = &[
+    "module", "modules", "step", "steps", "part", "parts", "chapter", "chapters", "lesson",
+    "lessons", "section", "sections", "no", "number", "item", "items", "page", "pages", "slide",
+    "slides", "unit", "units", "phase", "volume", "issue", "episode", "session", "sessions",
+    "week", "appendix", "figure", "table", "exhibit", "level", "tier", "round", "cohort", "video",
+];
+
+/// The hash every number gets when numbers are compared as one word (that of "0").
+const FOLDED_NUMBER: u64 = 0x9c2d_3a8f_16b4_e7c1;
+
+/// A run of word hashes as one 32-bit hash: each word's hash turned by its place in the run,
+/// summed, then mixed (so "a b" and "b a" differ, and equal runs hash alike anywhere).
+fn run_hash(window: &std::collections::VecDeque<u64>) -> u32 {
+    let mut acc: u64 = 0;
+    for (i, h) in window.iter().enumerate() {
+        acc = acc.wrapping_add(
+            h.rotate_left((i as u32 * 7) % 64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15 | (i as u64 * 2 + 1)),
+        );
+    }
+    // splitmix64's finaliser spreads every input bit over the output.
+    acc = (acc ^ (acc >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    acc = (acc ^ (acc >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (acc ^ (acc >> 31)) as u32
+}
+
+/// How much two texts share.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Overlap {
+    /// Share of both texts' words that stand in shared passages (0..1).
+    pub similarity: f64,
+    /// Share of the shorter text's words that stand in shared passages (0..1).
+    pub containment: f64,
+    /// Words of the first text, and of the second, in shared passages.
+    pub shared: (usize, usize),
+    /// The shared passages come in another order in the second text.
+    pub reordered: bool,
+    /// Numbers of the first text that stand in a shared passage where the second has another
+    /// number: changed figures (an outdated copy).
+    pub figures_changed: usize,
+}
+
+/// How `a` stands in `b`: its words in runs `b` also has, where `b` has those runs (for the
+/// order), and how many of its numbers stand in a shared run where `b` has another number.
+fn covered(
+    a: &Fingerprint,
+    b: &Fingerprint,
+    b_runs: &HashMap<u32, usize>,
+    k: usize,
+) -> (usize, Vec<usize>, usize) {
+    if a.words == 0 {
+        return (0, Vec::new(), 0);
+    }
+    let mut cover = vec![false; a.words];
+    let mut order = Vec::new();
+    let mut changed: HashSet<u32> = HashSet::new();
+    let number_at = |f: &Fingerprint, pos: u32| -> Option<u64> {
+        f.numbers
+            .binary_search_by_key(&pos, |n| n.0)
+            .ok()
+            .map(|i| f.numbers[i].1)
+    };
+    for (i, r) in a.runs.iter().enumerate() {
+        if let Some(&at) = b_runs.get(r) {
+            for c in cover.iter_mut().skip(i).take(k) {
+                *c = true;
+            }
+            order.push(at);
+            // The same words around another figure: "$3,450" here, "$4,500" there.
+            let first = a.numbers.partition_point(|n| (n.0 as usize) < i);
+            for &(pos, h) in a.numbers[first..]
+                .iter()
+                .take_while(|n| (n.0 as usize) < i + k)
+            {
+                let there = (at + (pos as usize - i)) as u32;
+                if number_at(b, there).is_some_and(|other| other != h) {
+                    changed.insert(pos);
                 }
             }
         }
-        Fingerprint {
-            hash,
-            shingles: similarity::shingles(&words, rules.shingle_words),
-            figures,
+    }
+    (cover.iter().filter(|c| **c).count(), order, changed.len())
+}
+
+/// Length of the longest increasing subsequence (how much of a sequence keeps its order).
+fn in_order(seq: &[usize]) -> usize {
+    let mut tails: Vec<usize> = Vec::new();
+    for &x in seq {
+        match tails.binary_search(&x) {
+            Ok(_) => {}
+            Err(i) if i == tails.len() => tails.push(x),
+            Err(i) => tails[i] = x,
         }
+    }
+    tails.len()
+}
+
+/// Measures how much two fingerprinted texts share (see the module docs).
+pub fn overlap(a: &Fingerprint, b: &Fingerprint, rules: &DuplicateRules) -> Overlap {
+    let k = rules.passage_words.max(1);
+    let index = |f: &Fingerprint| -> HashMap<u32, usize> {
+        let mut m = HashMap::with_capacity(f.runs.len());
+        for (i, r) in f.runs.iter().enumerate() {
+            m.entry(*r).or_insert(i);
+        }
+        m
+    };
+    if a.hash == b.hash {
+        return Overlap {
+            similarity: 1.0,
+            containment: 1.0,
+            shared: (a.words, b.words),
+            reordered: false,
+            figures_changed: 0,
+        };
+    }
+    let (sa, order, changed) = covered(a, b, &index(b), k);
+    let (sb, _, _) = covered(b, a, &index(a), k);
+    let total = (a.words + b.words).max(1);
+    let (short_words, short_shared) = if a.words <= b.words {
+        (a.words, sa)
+    } else {
+        (b.words, sb)
+    };
+    Overlap {
+        similarity: (sa + sb) as f64 / total as f64,
+        containment: if short_words == 0 {
+            0.0
+        } else {
+            short_shared as f64 / short_words as f64
+        },
+        shared: (sa, sb),
+        // Shared runs found out of order beyond a tenth: sections were moved.
+        reordered: !order.is_empty() && (in_order(&order) as f64) < 0.9 * order.len() as f64,
+        figures_changed: changed,
     }
 }
 
@@ -71,8 +266,13 @@ pub struct Group {
     /// Indexes into the compared pages, ascending.
     pub members: Vec<usize>,
     /// 1.0 for exact duplicates; for near-duplicates the similarity of the least alike pair of
-    /// members (groups of up to 64 texts), else the lowest confirmed pair that joined the group.
+    /// members (never under the threshold: groups are split until every pair is a copy), or,
+    /// for a series, of the least alike pair that links it.
     pub similarity: f64,
+    /// The confirmed pairs of distinct texts that made the group: (page, page, how alike).
+    pub pairs: Vec<(usize, usize, Overlap)>,
+    /// The members are pages of one series (see [`find_groups_with`]).
+    pub series: bool,
 }
 
 /// What [`find_groups`] found, and how much work it took.
@@ -82,24 +282,37 @@ pub struct Groups {
     pub exact: Vec<Group>,
     /// Near-duplicate groups; each includes every member of the exact groups it joins.
     pub near: Vec<Group>,
-    /// Distinct texts (one per exact group) given MinHash signatures.
+    /// Distinct texts (one per exact group) indexed.
     pub distinct_texts: usize,
-    /// Candidate pairs from LSH whose exact similarity was computed.
+    /// Candidate pairs whose overlap was measured.
     pub verified_pairs: usize,
     /// Of those, pairs at or above the threshold.
     pub confirmed_pairs: usize,
 }
 
-/// How many earlier pages of one LSH bucket a page is compared with (see [`find_groups`]).
-pub const MAX_BUCKET_PEERS: usize = 256;
+/// Components of up to this many distinct texts are split so that every pair in a group is a
+/// copy (every pair measured); larger ones are grouped by their linked pairs.
+const MAX_CLIQUE_COMPONENT: usize = 200;
 
-/// Groups up to this many distinct texts get their similarity from every pair of members.
-const ALL_PAIRS_UP_TO: usize = 64;
+/// Indexed runs two texts must share to be measured.
+const MIN_SHARED_RUNS: u16 = 2;
 
 /// Finds exact and near-duplicate groups among `docs` (all of which should be compared: filter
 /// short pages out first).
 pub fn find_groups<D: std::borrow::Borrow<Fingerprint>>(
     docs: &[D],
+    rules: &DuplicateRules,
+) -> Groups {
+    find_groups_with(docs, &[], rules)
+}
+
+/// [`find_groups`], where `series[i]` names the series doc `i` belongs to (office hours of one
+/// site, dated posts of one kind), if any: copies in one series stay one group however long
+/// the chain (its similarity is then the least alike linked pair); other groups are split so
+/// that every pair in a group reaches the threshold.
+pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
+    docs: &[D],
+    series: &[Option<String>],
     rules: &DuplicateRules,
 ) -> Groups {
     // 1. Exact groups; the first member of each stands for it from here on.
@@ -115,94 +328,200 @@ pub fn find_groups<D: std::borrow::Borrow<Fingerprint>>(
         .map(|c| Group {
             members: c.clone(),
             similarity: 1.0,
+            pairs: Vec::new(),
+            series: false,
         })
         .collect();
-    let reps: Vec<&[u64]> = classes
-        .iter()
-        .map(|c| docs[c[0]].borrow().shingles.as_slice())
-        .collect();
-
-    // 2. MinHash + LSH over the representatives, every candidate confirmed exactly.
-    let sigs = signatures(&reps, rules.hashes);
-    let rows = rules.rows();
+    let reps: Vec<&Fingerprint> = classes.iter().map(|c| docs[c[0]].borrow()).collect();
     let n = reps.len();
-    let mut sets = UnionFind::new(n);
-    let mut lowest: Vec<f64> = vec![1.0; n];
-    let mut tried: HashSet<(u32, u32), foldhash::fast::RandomState> = HashSet::default();
-    let (mut verified, mut confirmed) = (0usize, 0usize);
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n);
-    let mut band_bytes: Vec<u8> = Vec::with_capacity(rows * 4);
-    for band in 0..rules.bands {
-        keys.clear();
-        for d in 0..n {
-            band_bytes.clear();
-            let at = d * rules.hashes + band * rules.rows();
-            for v in &sigs[at..at + rows] {
-                band_bytes.extend_from_slice(&v.to_le_bytes());
+
+    // 2. The index of sampled runs (sorted (run, text) pairs: no map of small lists), then the
+    // pairs of texts that share enough of them.
+    let sample = rules.sample.max(1);
+    let mut index: Vec<(u32, u32)> = Vec::new();
+    for (d, f) in reps.iter().enumerate() {
+        let start = index.len();
+        index.extend(
+            f.runs
+                .iter()
+                .filter(|r| *r % sample == 0)
+                .map(|&r| (r, d as u32)),
+        );
+        // A run a text repeats counts once for it.
+        index[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..index.len() {
+            if i == start || index[i].0 != index[kept - 1].0 {
+                index[kept] = index[i];
+                kept += 1;
             }
-            keys.push((xxh3_64(&band_bytes), d as u32));
         }
-        keys.sort_unstable();
-        let mut start = 0;
-        while start < keys.len() {
-            let mut end = start + 1;
-            while end < keys.len() && keys[end].0 == keys[start].0 {
-                end += 1;
+        index.truncate(kept);
+    }
+    index.sort_unstable();
+    let mut shared: HashMap<(u32, u32), u16, foldhash::fast::RandomState> = HashMap::default();
+    for same_run in index.chunk_by(|a, b| a.0 == b.0) {
+        if same_run.len() < 2 || same_run.len() > rules.max_pages_per_passage {
+            continue;
+        }
+        for (x, &(_, a)) in same_run.iter().enumerate() {
+            for &(_, b) in &same_run[..x] {
+                let c = shared.entry((b.min(a), b.max(a))).or_default();
+                *c = c.saturating_add(1);
             }
-            for x in start + 1..end {
-                // A page is compared with at most MAX_BUCKET_PEERS earlier pages of a bucket, so
-                // thousands of template pages sharing a band cannot make the work quadratic.
-                for y in x.saturating_sub(MAX_BUCKET_PEERS).max(start)..x {
-                    let (a, b) = (keys[y].1, keys[x].1);
-                    let (ra, rb) = (sets.find(a as usize), sets.find(b as usize));
-                    // Already in one group: another pair has joined them, no need to compare.
-                    if ra == rb || !tried.insert((a.min(b), a.max(b))) {
-                        continue;
-                    }
-                    verified += 1;
-                    let j = similarity::jaccard(reps[a as usize], reps[b as usize]);
-                    if j >= rules.threshold {
-                        confirmed += 1;
-                        let low = lowest[ra].min(lowest[rb]).min(j);
-                        let root = sets.union(ra, rb);
-                        lowest[root] = low;
-                    }
-                }
-            }
-            start = end;
         }
     }
+    drop(index);
+    let mut candidates: Vec<(u32, u32)> = shared
+        .into_iter()
+        .filter(|&(_, c)| c >= MIN_SHARED_RUNS)
+        .map(|(p, _)| p)
+        .collect();
+    candidates.sort_unstable();
 
-    // 3. Components of two or more texts, expanded to every page with those texts.
+    // 3. Every candidate measured exactly.
+    let mut sets = UnionFind::new(n);
+    let mut confirmed_pairs: Vec<(usize, usize, Overlap)> = Vec::new();
+    let verified = candidates.len();
+    for (a, b) in candidates {
+        let (a, b) = (a as usize, b as usize);
+        let o = overlap(reps[a], reps[b], rules);
+        if o.similarity >= rules.threshold {
+            let (ra, rb) = (sets.find(a), sets.find(b));
+            sets.union(ra, rb);
+            confirmed_pairs.push((a, b, o));
+        }
+    }
+    let confirmed = confirmed_pairs.len();
+
+    // 4. Components of two or more texts, expanded to every page with those texts.
     let mut components: HashMap<usize, Vec<usize>> = HashMap::new();
     for r in 0..n {
         components.entry(sets.find(r)).or_default().push(r);
     }
-    let mut near: Vec<Group> = components
+    let mut pairs_of: HashMap<usize, Vec<(usize, usize, Overlap)>> = HashMap::new();
+    for &(a, b, o) in &confirmed_pairs {
+        pairs_of.entry(sets.find(a)).or_default().push((a, b, o));
+    }
+    let series_of = |rep: usize| series.get(classes[rep][0]).cloned().flatten();
+    let mut near: Vec<Group> = Vec::new();
+    let mut components: Vec<(usize, Vec<usize>)> = components
         .into_iter()
         .filter(|(_, c)| c.len() > 1)
-        .map(|(root, c)| {
-            let mut members: Vec<usize> = c.iter().flat_map(|&r| classes[r].clone()).collect();
-            members.sort_unstable();
-            // A group is joined pair by pair (A~B, B~C), so A and C may be less alike than
-            // either link: small groups report their least alike pair.
-            let similarity = if c.len() <= ALL_PAIRS_UP_TO {
+        .collect();
+    components.sort_unstable_by_key(|(_, c)| c[0]);
+    for (root, c) in components {
+        let pairs = pairs_of.remove(&root).unwrap_or_default();
+        // The pages of one series in the component stay together.
+        let mut by_series: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut rest: Vec<usize> = Vec::new();
+        for &r in &c {
+            match series_of(r) {
+                Some(key) => by_series.entry(key).or_default().push(r),
+                None => rest.push(r),
+            }
+        }
+        let mut parts: Vec<(Vec<usize>, bool)> = Vec::new();
+        for (_, members) in by_series {
+            if members.len() > 1 {
+                parts.push((members, true));
+            } else {
+                rest.extend(members);
+            }
+        }
+        rest.sort_unstable();
+        // The rest: groups in which every pair is a copy (complete linkage, in order), so a
+        // group's similarity, its least alike pair, is never under the threshold.
+        let mut cliques: Vec<Vec<usize>> = Vec::new();
+        let mut alike: HashMap<(usize, usize), f64> = pairs
+            .iter()
+            .map(|&(a, b, o)| ((a.min(b), a.max(b)), o.similarity))
+            .collect();
+        let mut sim = |a: usize, b: usize| -> f64 {
+            *alike
+                .entry((a.min(b), a.max(b)))
+                .or_insert_with(|| overlap(reps[a], reps[b], rules).similarity)
+        };
+        if rest.len() <= MAX_CLIQUE_COMPONENT {
+            for &r in &rest {
+                match cliques
+                    .iter_mut()
+                    .find(|q| q.iter().all(|&m| sim(m, r) >= rules.threshold))
+                {
+                    Some(q) => q.push(r),
+                    None => cliques.push(vec![r]),
+                }
+            }
+            // A copy the first pass left across two groups (A~B, B~C, A≁C) still stands: in a
+            // group that takes it whole, else as a pair of its own.
+            let in_rest: HashSet<usize> = rest.iter().copied().collect();
+            for &(a, b, _) in &pairs {
+                if !in_rest.contains(&a) || !in_rest.contains(&b) {
+                    continue;
+                }
+                if cliques.iter().any(|q| q.contains(&a) && q.contains(&b)) {
+                    continue;
+                }
+                let joined = cliques.iter_mut().find(|q| {
+                    (q.contains(&a) || q.contains(&b))
+                        && q.len() > 1
+                        && [a, b].iter().all(|&x| {
+                            q.contains(&x) || q.iter().all(|&m| sim(m, x) >= rules.threshold)
+                        })
+                });
+                match joined {
+                    Some(q) => {
+                        for x in [a, b] {
+                            if !q.contains(&x) {
+                                q.push(x);
+                            }
+                        }
+                        q.sort_unstable();
+                    }
+                    None => cliques.push(vec![a.min(b), a.max(b)]),
+                }
+            }
+        } else {
+            // Too many to measure every pair: the linked pairs make the group.
+            cliques.push(rest);
+        }
+        parts.extend(
+            cliques
+                .into_iter()
+                .filter(|q| q.len() > 1)
+                .map(|q| (q, false)),
+        );
+        for (part, chained) in parts {
+            let in_part: HashSet<usize> = part.iter().copied().collect();
+            let linked: Vec<(usize, usize, Overlap)> = pairs
+                .iter()
+                .filter(|(a, b, _)| in_part.contains(a) && in_part.contains(b))
+                .copied()
+                .collect();
+            let similarity = if chained || part.len() > MAX_CLIQUE_COMPONENT {
+                linked.iter().map(|p| p.2.similarity).fold(1.0, f64::min)
+            } else {
                 let mut low: f64 = 1.0;
-                for (k, &a) in c.iter().enumerate() {
-                    for &b in &c[..k] {
-                        low = low.min(similarity::jaccard(reps[a], reps[b]));
+                for (k, &a) in part.iter().enumerate() {
+                    for &b in &part[..k] {
+                        low = low.min(sim(a, b));
                     }
                 }
                 low
-            } else {
-                lowest[root]
             };
-            Group {
+            let mut members: Vec<usize> = part.iter().flat_map(|&r| classes[r].clone()).collect();
+            members.sort_unstable();
+            near.push(Group {
                 members,
                 similarity,
-            }
-        })
-        .collect();
+                pairs: linked
+                    .into_iter()
+                    .map(|(a, b, o)| (classes[a][0], classes[b][0], o))
+                    .collect(),
+                series: chained,
+            });
+        }
+    }
     near.sort_unstable_by_key(|g| g.members[0]);
     Groups {
         exact,
@@ -211,51 +530,6 @@ pub fn find_groups<D: std::borrow::Borrow<Fingerprint>>(
         verified_pairs: verified,
         confirmed_pairs: confirmed,
     }
-}
-
-/// MinHash signatures, `hashes` values per text, flattened. Hash i of a shingle s is the high
-/// half of `a_i * s + b_i` (multiply-shift hashing with fixed odd `a_i`), so signatures are the
-/// same on every run and machine. Texts are split over the machine's cores.
-fn signatures(texts: &[&[u64]], hashes: usize) -> Vec<u32> {
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let params: Vec<(u64, u64)> = (0..hashes)
-        .map(|_| (splitmix64(&mut seed) | 1, splitmix64(&mut seed)))
-        .collect();
-    let mut out = vec![u32::MAX; texts.len() * hashes];
-    if hashes == 0 || texts.is_empty() {
-        return out;
-    }
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(16);
-    let per = texts.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (chunk_texts, chunk_out) in texts.chunks(per).zip(out.chunks_mut(per * hashes)) {
-            let params = &params;
-            scope.spawn(move || {
-                for (shingles, sig) in chunk_texts.iter().zip(chunk_out.chunks_mut(hashes)) {
-                    for &s in shingles.iter() {
-                        for (slot, &(a, b)) in sig.iter_mut().zip(params) {
-                            let v = (a.wrapping_mul(s).wrapping_add(b) >> 32) as u32;
-                            if v < *slot {
-                                *slot = v;
-                            }
-                        }
-                    }
-                }
-            });
-        }
-    });
-    out
-}
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 struct UnionFind {
@@ -286,6 +560,9 @@ impl UnionFind {
 
     /// Joins two roots; returns the new root.
     fn union(&mut self, a: usize, b: usize) -> usize {
+        if a == b {
+            return a;
+        }
         let (big, small) = if self.size[a] >= self.size[b] {
             (a, b)
         } else {
@@ -304,6 +581,10 @@ pub struct ComparedPage {
     pub url: String,
     /// Its site's origin.
     pub site: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// The newest date the page carries that means an edit (`YYYY-MM-DD`), if any.
+    pub date: Option<String>,
     /// Its main text's fingerprint.
     pub fingerprint: Fingerprint,
 }
@@ -312,12 +593,11 @@ pub struct ComparedPage {
 ///
 /// One page reached under several spellings with the same content (`/page`, `/page?promo`,
 /// `/page//`, `/page/index.html`) is one page to a reader, so only its shortest address is
-/// compared. Pages with
-/// no words to shingle are not compared.
+/// compared. Pages with no words to compare are not compared.
 pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
     let mut order: Vec<&ComparedPage> = pages
         .iter()
-        .filter(|p| !p.fingerprint.shingles.is_empty())
+        .filter(|p| !p.fingerprint.runs.is_empty() && !is_listing(&p.url))
         .collect();
     order.sort_by(|a, b| (a.url.len(), &a.url).cmp(&(b.url.len(), &b.url)));
     let mut seen: HashSet<(String, &str)> = HashSet::new();
@@ -330,12 +610,13 @@ pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
         })
         .collect();
     let fps: Vec<&Fingerprint> = pages.iter().map(|p| &p.fingerprint).collect();
-    let groups = find_groups(&fps, rules);
+    let series = series_keys(&pages);
+    let groups = find_groups_with(&fps, &series, rules);
     let mut out = Vec::new();
     for g in &groups.exact {
         let hash = &pages[g.members[0]].fingerprint.hash;
         let id = format!("dup-{}", hash.get(..12).unwrap_or(hash));
-        out.push(group_finding("duplicate", id, g, &pages, rules));
+        out.push(exact_finding(id, g, &pages));
     }
     for g in &groups.near {
         let first = g.members.iter().map(|&m| &pages[m].url).min();
@@ -343,70 +624,39 @@ pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
             "near-{:012x}",
             xxh3_64(first.map(String::as_bytes).unwrap_or_default()) >> 16
         );
-        out.push(group_finding("near_duplicate", id, g, &pages, rules));
+        out.push(near_finding(id, g, &pages, rules));
     }
     out
 }
 
-fn group_finding(
-    kind: &str,
-    id: String,
-    g: &Group,
-    pages: &[&ComparedPage],
-    rules: &DuplicateRules,
-) -> Finding {
-    let mut members: Vec<&ComparedPage> = g.members.iter().map(|&m| pages[m]).collect();
-    members.sort_by(|a, b| a.url.cmp(&b.url));
+/// Where a group's pages are, for a message: "on the same site and b.gov".
+fn places(members: &[&ComparedPage]) -> (BTreeSet<String>, String) {
     let first = members[0];
-    let sites: BTreeSet<&str> = members.iter().map(|p| p.site.as_str()).collect();
-    let others = members.len() - 1;
+    let sites: BTreeSet<String> = members.iter().map(|p| p.site.clone()).collect();
     let host = |s: &str| s.split("://").nth(1).unwrap_or(s).to_string();
     let mut places: Vec<String> = Vec::new();
     if members[1..].iter().any(|p| p.site == first.site) {
         places.push("the same site".into());
     }
     places.extend(sites.iter().filter(|s| **s != first.site).map(|s| host(s)));
-    let where_ = format!("on {}", places.join(" and "));
-    let pages_word = if others == 1 { "page" } else { "pages" };
-    // Numbers compared as one word: copies whose wording matches but whose figures (amounts,
-    // dates, phone numbers) differ are the outdated copies citizens get wrong answers from.
-    let figures_differ = kind == "near_duplicate"
-        && rules.ignore_numbers
-        && members
-            .iter()
-            .any(|p| p.fingerprint.figures != first.fingerprint.figures);
-    let percent = ((g.similarity * 100.0).floor() as u32).min(99);
-    let message = if kind == "duplicate" {
-        format!(
-            "The same main content is published at {} addresses (this page and {others} other {pages_word} {where_}); keep one and redirect or link the others to it.",
-            members.len()
-        )
-    } else if g.similarity >= 1.0 && figures_differ {
-        format!(
-            "This page and {others} other {pages_word} ({where_}) have the same wording with different figures (amounts, dates or phone numbers); if they describe the same thing, one of them is out of date."
-        )
-    } else if figures_differ {
-        format!(
-            "This page and {others} other {pages_word} ({where_}) are at least {percent}% the same and their figures (amounts, dates or phone numbers) differ; an outdated copy gives citizens a different answer, so keep one up-to-date page."
-        )
-    } else {
-        format!(
-            "This page and {others} other {pages_word} ({where_}) are at least {percent}% the same; keep one page and link or redirect the others to it."
-        )
-    };
-    let severity = if sites.len() > 1 {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
+    (sites, format!("on {}", places.join(" and ")))
+}
+
+fn sorted_members<'a>(g: &Group, pages: &[&'a ComparedPage]) -> Vec<&'a ComparedPage> {
+    let mut members: Vec<&ComparedPage> = g.members.iter().map(|&m| pages[m]).collect();
+    members.sort_by(|a, b| a.url.cmp(&b.url));
+    members
+}
+
+fn group_fields(
+    id: String,
+    similarity: f64,
+    members: &[&ComparedPage],
+    sites: &BTreeSet<String>,
+) -> Map<String, Value> {
     let mut extra = Map::new();
     extra.insert("group".into(), Value::String(id));
-    extra.insert(
-        "similarity".into(),
-        serde_json::Number::from_f64((g.similarity * 1000.0).floor() / 1000.0)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-    );
+    extra.insert("similarity".into(), share(similarity));
     extra.insert(
         "urls".into(),
         Value::Array(
@@ -418,13 +668,260 @@ fn group_finding(
     );
     extra.insert(
         "sites".into(),
-        Value::Array(sites.iter().map(|s| Value::String(s.to_string())).collect()),
+        Value::Array(sites.iter().map(|s| Value::String(s.clone())).collect()),
     );
-    if kind == "near_duplicate" {
-        extra.insert("figures_differ".into(), Value::Bool(figures_differ));
+    extra
+}
+
+/// A share as findings show it: three decimals, rounded down (a pair at 0.6199 is not "0.62").
+fn share(x: f64) -> Value {
+    serde_json::Number::from_f64((x * 1000.0).floor() / 1000.0)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+fn exact_finding(id: String, g: &Group, pages: &[&ComparedPage]) -> Finding {
+    let members = sorted_members(g, pages);
+    let (sites, where_) = places(&members);
+    let others = members.len() - 1;
+    let pages_word = if others == 1 { "page" } else { "pages" };
+    Finding {
+        kind: "duplicate".into(),
+        severity: if sites.len() > 1 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        site: members[0].site.clone(),
+        url: members[0].url.clone(),
+        message: format!(
+            "The same main content is published at {} addresses (this page and {others} other {pages_word} {where_}); keep one and redirect or link the others to it.",
+            members.len()
+        ),
+        extra: group_fields(id, 1.0, &members, &sites),
+    }
+}
+
+/// An address or title with its dates made one token (`#`), and the dates it had: the pages of
+/// one series (`/event/office-hours-01may2023/`, `/event/office-hours-05jun2023/`) share the
+/// first. A date is a token with a month name (`may`, `01may2023`, `june`) or a year
+/// (1990-2099); other numbers ("Module 2") stay.
+fn series_key(s: &str) -> (String, String) {
+    const MONTHS: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ];
+    let lower = s.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut dates = String::new();
+    let mut word = String::new();
+    let mut flush = |word: &mut String, out: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        let letters = word.trim_matches(|c: char| c.is_ascii_digit());
+        let is_year = word.len() == 4
+            && word.chars().all(|c| c.is_ascii_digit())
+            && (1990..=2099).contains(&word.parse::<u32>().unwrap_or(0));
+        let has_month = MONTHS.contains(&letters);
+        if is_year || has_month {
+            out.push('#');
+            dates.push_str(word);
+            dates.push(' ');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in lower.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    (out, dates)
+}
+
+/// The series a page may belong to, and its date in that series: a dated post
+/// (`/event/2024/03/15/…`: the series is the section the dates follow), or an address or title
+/// that carries a date (`/event/office-hours-01may2023/`, "Monthly call, June 2024": the series
+/// is that address or title without its date).
+fn series_of(p: &ComparedPage) -> Option<(String, String)> {
+    let path = p.url.split_once("://").map_or(p.url.as_str(), |(_, r)| r);
+    let path = path.find('/').map_or("", |i| &path[i..]);
+    if let Some(date) = super::freshness::address_date(&p.url) {
+        let section: Vec<&str> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .take_while(|s| !s.starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        return Some((format!("{} dated /{}", p.site, section.join("/")), date));
+    }
+    let (url_key, dates) = series_key(path);
+    if !dates.is_empty() {
+        return Some((format!("{} {url_key}", p.site), dates));
+    }
+    let (title_key, dates) = series_key(p.title.as_deref()?);
+    (!dates.is_empty()).then(|| (format!("{} title {title_key}", p.site), dates))
+}
+
+/// Series keys of the compared pages: a key that two or more pages share with different dates
+/// (the same key and date twice is one page twice, not a series).
+fn series_keys(pages: &[&ComparedPage]) -> Vec<Option<String>> {
+    let of: Vec<Option<(String, String)>> = pages.iter().map(|p| series_of(p)).collect();
+    let mut dates: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (key, date) in of.iter().flatten() {
+        dates.entry(key).or_default().insert(date);
+    }
+    of.iter()
+        .map(|s| {
+            let (key, _) = s.as_ref()?;
+            (dates.get(key.as_str()).map_or(0, HashSet::len) > 1).then(|| key.clone())
+        })
+        .collect()
+}
+
+/// Taxonomy and paged listings (`/tags/…`, `/category/…`, `/author/…`, `…/page/2/`): their text
+/// is other pages' teasers, whatever share of it is in links.
+pub fn is_listing(url: &str) -> bool {
+    let path = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = path.find('/').map_or("", |i| &path[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    segments.windows(2).any(|w| {
+        matches!(
+            w[0].to_ascii_lowercase().as_str(),
+            "tag" | "tags" | "category" | "categories" | "author" | "authors"
+        ) || (w[0].eq_ignore_ascii_case("page") && w[1].chars().all(|c| c.is_ascii_digit()))
+    }) || segments
+        .windows(3)
+        .any(|w| w[0].eq_ignore_ascii_case("taxonomy") && w[1].eq_ignore_ascii_case("term"))
+}
+
+fn near_finding(id: String, g: &Group, pages: &[&ComparedPage], rules: &DuplicateRules) -> Finding {
+    let members = sorted_members(g, pages);
+    let (sites, where_) = places(&members);
+    let first = members[0];
+    let others = members.len() - 1;
+    let pages_word = if others == 1 { "page" } else { "pages" };
+    let percent = ((g.similarity * 100.0).floor() as u32).min(99);
+    // Numbers compared as one word: copies whose wording matches but whose figures (amounts,
+    // dates, phone numbers) differ are the outdated copies citizens get wrong answers from.
+    let figures_differ = rules.ignore_numbers && g.pairs.iter().any(|p| p.2.figures_changed > 0);
+    let containment = g.pairs.iter().map(|p| p.2.containment).fold(1.0, f64::min);
+    // What changed, over the pairs that made the group.
+    let mut differences: Vec<&str> = Vec::new();
+    if figures_differ {
+        differences.push("figures");
+    }
+    let unshared = |words: usize, shared: usize| words.saturating_sub(shared);
+    let mut added = false;
+    let mut removed = false;
+    for &(a, b, o) in &g.pairs {
+        let (wa, wb) = (pages[a].fingerprint.words, pages[b].fingerprint.words);
+        // A tenth of a page not found in the other: a passage of its own, not a changed word.
+        if unshared(wa, o.shared.0) * 10 > wa || unshared(wb, o.shared.1) * 10 > wb {
+            added |= unshared(wa, o.shared.0) * 10 > wa;
+            removed |= unshared(wb, o.shared.1) * 10 > wb;
+        }
+        if o.reordered && !differences.contains(&"sections reordered") {
+            differences.push("sections reordered");
+        }
+    }
+    if added || removed {
+        differences.push("paragraphs added or removed");
+    }
+    if differences.is_empty() {
+        differences.push("wording");
+    }
+    let series = g.series;
+    let longer_adds = g.pairs.iter().any(|&(a, b, o)| {
+        let (wa, wb) = (pages[a].fingerprint.words, pages[b].fingerprint.words);
+        o.containment >= rules.republished_containment
+            && (wa.max(wb) as f64) >= 1.15 * wa.min(wb) as f64
+    });
+    let copy_kind = if series {
+        "series"
+    } else if figures_differ {
+        "outdated"
+    } else if longer_adds && sites.len() > 1 {
+        "republished"
+    } else {
+        "edited"
+    };
+    // Which copy looks older, when the pages' dates tell.
+    let dated: Vec<(&str, &str)> = members
+        .iter()
+        .filter_map(|p| Some((p.date.as_deref()?, p.url.as_str())))
+        .collect();
+    let older = if dated.len() == members.len() {
+        let oldest = dated.iter().min().map(|d| d.0);
+        let newest = dated.iter().max().map(|d| d.0);
+        (oldest != newest).then(|| {
+            dated
+                .iter()
+                .filter(|d| Some(d.0) == oldest)
+                .map(|d| d.1)
+                .collect::<Vec<_>>()
+        })
+    } else {
+        None
+    };
+    let message = match copy_kind {
+        "series" => format!(
+            "This page and {others} other {pages_word} of the same series ({where_}) are at least {percent}% the same, differing in dates or event details: one series, not copies; an archive or one page per series would do."
+        ),
+        "outdated" => format!(
+            "This page and {others} other {pages_word} ({where_}) are copies of one text, at least {percent}% the same, and their figures (amounts, dates or phone numbers) differ: one of them is out of date; keep one up-to-date page."
+        ),
+        "republished" => format!(
+            "This page and {others} other {pages_word} ({where_}) publish the same article, at least {percent}% the same (one adds an introduction or sections of its own); keep one and link to it."
+        ),
+        _ => format!(
+            "This page and {others} other {pages_word} ({where_}) are edited copies of one text, at least {percent}% the same ({}); keep one page and link or redirect the others to it.",
+            differences.join(", ")
+        ),
+    };
+    let severity = if series || sites.len() == 1 {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    let mut extra = group_fields(id, g.similarity, &members, &sites);
+    extra.insert("containment".into(), share(containment));
+    extra.insert("copy_kind".into(), Value::String(copy_kind.into()));
+    extra.insert("differences".into(), json!(differences));
+    extra.insert("figures_differ".into(), Value::Bool(figures_differ));
+    if let Some(older) = older {
+        extra.insert("older".into(), json!(older));
     }
     Finding {
-        kind: kind.to_string(),
+        kind: "near_duplicate".into(),
         severity,
         site: first.site.clone(),
         url: first.url.clone(),
@@ -462,6 +959,14 @@ pub fn page_key(url: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn splitmix64(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
     fn rules() -> DuplicateRules {
         crate::rules::RuleSet::builtin().duplicates
     }
@@ -476,12 +981,13 @@ mod tests {
 
     #[test]
     fn changed_figures_still_match_when_numbers_are_ignored() {
-        let current = "Call 1-800-555-0142 by June 30, 2025. The limit is $4,500 per person.";
-        let old = "Call 1-800-555-0123 by June 30, 2010. The limit is $3,450 per person.";
+        let current = "Call 1-800-555-0142 by June 30, 2025. The limit is $4,500 per person and the form asks for your name and address.";
+        let old = "Call 1-800-555-0123 by June 30, 2010. The limit is $3,450 per person and the form asks for your name and address.";
         let r = rules();
         let (a, b) = (Fingerprint::of(current, &r), Fingerprint::of(old, &r));
         assert_ne!(a.hash, b.hash);
-        assert_eq!(similarity::jaccard(&a.shingles, &b.shingles), 1.0);
+        assert_eq!(overlap(&a, &b, &r).similarity, 1.0);
+        assert_ne!(a.figures, b.figures);
         let strict = DuplicateRules {
             ignore_numbers: false,
             ..r
@@ -490,7 +996,7 @@ mod tests {
             Fingerprint::of(current, &strict),
             Fingerprint::of(old, &strict),
         );
-        assert!(similarity::jaccard(&a.shingles, &b.shingles) < 0.5);
+        assert!(overlap(&a, &b, &strict).similarity < 0.5);
     }
 
     fn fp(words: &[String]) -> Fingerprint {
@@ -501,9 +1007,9 @@ mod tests {
     fn exact_near_and_distinct() {
         let base = text(1, 400);
         let mut edited = base.clone();
-        edited[200] = "changed".into(); // 3 of ~398 shingles differ: similarity ~0.985
+        edited[200] = "changed".into(); // 8 runs of 393 differ: similarity ~0.98
         let mut rewritten = base.clone();
-        for w in rewritten.iter_mut().take(150) {
+        for w in rewritten.iter_mut().take(300) {
             *w = "other".into();
         }
         let docs = vec![
@@ -518,8 +1024,152 @@ mod tests {
         assert_eq!(g.exact[0].members, vec![0, 3]);
         assert_eq!(g.near.len(), 1);
         assert_eq!(g.near[0].members, vec![0, 2, 3]);
-        assert!(g.near[0].similarity > 0.98 && g.near[0].similarity < 1.0);
+        assert!(g.near[0].similarity > 0.97 && g.near[0].similarity < 1.0);
         assert_eq!(g.distinct_texts, 4);
+    }
+
+    #[test]
+    fn edits_a_copy_survives() {
+        let r = rules();
+        let paragraphs: Vec<Vec<String>> = (0..6).map(|i| text(20 + i, 60)).collect();
+        let join = |ps: &[&Vec<String>]| -> Fingerprint {
+            fp(&ps
+                .iter()
+                .flat_map(|p| p.iter().cloned())
+                .collect::<Vec<_>>())
+        };
+        let all: Vec<&Vec<String>> = paragraphs.iter().collect();
+        let original = join(&all);
+        // Sections moved: every passage still found, in another order.
+        let moved = join(&[all[3], all[4], all[5], all[0], all[1], all[2]]);
+        let o = overlap(&original, &moved, &r);
+        assert!(o.similarity > 0.95 && o.reordered, "{o:?}");
+        // A paragraph of its own added and one dropped.
+        let own = text(99, 60);
+        let edited = join(&[all[0], all[1], &own, all[2], all[3], all[4]]);
+        let o = overlap(&original, &edited, &r);
+        assert!(
+            o.similarity > 0.75 && o.similarity < 0.9 && !o.reordered,
+            "{o:?}"
+        );
+        // Republished with an introduction: the whole original stands in the longer page.
+        let intro = text(77, 90);
+        let republished = join(&[&intro, all[0], all[1], all[2], all[3], all[4], all[5]]);
+        let o = overlap(&original, &republished, &r);
+        assert_eq!(o.containment, 1.0);
+        assert!(o.similarity > 0.85, "{o:?}");
+        // Two pages that share one paragraph (a notice) are not copies.
+        let notice = join(&[all[0], &text(55, 300)]);
+        let other = join(&[all[0], &text(56, 300)]);
+        assert!(overlap(&notice, &other, &r).similarity < 0.2);
+    }
+
+    #[test]
+    fn boilerplate_passages_give_no_candidates() {
+        // 150 pages carry the same notice; no two of them are compared for it.
+        let notice = text(3, 60);
+        let docs: Vec<Fingerprint> = (0..150)
+            .map(|i| {
+                let mut w = notice.clone();
+                w.extend(text(1000 + i, 200));
+                fp(&w)
+            })
+            .collect();
+        let g = find_groups(&docs, &rules());
+        assert!(g.near.is_empty());
+        assert_eq!(g.verified_pairs, 0);
+    }
+
+    #[test]
+    fn copy_kinds_and_series() {
+        let r = rules();
+        let body = text(40, 240);
+        let page = |url: &str, site: &str, title: &str, words: Vec<String>| ComparedPage {
+            url: url.into(),
+            site: site.into(),
+            title: Some(title.into()),
+            date: None,
+            fingerprint: Fingerprint::of(&words.join(" "), &r),
+        };
+        // The same post on a second site, with an introduction of its own.
+        let mut with_intro = text(41, 60);
+        with_intro.extend(body.clone());
+        let f = audit(
+            &[
+                page(
+                    "https://a.gov/2024/05/post/",
+                    "https://a.gov",
+                    "Post",
+                    body.clone(),
+                ),
+                page(
+                    "https://b.gov/news/post/",
+                    "https://b.gov",
+                    "Post",
+                    with_intro,
+                ),
+            ],
+            &r,
+        );
+        assert_eq!(f[0].extra["copy_kind"], "republished");
+        assert_eq!(f[0].extra["containment"], 1.0);
+        assert_eq!(f[0].severity, Severity::Warning);
+        // Monthly event pages: the same text, another date; addresses alike but for the date.
+        let month = |m: &str, d: &str| {
+            let mut w = body.clone();
+            w.push(m.to_string());
+            w.push(d.to_string());
+            page(
+                &format!("https://a.gov/event/office-hours-{d}{m}2024/"),
+                "https://a.gov",
+                &format!("Office hours, {m} {d}, 2024"),
+                w,
+            )
+        };
+        let f = audit(
+            &[month("may", "01"), month("june", "05"), month("july", "03")],
+            &r,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].extra["copy_kind"], "series");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert!(f[0].message.contains("series"), "{}", f[0].message);
+        assert_eq!(
+            series_key("/event/office-hours-01may2024/").0,
+            series_key("/event/office-hours-05jun2024/").0
+        );
+        assert!(series_key("Module 0: Introduction").1.is_empty());
+        assert_eq!(series_key("Monthly call, June 2024").0, "monthly call, # #");
+        assert!(is_listing("https://a.gov/tags/ai/"));
+        assert!(is_listing("https://a.gov/blog/page/7/"));
+        assert!(!is_listing(
+            "https://a.gov/topics/emergency-dental-repairs/"
+        ));
+        assert!(!is_listing("https://a.gov/programs/page-one/"));
+        assert_ne!(
+            series_key("/programs/flood/").0,
+            series_key("/programs/dunes/").0
+        );
+        // Two copies whose dates tell which is older.
+        let mut old = page(
+            "https://old.a.gov/grants.htm",
+            "https://old.a.gov",
+            "Grants",
+            body.clone(),
+        );
+        old.date = Some("2009-04-01".into());
+        let mut new = page("https://a.gov/grants/", "https://a.gov", "Grants", {
+            let mut w = body.clone();
+            w[100] = "updated".into();
+            w
+        });
+        new.date = Some("2025-01-06".into());
+        let f = audit(&[old, new], &r);
+        assert_eq!(f[0].extra["copy_kind"], "edited");
+        assert_eq!(
+            f[0].extra["older"],
+            serde_json::json!(["https://old.a.gov/grants.htm"])
+        );
     }
 
     #[test]
@@ -530,6 +1180,8 @@ mod tests {
         let page = |url: &str, site: &str, w: &[String]| ComparedPage {
             url: url.into(),
             site: site.into(),
+            title: None,
+            date: None,
             fingerprint: fp(w),
         };
         let pages = vec![
@@ -553,6 +1205,8 @@ mod tests {
         let page = |url: &str| ComparedPage {
             url: url.into(),
             site: "https://a.gov".into(),
+            title: None,
+            date: None,
             fingerprint: fp(&base),
         };
         let one = vec![
@@ -575,26 +1229,41 @@ mod tests {
     }
 
     #[test]
-    fn a_chained_group_reports_its_least_alike_pair() {
-        // B is A with 8 words changed at the start, C is B with 8 more changed at the end:
-        // A~B and B~C pass 0.85, A~C does not.
+    fn a_chain_is_split_so_every_pair_in_a_group_is_a_copy() {
+        // B is A with its first 100 words changed, C is B with its last 100 changed:
+        // A~B and B~C pass the threshold, A~C does not.
         let a = text(11, 400);
         let mut b = a.clone();
-        for w in b.iter_mut().take(8) {
-            *w = "alpha".into();
+        for (i, w) in b.iter_mut().take(100).enumerate() {
+            *w = format!("alpha{i}");
         }
         let mut c = b.clone();
-        for w in c.iter_mut().skip(390) {
-            *w = "omega".into();
+        for (i, w) in c.iter_mut().skip(300).enumerate() {
+            *w = format!("omega{i}");
         }
         let docs = vec![fp(&a), fp(&b), fp(&c)];
-        let ab = similarity::jaccard(&docs[0].shingles, &docs[1].shingles);
-        let ac = similarity::jaccard(&docs[0].shingles, &docs[2].shingles);
-        assert!(ab >= 0.85 && ac < ab, "{ab} {ac}");
-        let g = find_groups(&docs, &rules());
+        let r = rules();
+        let ab = overlap(&docs[0], &docs[1], &r).similarity;
+        let bc = overlap(&docs[1], &docs[2], &r).similarity;
+        let ac = overlap(&docs[0], &docs[2], &r).similarity;
+        assert!(
+            ab >= r.threshold && bc >= r.threshold && ac < r.threshold,
+            "{ab} {bc} {ac}"
+        );
+        let g = find_groups(&docs, &r);
+        let groups: Vec<(Vec<usize>, f64)> = g
+            .near
+            .iter()
+            .map(|g| (g.members.clone(), g.similarity))
+            .collect();
+        assert_eq!(groups, vec![(vec![0, 1], ab), (vec![1, 2], bc)]);
+        // Pages of one series stay one group, the chain's weakest link its similarity.
+        let series = vec![Some("s".to_string()); 3];
+        let g = find_groups_with(&docs, &series, &r);
         assert_eq!(g.near.len(), 1);
         assert_eq!(g.near[0].members, vec![0, 1, 2]);
-        assert!((g.near[0].similarity - ac).abs() < 1e-12);
+        assert!(g.near[0].series);
+        assert!((g.near[0].similarity - ab.min(bc)).abs() < 1e-12);
     }
 
     #[test]
@@ -603,6 +1272,8 @@ mod tests {
         let page = |url: &str, site: &str, t: String| ComparedPage {
             url: url.into(),
             site: site.into(),
+            title: None,
+            date: None,
             fingerprint: Fingerprint::of(&t, &rules()),
         };
         let pages = vec![

@@ -11,6 +11,7 @@
 //! count. A stamp is used only when nothing else dates the site, and is labelled as such: content
 //! is at least that old.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -114,18 +115,26 @@ pub fn address_date(url: &str) -> Option<String> {
     Some(format!("{year}-{month}-{day}"))
 }
 
-/// The days a machine source stamped on most pages: (day, pages), with the source's page count.
-fn stamps(days: &[&str]) -> (Vec<(String, usize)>, usize) {
+/// The days a source stamped on many pages: (day, pages), with the number of pages the share is
+/// taken of. Machine dates (headers, sitemaps) are shares of the pages that have one, and a day
+/// [`MASS_PAGES`] of them share is a stamp too (a deploy of part of a site); dates pages state
+/// are shares of all the site's pages, since a template that prints its build time prints it on
+/// every page, while an editor who reviews forty pages one day writes that day on each.
+fn stamps(days: &[&str], all_pages: usize, source: Source) -> (Vec<(String, usize)>, usize) {
     let mut count: std::collections::HashMap<&str, usize> = Default::default();
     for d in days {
         *count.entry(d).or_default() += 1;
     }
-    let total = days.len();
+    let (total, mass) = match source {
+        Source::Stated => (all_pages, false),
+        _ => (days.len(), true),
+    };
     let stamped = count
         .into_iter()
         .filter(|&(_, n)| {
             let share = n as f64 / total.max(1) as f64;
-            (n >= STAMP_PAGES && share >= STAMP_SHARE) || (n >= MASS_PAGES && share >= MASS_SHARE)
+            (n >= STAMP_PAGES && share >= STAMP_SHARE)
+                || (mass && n >= MASS_PAGES && share >= MASS_SHARE)
         })
         .map(|(d, n)| (d.to_string(), n))
         .collect();
@@ -161,7 +170,7 @@ pub fn newest_update(pages: &[PageDates], today: &str) -> Option<Newest> {
     for (source, pick) in sources {
         let days: Vec<String> = pages.iter().filter_map(|p| valid(&pick(p))).collect();
         let refs: Vec<&str> = days.iter().map(String::as_str).collect();
-        let (stamped, total) = stamps(&refs);
+        let (stamped, total) = stamps(&refs, pages.len(), source);
         for d in &days {
             if !stamped.iter().any(|(s, _)| s == d) {
                 offer(d.clone(), source, None);
@@ -183,6 +192,47 @@ pub fn newest_update(pages: &[PageDates], today: &str) -> Option<Newest> {
         }
     }
     best.or(fallback)
+}
+
+/// The newest date of each page of one site that means an edit (`YYYY-MM-DD`, by URL): what it
+/// states, the date in its address, and its sitemap or header date unless that is a day many of
+/// the site's pages share (a stamp).
+pub fn page_dates(pages: &[PageDates], today: &str) -> HashMap<String, String> {
+    let valid = |d: &Option<String>| {
+        d.as_deref()
+            .filter(|d| d.len() == 10 && *d <= today && *d >= "1990-01-01")
+            .map(str::to_string)
+    };
+    let stamped = |source: Source, pick: Pick| -> Vec<String> {
+        let days: Vec<String> = pages.iter().filter_map(|p| valid(&pick(p))).collect();
+        let refs: Vec<&str> = days.iter().map(String::as_str).collect();
+        stamps(&refs, pages.len(), source)
+            .0
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect()
+    };
+    let sources: [(Source, Pick); 3] = [
+        (Source::Header, |p| p.header.clone()),
+        (Source::Sitemap, |p| p.sitemap.clone()),
+        (Source::Stated, |p| p.stated.clone()),
+    ];
+    let stamps_of: Vec<Vec<String>> = sources.iter().map(|(s, p)| stamped(*s, *p)).collect();
+    let mut out = HashMap::new();
+    for p in pages {
+        let mut best: Option<String> = valid(&address_date(&p.url));
+        for ((_, pick), stamps) in sources.iter().zip(&stamps_of) {
+            if let Some(d) = valid(&pick(p)).filter(|d| !stamps.contains(d)) {
+                if best.as_ref().is_none_or(|b| d > *b) {
+                    best = Some(d);
+                }
+            }
+        }
+        if let Some(d) = best {
+            out.insert(p.url.clone(), d);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

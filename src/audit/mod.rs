@@ -98,7 +98,7 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     let t_links = started.elapsed();
     let mut collector = answers::Collector::new(&rules.answers);
     let governance = governance::Checker::new(&rules.governance, &titles);
-    let content = content(
+    let mut content = content(
         store,
         &listed,
         &scope.same_as,
@@ -130,6 +130,16 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     }
     findings.extend(collector.findings());
     let t_answers = started.elapsed();
+    // Each compared page's own date, to tell which of two copies is older.
+    let today = store::today();
+    for dated in content.dated.values() {
+        let dates = freshness::page_dates(dated, &today);
+        for p in content.compared.iter_mut() {
+            if let Some(d) = dates.get(&p.url) {
+                p.date = Some(d.clone());
+            }
+        }
+    }
     findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
     let t_duplicates = started.elapsed();
     // Governance per site, then the recommendation, which weighs every other audit's results.
@@ -144,7 +154,6 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
         f.links = site_links.get(f.origin.as_str()).copied().unwrap_or(0);
     }
     // When each site last changed, from the dates that mean something on it.
-    let today = store::today();
     for f in &mut site_facts {
         let dated = content.dated.get(&f.origin).map_or(&[][..], Vec::as_slice);
         let newest = freshness::newest_update(dated, &today);
@@ -517,11 +526,14 @@ fn content(
                 over_target: scored && scores.flesch_kincaid_grade > rules.readability.target_grade,
                 not_a_page: None,
             });
-            if words >= rules.duplicates.min_words {
+            if words >= rules.duplicates.min_words && !pg.is_index(rules.duplicates.max_link_share)
+            {
                 compared.push((
                     duplicates::ComparedPage {
                         url: row.url.clone(),
                         site: row.site.clone(),
+                        title: pg.title.clone(),
+                        date: None,
                         fingerprint,
                     },
                     canonical_elsewhere(&row.url, pg),

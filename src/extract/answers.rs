@@ -241,6 +241,7 @@ mod tests {
             kind: BlockKind::ListItem,
             text: "Benefits hotline: 1-800-555-0142".into(),
             code: Vec::new(),
+            link_words: 0,
         }]);
         assert_eq!(labelled[0].question, "Benefits hotline");
         assert_eq!(labelled[0].source, Source::Label);
@@ -248,6 +249,7 @@ mod tests {
             kind: BlockKind::Paragraph,
             text: "See https://www.fhaa.gov for more. Note: this is long.".into(),
             code: Vec::new(),
+            link_words: 0,
         }])
         .is_empty());
     }

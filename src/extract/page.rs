@@ -46,6 +46,8 @@ pub struct Block {
     /// Byte ranges of `text` set as inline code (`<code>`, `<kbd>`, `<samp>`, `<var>`): names of
     /// commands and fields, not the writer's prose.
     pub code: Vec<(usize, usize)>,
+    /// Words of `text` that are the text of links (`<a href>`).
+    pub link_words: usize,
 }
 
 /// A page as the audits see it.
@@ -94,6 +96,34 @@ impl Page {
         s
     }
 
+    /// Share of main-content words that are link text: near 1 on an index, a tag or archive
+    /// listing, a table of links (whose text is other pages' titles), low on an article.
+    pub fn link_share(&self) -> f64 {
+        let words = self.word_count();
+        if words == 0 {
+            return 0.0;
+        }
+        self.blocks.iter().map(|b| b.link_words).sum::<usize>() as f64 / words as f64
+    }
+
+    /// Whether the main content is an index of other pages: at least `max_link_share` of its
+    /// words are link text, or it is a list of teasers (five or more headings, two thirds of its
+    /// headings, that are nothing but a link: the titles of the pages it lists).
+    pub fn is_index(&self, max_link_share: f64) -> bool {
+        let headings: Vec<&Block> = self
+            .blocks
+            .iter()
+            .filter(|b| matches!(b.kind, BlockKind::Heading(_)))
+            .collect();
+        let linked = headings
+            .iter()
+            .filter(|b| {
+                b.link_words > 0 && b.link_words * 10 >= b.text.split_whitespace().count() * 8
+            })
+            .count();
+        self.link_share() >= max_link_share || (linked >= 5 && linked * 3 >= headings.len() * 2)
+    }
+
     /// Words in the main content.
     pub fn word_count(&self) -> usize {
         self.blocks
@@ -140,6 +170,17 @@ const TEMPLATE_TOKENS: &[&str] = &[
     "skip-link",
     "skipnav",
     "skip-nav",
+    // Page furniture inside the content: feedback widgets, "last updated" lines, pagers.
+    "page-feedback",
+    "feedback",
+    "usa-feedback",
+    "last-updated",
+    "page-updated",
+    "date-modified",
+    "page-last-updated",
+    "pagination",
+    "usa-pagination",
+    "pager",
 ];
 
 const TEMPLATE_ROLES: &[&str] = &[
@@ -198,6 +239,28 @@ fn is_template(el: &ElementRef<'_>, inside_content: bool) -> bool {
     e.classes().any(token_hit) || e.id().is_some_and(token_hit)
 }
 
+/// Page furniture recognised by what it says, wherever the template puts it: "Last updated:
+/// January 6, 2025", "Page last reviewed or updated: 03/14/2024", "Was this page helpful? Yes No",
+/// "Back to top", "Share this page", "Print this page". Such a line is about the page, not
+/// content: left in, it makes the same article under two templates differ.
+pub fn is_furniture(text: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?ix)^(
+                (this\s+)?(page|content|site|article)?\s*(was\s+)?(last\s+)?(updated|reviewed|modified|revised)
+                  (\s+or\s+(updated|reviewed))?(\s+on)?\s*[:\-–—]?\s*
+                  [\w.,/\-]*\s*\d[\w.,/\-\s]{0,24}
+              | (was|is)\s+this\s+(page|information|article|content)\s+(helpful|useful)\??(\s+(yes|no))*
+              | (back|return)\s+to\s+top
+              | (share|print|email)\s+this\s+(page|article)
+            )[.!]?$",
+        )
+        .expect("a valid pattern")
+    });
+    text.split_whitespace().count() <= 12 && re.is_match(text.trim())
+}
+
 /// Marks around inline code while a block's text is gathered (never left in a block's text).
 const CODE_START: char = '\u{1}';
 const CODE_END: char = '\u{2}';
@@ -206,6 +269,10 @@ struct Walker {
     blocks: Vec<Block>,
     current: String,
     kind: BlockKind,
+    /// How many `<a href>` the walk is inside.
+    in_link: usize,
+    /// Link words of the block being gathered.
+    link_words: usize,
 }
 
 impl Walker {
@@ -239,13 +306,15 @@ impl Walker {
                 }
             }
         }
-        if !text.is_empty() {
+        if !text.is_empty() && !is_furniture(&text) {
             self.blocks.push(Block {
                 kind: self.kind,
                 text,
                 code,
+                link_words: self.link_words,
             });
         }
+        self.link_words = 0;
         self.current.clear();
         self.kind = BlockKind::Paragraph;
     }
@@ -253,7 +322,12 @@ impl Walker {
     fn walk(&mut self, el: ElementRef<'_>, inside_content: bool) {
         for child in el.children() {
             match child.value() {
-                Node::Text(t) => self.current.push_str(t),
+                Node::Text(t) => {
+                    if self.in_link > 0 {
+                        self.link_words += t.split_whitespace().count();
+                    }
+                    self.current.push_str(t)
+                }
                 Node::Element(e) => {
                     let Some(child_el) = ElementRef::wrap(child) else {
                         continue;
@@ -282,7 +356,10 @@ impl Walker {
                             self.current.push(CODE_END);
                         }
                         None => {
+                            let link = name == "a" && e.attr("href").is_some();
+                            self.in_link += usize::from(link);
                             self.walk(child_el, inside);
+                            self.in_link -= usize::from(link);
                             // Inline elements: keep words apart where markup separated them.
                             if matches!(name, "img" | "td" | "span" | "a") {
                                 self.current.push(' ');
@@ -376,6 +453,8 @@ pub fn from_document(doc: &Html) -> Page {
         blocks: Vec::new(),
         current: String::new(),
         kind: BlockKind::Paragraph,
+        in_link: 0,
+        link_words: 0,
     };
     walker.walk(content_root, main.is_some());
     walker.flush();
@@ -432,6 +511,7 @@ pub fn paragraphs(text: &str) -> Vec<Block> {
             kind: BlockKind::Paragraph,
             text,
             code: Vec::new(),
+            link_words: 0,
         })
         .collect()
 }
@@ -606,6 +686,35 @@ mod tests {
             2
         );
         assert_eq!(pages[2].main_text(), "three");
+    }
+
+    #[test]
+    fn furniture_is_not_content() {
+        for line in [
+            "Last updated: January 6, 2025",
+            "Page last reviewed or updated: 03/14/2024",
+            "Last reviewed: March 3, 2025",
+            "Updated on 2024-11-05",
+            "Page last updated: June 2012.",
+            "Was this page helpful? Yes No",
+            "Was this page helpful?",
+            "Back to top",
+            "Share this page",
+        ] {
+            assert!(is_furniture(line), "{line}");
+        }
+        for line in [
+            "Applications are reviewed within 30 days of receipt.",
+            "Last updated rules for the 2025 program year take effect in July, and they change the income limits for every family.",
+            "Back to the program overview",
+            "We updated our fees on July 1.",
+        ] {
+            assert!(!is_furniture(line), "{line}");
+        }
+        let page = parse(
+            "<main><h1>Records</h1><p>Ask for your record.</p><div class=\"page-feedback\"><p>Was this page helpful?</p><button>Yes</button></div><p class=\"x\">Last updated: January 6, 2025</p></main>",
+        );
+        assert_eq!(page.main_text(), "Records\n\nAsk for your record.");
     }
 
     #[test]

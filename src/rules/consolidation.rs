@@ -20,6 +20,9 @@ pub struct MergeRules {
     pub low_traffic_weight: f64,
     /// Merge score at which a site merges into the other.
     pub merge_score: f64,
+    /// Share of its pages a live, maintained site (not stale, not low on traffic) must have
+    /// copied on the other site to merge: topic similarity alone never merges such sites.
+    pub min_copied_share: f64,
 }
 
 /// When a site is retired.
@@ -76,6 +79,7 @@ impl ConsolidationRules {
             ("merge.stale_weight", self.merge.stale_weight),
             ("merge.low_traffic_weight", self.merge.low_traffic_weight),
             ("merge.merge_score", self.merge.merge_score),
+            ("merge.min_copied_share", self.merge.min_copied_share),
             (
                 "retire.retire_page_overlap",
                 self.retire.retire_page_overlap,

@@ -92,57 +92,59 @@ pub enum Error {
 pub struct DuplicateRules {
     /// Pages with fewer main-content words are not compared.
     pub min_words: usize,
-    /// Words per shingle.
-    pub shingle_words: usize,
+    /// Words a shared passage has at least (the length of the word runs compared).
+    pub passage_words: usize,
     /// Near-duplicates treat every number as the same word.
     pub ignore_numbers: bool,
-    /// Near-duplicate threshold on the Jaccard similarity of shingle sets.
+    /// Near-duplicate threshold on the similarity: the share of both pages' words that stand in
+    /// passages they share.
     pub threshold: f64,
-    /// MinHash signature length.
-    pub hashes: usize,
-    /// LSH bands (`hashes` must be a multiple).
-    pub bands: usize,
+    /// A copy is "republished" when at least this share of the shorter page stands in the
+    /// longer one and the longer adds text of its own.
+    pub republished_containment: f64,
+    /// One word run in this many is indexed to find candidate pairs.
+    pub sample: u32,
+    /// A word run on more pages than this is boilerplate, not evidence of a copy.
+    pub max_pages_per_passage: usize,
+    /// Pages with at least this share of their words in links (indexes, listings) are not
+    /// compared.
+    pub max_link_share: f64,
 }
 
 impl DuplicateRules {
-    /// Hashes per band.
-    pub fn rows(&self) -> usize {
-        self.hashes / self.bands.max(1)
-    }
-
-    /// The chance that LSH makes a pair at similarity `j` a candidate: 1 - (1 - j^rows)^bands.
-    pub fn candidate_probability(&self, j: f64) -> f64 {
-        1.0 - (1.0 - j.powi(self.rows() as i32)).powi(self.bands as i32)
-    }
-
     fn validate(&self) -> Result<(), String> {
         if self.min_words == 0 {
             return Err(
                 "min_words = 0 would compare empty pages; use at least 1 (50 is usual)".into(),
             );
         }
-        if self.shingle_words == 0 || self.shingle_words > 20 {
+        if self.passage_words == 0 || self.passage_words > 30 {
             return Err(format!(
-                "shingle_words = {} is out of range; use 1 to 20 (3 is usual)",
-                self.shingle_words
+                "passage_words = {} is out of range; use 1 to 30 (8 is usual)",
+                self.passage_words
             ));
         }
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+        for (name, v) in [
+            ("threshold", self.threshold),
+            ("republished_containment", self.republished_containment),
+            ("max_link_share", self.max_link_share),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(format!(
+                    "{name} = {v} is out of range; use a share above 0 and at most 1 (e.g. 0.6)"
+                ));
+            }
+        }
+        if self.sample == 0 || self.sample > 64 {
             return Err(format!(
-                "threshold = {} is out of range; use a share above 0 and at most 1 (e.g. 0.9)",
-                self.threshold
+                "sample = {} is out of range; use 1 to 64 (4 is usual: one word run in four is indexed)",
+                self.sample
             ));
         }
-        if self.hashes == 0 || self.hashes > 1024 {
+        if self.max_pages_per_passage < 2 {
             return Err(format!(
-                "hashes = {} is out of range; use 1 to 1024 (128 is usual)",
-                self.hashes
-            ));
-        }
-        if self.bands == 0 || self.hashes % self.bands != 0 {
-            return Err(format!(
-                "bands = {} does not divide hashes = {}; pick bands so that hashes is a multiple of it (e.g. 16 for 128)",
-                self.bands, self.hashes
+                "max_pages_per_passage = {} would find no pair; use 2 or more (100 is usual)",
+                self.max_pages_per_passage
             ));
         }
         Ok(())
@@ -523,19 +525,7 @@ impl RuleSet {
     fn from_sources(
         mut source: impl FnMut(&str) -> Result<Option<(PathBuf, String)>, Error>,
     ) -> Result<RuleSet, Error> {
-        let (path, duplicates) = load(&mut source, "duplicates.toml", DuplicateRules::validate)?;
-        let at = duplicates.threshold;
-        let p = duplicates.candidate_probability(at);
-        if p < 0.95 {
-            log::warn!(
-                "{}: with hashes = {} and bands = {}, only {:.0}% of page pairs at the threshold {} become candidates; use more bands",
-                path.display(),
-                duplicates.hashes,
-                duplicates.bands,
-                p * 100.0,
-                at
-            );
-        }
+        let (_, duplicates) = load(&mut source, "duplicates.toml", DuplicateRules::validate)?;
         let (_, readability) = load(&mut source, "readability.toml", ReadabilityRules::validate)?;
         let (_, plain_language) = load(
             &mut source,
@@ -617,10 +607,9 @@ mod tests {
     #[test]
     fn builtin_rules_load() {
         let r = RuleSet::builtin();
-        assert_eq!(r.duplicates.shingle_words, 3);
+        assert_eq!(r.duplicates.passage_words, 8);
         assert_eq!(r.readability.rules[0].metric, Metric::FleschKincaidGrade);
         assert!(!r.readability.rules[3].enabled);
-        assert!(r.duplicates.candidate_probability(r.duplicates.threshold) > 0.999);
     }
 
     #[test]
@@ -628,12 +617,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(
             dir.path().join("duplicates.toml"),
-            "min_words = 10\nshingle_words = 2\nignore_numbers = false\nthreshold = 0.8\nhashes = 64\nbands = 16\n",
+            "min_words = 10\npassage_words = 5\nignore_numbers = false\nthreshold = 0.8\nrepublished_containment = 0.9\nsample = 2\nmax_pages_per_passage = 10\nmax_link_share = 0.5\n",
         )
         .expect("write");
         let r = RuleSet::load(dir.path()).expect("valid folder");
         assert_eq!(r.duplicates.min_words, 10);
-        assert_eq!(r.duplicates.rows(), 4);
+        assert_eq!(r.duplicates.passage_words, 5);
         let empty = tempfile::tempdir().expect("temp dir");
         assert_eq!(
             RuleSet::load(empty.path()).expect("defaults"),
@@ -650,14 +639,11 @@ mod tests {
         assert!(msg.contains("duplicates.toml"), "{msg}");
         assert!(msg.contains("treshold") && msg.contains("line 2"), "{msg}");
 
-        std::fs::write(&f, BUILTIN[0].1.replace("bands = 20", "bands = 7")).expect("write");
+        std::fs::write(&f, BUILTIN[0].1.replace("sample = 4", "sample = 0")).expect("write");
         let msg = RuleSet::load(dir.path())
-            .expect_err("bad bands")
+            .expect_err("bad sample")
             .to_string();
-        assert!(
-            msg.contains("bands = 7 does not divide hashes = 120"),
-            "{msg}"
-        );
+        assert!(msg.contains("sample = 0 is out of range"), "{msg}");
 
         std::fs::remove_file(&f).expect("remove");
         std::fs::write(dir.path().join("duplicate.toml"), "").expect("write");

@@ -80,8 +80,12 @@ fn demo_agency_duplicates_are_exactly_d1_and_nd1() {
     assert_eq!(d["severity"], "warning");
     let nd = &found[&nd1];
     let sim = nd["similarity"].as_f64().expect("similarity");
-    assert!((0.85..1.0).contains(&sim), "{sim}");
+    assert!((0.62..1.0).contains(&sim), "{sim}");
     assert!(nd["group"].as_str().expect("group").starts_with("near-"));
+    // The legacy copy's figures (year, income limits, hotline) were never updated.
+    assert_eq!(nd["copy_kind"], "outdated");
+    assert!(nd["differences"].to_string().contains("figures"), "{nd}");
+    eprintln!("ND1 similarity {sim}, containment {}", nd["containment"]);
 
     // Per site: pages whose content is also on another site.
     let sites = sites_json(&db);
@@ -114,7 +118,7 @@ fn demo_agency_duplicates_are_exactly_d1_and_nd1() {
     .expect("rules/duplicates.toml");
     std::fs::write(
         rules.join("duplicates.toml"),
-        builtin.replace("threshold = 0.85", "threshold = 0.95"),
+        builtin.replace("threshold = 0.62", "threshold = 0.95"),
     )
     .expect("write rules");
     let rules_arg = rules.display().to_string();

@@ -6,7 +6,6 @@ use govaudit::inventory;
 #[test]
 fn real_public_inventories_load_unedited() {
     let Some(data) = shared_data_dir() else {
-        eprintln!("skipped: ../shared/data is absent");
         return;
     };
     // (file, at least this many sites)

@@ -13,12 +13,15 @@
 //! - `report`: the report folder, the consolidation recommendation, progress between runs, and
 //!   `index.html` in headless Chromium.
 //! - `cli`: exit codes and messages of the binary.
+//! - `agency_dev`: the validation agency of `../shared/eval/agency-dev/`, served by its own
+//!   server and scored by its scorer (skipped when absent, a failure in CI).
 //! - `trust`: the `trust` fixture: non-pages, template findings, soft 404s by redirect, script
 //!   ids, shared blocks, sites closed to crawlers, staleness from stamps (issue 11).
 //!
 //! Helpers (servers, the binary, databases) live in `util`. No test touches the internet: every
 //! crawl runs with `--offline` and `--map` to loopback servers started by the test itself.
 
+mod agency_dev;
 mod answers;
 mod cli;
 mod crawl;

@@ -324,14 +324,63 @@ pub fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/demo")
 }
 
-/// `../shared/corpus/real-gov`, when present.
-pub fn real_gov_dir() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-gov");
-    p.is_dir().then_some(p)
+/// A folder of `../shared/` the test needs, or None with a message when it is absent: a user's
+/// clone has no `../shared`. In CI (`GOVAUDIT_REQUIRE_SHARED` set by `.ci/run`) an absent folder
+/// fails the test instead, so a skipped test can never pass there.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("GOVAUDIT_REQUIRE_SHARED").is_none(),
+        "GOVAUDIT_REQUIRE_SHARED is set but ../shared/{rel} is absent"
+    );
+    eprintln!("skipped: ../shared/{rel} is absent (the test needs the shared data)");
+    None
 }
 
-/// `../shared/data`, when present.
+/// `../shared/corpus/real-gov`, when present (see [`shared`]).
+pub fn real_gov_dir() -> Option<PathBuf> {
+    shared("corpus/real-gov")
+}
+
+/// `../shared/data`, when present (see [`shared`]).
 pub fn shared_data_dir() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    p.is_dir().then_some(p)
+    shared("data")
+}
+
+/// Copies a folder tree (the validation agency's corpus, which its server writes logs into).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+            // Read-only sources stay writable in the copy (the server rewrites its logs).
+            if let Ok(meta) = std::fs::metadata(&target) {
+                let mut perms = meta.permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                perms.set_readonly(false);
+                let _ = std::fs::set_permissions(&target, perms);
+            }
+        }
+    }
+}
+
+/// `count` consecutive free loopback ports, the first returned.
+pub fn free_ports(count: u16) -> u16 {
+    for attempt in 0..200u32 {
+        let base = 30_000 + ((std::process::id() * 7919 + attempt * 104_729) % 19_000) as u16;
+        let all_free =
+            (0..count).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no {count} consecutive free ports on 127.0.0.1");
 }
