@@ -687,13 +687,31 @@ pub fn details(f: &Finding) -> String {
                 .get("urls")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
-            format!(
-                "{n} pages, similarity {}",
-                f.extra
-                    .get("similarity")
-                    .map(Value::to_string)
-                    .unwrap_or_default()
-            )
+            let num = |k: &str| f.extra.get(k).map(Value::to_string).unwrap_or_default();
+            let mut t = match s("copy_kind") {
+                Some(kind) => format!("{kind} copy, "),
+                None => String::new(),
+            };
+            t.push_str(&format!("{n} pages, similarity {}", num("similarity")));
+            if f.extra.contains_key("containment") {
+                t.push_str(&format!(", containment {}", num("containment")));
+            }
+            let changed: Vec<&str> = f
+                .extra
+                .get("differences")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if !changed.is_empty() {
+                t.push_str(&format!(" ({})", changed.join(", ")));
+            }
+            if let Some(older) = f.extra.get("older").and_then(Value::as_array) {
+                let older: Vec<&str> = older.iter().filter_map(Value::as_str).collect();
+                t.push_str(&format!("; older: {}", older.join(", ")));
+            }
+            t
         }
         _ => String::new(),
     }

@@ -200,6 +200,57 @@ fn real_gov_corpus_crawl() {
     }
 
     trusted_on_real_sites(&db);
+    copies_on_real_sites(&db);
+}
+
+/// Issue 12 on the real corpus: the posts republished on a second site are found, recurring
+/// event pages are one series, and no reported similarity is under the threshold.
+fn copies_on_real_sites(db: &str) {
+    let copies = ndjson(&govaudit_ok(&[
+        "findings",
+        "--db",
+        db,
+        "--format",
+        "json",
+        "--kind",
+        "near_duplicate",
+    ]));
+    let group_with = |a: &str, b: &str| {
+        copies.iter().find(|f| {
+            let urls = f["urls"].to_string();
+            urls.contains(a) && urls.contains(b)
+        })
+    };
+    for (a, b) in [
+        (
+            "https://18f.gsa.gov/2018/07/10/introducing-accessibility-for-teams/",
+            "https://www.section508.gov/blog/Introducing-Accessibility-for-Teams/",
+        ),
+        (
+            "https://18f.gsa.gov/2019/04/08/uswds2-launch-post/",
+            "https://digital.gov/2019/04/08/introducing-uswds-2/",
+        ),
+        (
+            "https://18f.gsa.gov/2019/05/16/how-18f-and-pif-work-together-in-agencies/",
+            "https://digital.gov/2019/05/07/two-complementary-teams-with-same-goal/",
+        ),
+    ] {
+        let f = group_with(a, b).unwrap_or_else(|| panic!("cross-post not found: {a} ~ {b}"));
+        assert_eq!(f["severity"], "warning", "{f}");
+        assert_ne!(f["copy_kind"], "series", "{f}");
+    }
+    let office_hours: Vec<_> = copies
+        .iter()
+        .filter(|f| f["urls"].to_string().contains("/event/gwaa-office-hours-"))
+        .collect();
+    assert_eq!(office_hours.len(), 1, "office hours are one series");
+    assert_eq!(office_hours[0]["copy_kind"], "series");
+    assert_eq!(office_hours[0]["severity"], "info");
+    assert!(office_hours[0]["urls"].as_array().map_or(0, Vec::len) >= 20);
+    for f in &copies {
+        let sim = f["similarity"].as_f64().unwrap_or(0.0);
+        assert!(sim >= 0.62, "reported under the threshold: {f}");
+    }
 }
 
 /// Issue 11 on the real corpus: every class of false finding the hand review found stays gone.
