@@ -96,7 +96,21 @@ pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
     let t_links = started.elapsed();
-    let mut collector = answers::Collector::new(&rules.answers);
+    // The organisation's own names (agency and website names from the inventory) say nothing
+    // about which program a fact belongs to. Channel names are left out: "Family Caregiver
+    // Guide" names its subject.
+    let org_names: Vec<String> = store
+        .sites()?
+        .into_iter()
+        .flat_map(|s| {
+            let site_name = if s.channel == "web" { s.name } else { None };
+            [site_name, s.agency]
+        })
+        .flatten()
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let mut collector = answers::Collector::new(&rules.answers, &org_names);
     let governance = governance::Checker::new(&rules.governance, &titles);
     let mut content = content(
         store,
@@ -468,9 +482,19 @@ fn content(
                 entry.1.push(scores.flesch_kincaid_grade);
             }
             let t = std::time::Instant::now();
-            answer_claims.add(&answers::Source::page(
-                &row.url, &row.site, r.marked, &pg.blocks,
-            ));
+            // An index's lines are other pages' titles and teasers ("March 1 — Fund reaches
+            // 9,000 families"): the pages they list give the answers.
+            let index =
+                pg.is_index(rules.duplicates.max_link_share) || duplicates::is_listing(&row.url);
+            if !index {
+                answer_claims.add(&answers::Source::page(
+                    &row.url,
+                    &row.site,
+                    pg.title.as_deref(),
+                    r.marked,
+                    &pg.blocks,
+                ));
+            }
             spent[3] += t.elapsed();
             if prose {
                 let blocks: Vec<plain_language::TextBlock> = pg

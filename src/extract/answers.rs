@@ -8,7 +8,9 @@
 //! - headings and the blocks under them, up to the next heading of the same or a higher level
 //!   (a heading that asks a question is marked as one; other headings name a topic, as in a
 //!   brochure's "What it costs to apply");
-//! - labelled statements ("Benefits hotline: 1-800-555-0142"): a short label before a colon.
+//! - labelled statements ("Benefits hotline: 1-800-555-0142"): a short label before a colon;
+//! - tables, cell by cell: a cell answers "<its row's first cell> — <its column's header>"
+//!   ("FY2025 — Household income limit": "$48,000"), so a row's figures stay with their row.
 
 use scraper::{ElementRef, Html, Selector};
 
@@ -27,6 +29,8 @@ pub enum Source {
     Heading,
     /// "Label: value".
     Label,
+    /// A table cell, named by its row's first cell and its column's header.
+    Table,
 }
 
 /// A question (or topic) and the text that answers it.
@@ -40,6 +44,9 @@ pub struct AnswerUnit {
     pub source: Source,
     /// The question is phrased as a question ("How much…?"), not a topic.
     pub is_question: bool,
+    /// The heading of the page section it sits in, when that is not its question ("Quick facts
+    /// about travel pay" above a definition list's "Claim deadline").
+    pub section: String,
 }
 
 const QUESTION_WORDS: &[&str] = &[
@@ -76,6 +83,7 @@ fn unit(question: String, answer: String, source: Source) -> Option<AnswerUnit> 
     let answer = answer.trim().to_string();
     (!question.is_empty() && !answer.is_empty()).then(|| AnswerUnit {
         is_question: is_question(&question),
+        section: String::new(),
         question,
         answer,
         source,
@@ -121,6 +129,11 @@ pub fn from_document(doc: &Html) -> Vec<AnswerUnit> {
             }
         }
     }
+    if let (Some(tables), Some(rows), Some(cells)) = (sel("table"), sel("tr"), sel("th, td")) {
+        for table in doc.select(&tables) {
+            table_units(table, &rows, &cells, &mut out);
+        }
+    }
     if let Some(dl) = sel("dl") {
         for list in doc.select(&dl) {
             let mut question: Option<String> = None;
@@ -138,6 +151,81 @@ pub fn from_document(doc: &Html) -> Vec<AnswerUnit> {
         }
     }
     out
+}
+
+/// A table's cells as units. The column headers are the first row's cells when that row is all
+/// `<th>` (or sits in `<thead>`); a row's name is its first cell.
+fn table_units(
+    table: ElementRef<'_>,
+    rows: &Selector,
+    cells: &Selector,
+    out: &mut Vec<AnswerUnit>,
+) {
+    // Rows of this table only, not of a table nested in a cell.
+    let own_rows: Vec<ElementRef<'_>> = table
+        .select(rows)
+        .filter(|r| {
+            r.ancestors()
+                .filter_map(ElementRef::wrap)
+                .find(|a| a.value().name() == "table")
+                .is_some_and(|t| t.id() == table.id())
+        })
+        .collect();
+    // Layout tables (a legacy page's sidebar and body side by side) hold pages, not data.
+    let layout = table.value().attr("role") == Some("presentation")
+        || table
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .skip(1)
+            .any(|e| {
+                matches!(
+                    e.value().name(),
+                    "table" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "form"
+                )
+            })
+        || own_rows.iter().any(|r| {
+            r.select(cells)
+                .any(|c| text_of(c).split_whitespace().count() > 60)
+        });
+    if layout || own_rows.len() < 2 {
+        return;
+    }
+    let Some(first) = own_rows.first() else {
+        return;
+    };
+    let first_cells: Vec<ElementRef<'_>> = first.select(cells).collect();
+    let in_head = first
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| a.value().name() == "thead");
+    let is_header = in_head || first_cells.iter().all(|c| c.value().name() == "th");
+    let headers: Vec<String> = if is_header {
+        first_cells.iter().map(|c| text_of(*c)).collect()
+    } else {
+        Vec::new()
+    };
+    let caption = sel("caption")
+        .and_then(|c| table.select(&c).next())
+        .map(text_of)
+        .unwrap_or_default();
+    for row in own_rows.iter().skip(usize::from(is_header)) {
+        let row_cells: Vec<String> = row.select(cells).map(text_of).collect();
+        let Some(name) = row_cells.first() else {
+            continue;
+        };
+        for (i, cell) in row_cells.iter().enumerate().skip(1) {
+            let column = headers
+                .get(i)
+                .map(String::as_str)
+                .unwrap_or(caption.as_str());
+            let question = if column.is_empty() {
+                name.clone()
+            } else {
+                format!("{name} — {column}")
+            };
+            out.extend(unit(question, cell.clone(), Source::Table));
+        }
+    }
 }
 
 fn faq_json_ld(v: &serde_json::Value, out: &mut Vec<AnswerUnit>) {
@@ -189,14 +277,18 @@ pub fn from_blocks(blocks: &[Block]) -> Vec<AnswerUnit> {
             let body: Vec<&str> = blocks[i + 1..]
                 .iter()
                 .take_while(|n| !matches!(n.kind, BlockKind::Heading(l) if l <= level))
-                .filter(|n| !matches!(n.kind, BlockKind::Heading(_)))
+                // Table cells are read row by row ([`from_document`]), not as lines of prose.
+                .filter(|n| !matches!(n.kind, BlockKind::Heading(_) | BlockKind::Cell))
                 .map(|n| n.text.as_str())
                 .collect();
             out.extend(unit(b.text.clone(), body.join("\n"), Source::Heading));
         } else if let Some((label, rest)) = b.text.split_once(": ") {
             // "Benefits hotline: 1-800-555-0142": a short label, then the statement.
             let words = label.split_whitespace().count();
-            let label_like = (1..=6).contains(&words) && !label.contains(['.', '?', '!']);
+            // "Q:" and "A:" mark a question and its answer; they label nothing.
+            let label_like = (1..=6).contains(&words)
+                && !label.contains(['.', '?', '!'])
+                && label.chars().filter(|c| c.is_alphanumeric()).count() > 1;
             if label_like && !rest.trim().is_empty() && !rest.starts_with("//") {
                 out.extend(unit(label.to_string(), rest.to_string(), Source::Label));
             }
@@ -277,5 +369,31 @@ mod tests {
         assert_eq!(u[0].answer, "Yes, $35.");
         assert_eq!(u[1].question, "Hours");
         assert_eq!(u[1].answer, "8 a.m. to 5 p.m.");
+    }
+
+    #[test]
+    fn tables_are_read_row_by_row() {
+        let html = "<table><caption>Income limits</caption>\
+            <tr><th>Fiscal year</th><th>Household income limit</th></tr>\
+            <tr><td>FY2025</td><td>$48,000</td></tr><tr><td>FY2024</td><td>$45,000</td></tr></table>\
+            <table><tr><td>Main line</td><td>1-800-555-0100</td></tr>\
+            <tr><td>Fax</td><td>1-800-555-0101</td></tr></table>\
+            <table><tr><td><ul><li>Home</li></ul></td><td>Call 1-800-555-0102.</td></tr>\
+            <tr><td>Footer</td><td>x</td></tr></table>";
+        let u = from_markup(html);
+        let q: Vec<(&str, &str)> = u
+            .iter()
+            .map(|u| (u.question.as_str(), u.answer.as_str()))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                ("FY2025 — Household income limit", "$48,000"),
+                ("FY2024 — Household income limit", "$45,000"),
+                ("Main line", "1-800-555-0100"),
+                ("Fax", "1-800-555-0101"),
+            ]
+        );
+        assert!(u.iter().all(|u| u.source == Source::Table));
     }
 }

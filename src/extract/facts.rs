@@ -176,7 +176,7 @@ fn age_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"(?i)\b(?:age[sd]?\s+(\d{1,3})|(\d{1,3})\s+years?\s+(?:old|of\s+age)|(\d{1,3})\s+or\s+older)\b",
+        r"(?i)\b(?:age[sd]?\s+(\d{1,3})|(\d{1,3})\s+years?\s+(?:old|of\s+age)|(\d{1,3})\s+or\s+older|(?:they|he|she|you|child|children|student|students)\s+turns?\s+(\d{1,3}))\b",
     )
 }
 
@@ -408,6 +408,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
             .get(1)
             .or(c.get(2))
             .or(c.get(3))
+            .or(c.get(4))
             .map(|m| m.as_str().to_string());
         add(
             FactType::Age,
@@ -427,8 +428,20 @@ pub fn facts(text: &str) -> Vec<Fact> {
             Some(k) if k == "business" || k == "working" => "business ".to_string(),
             _ => String::new(),
         };
+        // Weeks, months and years in days, so "three weeks" is "21 days" and "three months" is
+        // "90 days" (a month of 30 days, as deadlines count them).
         let unit = c[3].to_ascii_lowercase();
-        let v = n.map(|n| format!("{n} {kind}{unit}{}", if n == 1 { "" } else { "s" }));
+        let days = |n: u32| match unit.as_str() {
+            "week" => Some(n * 7),
+            "month" if kind.is_empty() && n % 12 == 0 => Some(n / 12 * 365),
+            "month" if kind.is_empty() => Some(n * 30),
+            "year" if kind.is_empty() => Some(n * 365),
+            _ => None,
+        };
+        let v = n.map(|n| match days(n) {
+            Some(d) => format!("{d} day{}", if d == 1 { "" } else { "s" }),
+            None => format!("{n} {kind}{unit}{}", if n == 1 { "" } else { "s" }),
+        });
         add(FactType::Duration, all.start(), all.end(), v);
     }
     found.sort_by_key(|f| f.start);
@@ -548,7 +561,7 @@ mod tests {
         );
         assert_eq!(
             values("a 12-month lease"),
-            [(FactType::Duration, "12 months".into())]
+            [(FactType::Duration, "365 days".into())]
         );
     }
 
@@ -574,6 +587,10 @@ mod tests {
         assert_eq!(
             values("at least 18 years of age"),
             [(FactType::Age, "18".into())]
+        );
+        assert_eq!(
+            values("children qualify until they turn 26"),
+            [(FactType::Age, "26".into())]
         );
         assert_eq!(
             values("Write to Info@FHAA.gov."),

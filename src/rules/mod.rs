@@ -9,6 +9,7 @@
 //! have: a typo is an error that names the file, the line and the expected names, never a rule
 //! silently ignored.
 
+mod answers;
 mod consolidation;
 mod governance;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use answers::{AnswerRules, AttributeRule, QualifierRule};
 pub use consolidation::{ConsolidationRules, FixRules, MergeRules, RetireRules, StaleRules};
 pub use governance::{Check, GovernanceRule, GovernanceRules};
 
@@ -385,82 +387,6 @@ impl PlainLanguageRules {
                 return Err(format!(
                     "rule \"{}\": set max_words (e.g. max_words = 40)",
                     c.id
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Settings of the inconsistent-answers audit (`rules/answers.toml`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerRules {
-    /// Role similarity at which two facts answer the same question.
-    pub threshold: f64,
-    /// Fact types compared (`phone`, `email`, …).
-    pub fact_types: Vec<String>,
-    /// Extra stop words.
-    #[serde(default)]
-    pub stop_words: Vec<String>,
-    /// Words of headings and questions that name no program ("contact", "apply", "faq"):
-    /// left out when telling programs apart.
-    #[serde(default)]
-    pub generic_words: Vec<String>,
-    /// A date is compared only when its role has one of these words (after synonyms).
-    #[serde(default)]
-    pub date_roles: Vec<String>,
-    /// Regular expressions: pages whose URL matches one are not sources of answers.
-    #[serde(default)]
-    pub skip_urls: Vec<String>,
-    /// A dispute is reported only when one of its values is given by at least this many sources.
-    pub min_majority: usize,
-    /// Mailbox names that mean "write to us" (info@, help@): only these are compared with each
-    /// other; purpose-named mailboxes (press@, foia@) are different contacts.
-    #[serde(default)]
-    pub general_mailboxes: Vec<String>,
-    /// word → the word it means, built from the file's `[synonyms]` lists.
-    #[serde(rename = "synonyms", deserialize_with = "invert_synonyms", default)]
-    pub synonyms: std::collections::HashMap<String, String>,
-}
-
-fn invert_synonyms<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<std::collections::HashMap<String, String>, D::Error> {
-    let lists: std::collections::BTreeMap<String, Vec<String>> = Deserialize::deserialize(d)?;
-    let mut out = std::collections::HashMap::new();
-    for (head, words) in lists {
-        for w in words {
-            out.insert(w.to_lowercase(), head.clone());
-        }
-        out.insert(head.to_lowercase(), head.clone());
-    }
-    Ok(out)
-}
-
-impl AnswerRules {
-    fn validate(&self) -> Result<(), String> {
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(format!(
-                "threshold = {} is out of range; use a similarity above 0 and at most 1 (e.g. 0.6)",
-                self.threshold
-            ));
-        }
-        const KNOWN: &[&str] = &[
-            "phone", "email", "money", "percent", "duration", "date", "age", "url", "hours",
-        ];
-        for p in &self.skip_urls {
-            if let Err(e) = regex::Regex::new(p) {
-                return Err(format!(
-                    "skip_urls: {p:?} is not a valid regular expression: {e}"
-                ));
-            }
-        }
-        for t in &self.fact_types {
-            if !KNOWN.contains(&t.as_str()) {
-                return Err(format!(
-                    "fact_types: unknown type \"{t}\"; use any of {}",
-                    KNOWN.join(", ")
                 ));
             }
         }

@@ -153,4 +153,21 @@ fn validation_agency_scores() {
         kind("consolidation")
     );
     assert_eq!(kind("consolidation")["fp"], 0, "{}", kind("consolidation"));
+    // Issue 13: inconsistent answers across sites, the call centre's kb and the brochures: every
+    // planted conflict, and no finding that joins unrelated or consistent facts.
+    assert!(
+        ratio("inconsistent_answer", "precision") >= 0.9,
+        "{}",
+        kind("inconsistent_answer")
+    );
+    assert!(
+        ratio("inconsistent_answer", "recall") >= 0.8,
+        "{}",
+        kind("inconsistent_answer")
+    );
+    assert_eq!(
+        score["report"]["inconsistent_mnf_hits"],
+        serde_json::json!([]),
+        "unrelated or consistent facts reported as one question"
+    );
 }

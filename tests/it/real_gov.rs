@@ -201,6 +201,46 @@ fn real_gov_corpus_crawl() {
 
     trusted_on_real_sites(&db);
     copies_on_real_sites(&db);
+    answers_on_real_sites(&db);
+}
+
+/// Issue 13 on the real corpus: the one dispute read and judged real (the DAP team's mailbox,
+/// moved to a new domain on some pages only) is found, and nothing else: dated posts and event
+/// pages, availability ("24 hours a day"), other organisations' and sections' mailboxes are no
+/// disputes.
+fn answers_on_real_sites(db: &str) {
+    let found = ndjson(&govaudit_ok(&[
+        "findings",
+        "--db",
+        db,
+        "--format",
+        "json",
+        "--kind",
+        "inconsistent_answer",
+    ]));
+    let values: Vec<Vec<String>> = found
+        .iter()
+        .map(|f| {
+            let mut v: Vec<String> = f["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v["normalized"].as_str().unwrap_or_default().to_string())
+                .collect();
+            v.sort();
+            v
+        })
+        .collect();
+    assert_eq!(
+        values,
+        vec![vec![
+            "dap@gsa.gov".to_string(),
+            "dap@support.digitalgov.gov".to_string()
+        ]],
+        "{found:#?}"
+    );
+    let evidence = found[0]["values"].to_string();
+    assert!(evidence.contains("request a copy of the"), "{evidence}");
 }
 
 /// Issue 12 on the real corpus: the posts republished on a second site are found, recurring
