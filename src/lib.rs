@@ -35,3 +35,28 @@ pub use error::{Error, Result};
 pub use inventory::Inventory;
 pub use model::{Channel, Finding, Severity, Site};
 pub use store::Store;
+
+/// Reads a file the user named (an inventory, a draft), refusing what is not a regular file
+/// (`/dev/zero` or a FIFO would be read without end or block forever) and anything over `max`
+/// bytes, so a wrong path costs an error message, not the machine's memory.
+pub(crate) fn read_user_file(path: &std::path::Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a device, pipe or folder); name the file itself",
+        ));
+    }
+    if meta.len() > max {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("{} bytes is over the {} MiB limit", meta.len(), max >> 20),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}

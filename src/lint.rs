@@ -84,7 +84,7 @@ pub fn lint_file(path: &Path, rules: &RuleSet) -> Result<LintReport, Error> {
     let format = Format::of(path).ok_or_else(|| Error::Unsupported {
         path: path.to_path_buf(),
     })?;
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let bytes = crate::read_user_file(path, 64 << 20).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;

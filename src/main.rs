@@ -10,7 +10,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
+use govaudit::crawl::channels;
+
 fn main() -> ExitCode {
+    // The crawl reads each PDF in a child process of this binary (a hostile PDF can abort or
+    // hang its reader): see `govaudit::crawl::channels::pdf_text`.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == channels::PDF_CHILD_ARG)
+    {
+        return channels::pdf_child();
+    }
     match cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

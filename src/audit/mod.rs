@@ -369,7 +369,15 @@ fn content(
             };
             // One parse for the page and its FAQ markup (JSON-LD, details, dl, accordions).
             let t = std::time::Instant::now();
-            let doc = scraper::Html::parse_document(&html);
+            let bounded = crate::extract::html::bound_nesting(&html);
+            if matches!(bounded, std::borrow::Cow::Owned(_)) {
+                log::warn!(
+                    "{}: markup nested deeper than {} elements; the deeper elements are read as their text",
+                    p.url,
+                    crate::extract::html::MAX_DEPTH
+                );
+            }
+            let doc = scraper::Html::parse_document(&bounded);
             let page = page::from_document(&doc);
             let why_not = if soft_404.contains(&p.url) {
                 Some(NotAPage::NotFound)

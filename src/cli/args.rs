@@ -188,7 +188,7 @@ pub struct CrawlArgs {
     pub per_host: u64,
 
     /// Milliseconds between requests to one host; a larger robots.txt Crawl-delay wins.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_DELAY_MS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DELAY_MS, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub delay_ms: u64,
 
     /// Seconds before a request (headers and body) is given up.
@@ -214,6 +214,14 @@ pub struct CrawlArgs {
     /// Never send a request outside this machine (only loopback and --map targets).
     #[arg(long)]
     pub offline: bool,
+
+    /// An internal address or range the crawl may request (repeatable). Loopback, private,
+    /// link-local and metadata addresses are refused unless they are an inventory site, a
+    /// --map target or allowed here.
+    ///
+    /// Example: --allow-net 10.20.0.0/16
+    #[arg(long = "allow-net", value_name = "IP[/BITS]")]
+    pub allow_net: Vec<String>,
 }
 
 #[cfg(test)]

@@ -53,6 +53,11 @@ pub fn crawl_config(
         respect_robots: !a.ignore_robots,
         max_body: a.max_body_mb * 1024 * 1024,
         offline: a.offline,
+        allow_net: a
+            .allow_net
+            .iter()
+            .map(|s| govaudit::crawl::network::parse_net(s).map_err(BadInput))
+            .collect::<Result<_, _>>()?,
     })
 }
 

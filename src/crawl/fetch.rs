@@ -14,6 +14,8 @@
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap};
+
+use super::network::{NetScope, ScopedResolver, REFUSED};
 use url::Url;
 
 /// `--map FROM=TO` pairs.
@@ -41,6 +43,18 @@ impl OriginMap {
         };
         let from = parse(from, "FROM")?;
         let to = parse(to, "TO")?;
+        // A target is a server, nothing more: a path, query or user name would be dropped or,
+        // worse, sent with every request.
+        if to.path() != "/"
+            || to.query().is_some()
+            || to.fragment().is_some()
+            || !to.username().is_empty()
+            || to.password().is_some()
+        {
+            return Err(format!(
+                "--map {spec:?}: the TO side must be an origin only (scheme, host, port), such as http://127.0.0.1:8081"
+            ));
+        }
         Ok((from.origin().ascii_serialization(), to))
     }
 
@@ -48,6 +62,11 @@ impl OriginMap {
     pub fn insert(&mut self, from_origin: String, to: Url) {
         self.pairs.retain(|(f, _)| f != &from_origin);
         self.pairs.push((from_origin, to));
+    }
+
+    /// Where mapped origins are fetched (the servers `--map` names).
+    pub fn targets(&self) -> impl Iterator<Item = &Url> {
+        self.pairs.iter().map(|(_, to)| to)
     }
 
     /// The public origins that are mapped.
@@ -172,6 +191,8 @@ pub struct FetchSettings {
     pub max_body: u64,
     /// Refuse any request whose network target is not loopback.
     pub offline: bool,
+    /// The addresses that may be requested beyond the public internet.
+    pub scope: std::sync::Arc<NetScope>,
 }
 
 /// The crawl's HTTP client.
@@ -192,6 +213,9 @@ impl Fetcher {
             .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
             .no_proxy()
+            .dns_resolver(std::sync::Arc::new(ScopedResolver::new(
+                settings.scope.clone(),
+            )))
             .build()?;
         Ok(Fetcher {
             client,
@@ -220,12 +244,18 @@ impl Fetcher {
                 message: format!("{host} is in a reserved top-level domain and can never resolve"),
             });
         }
-        if self.settings.offline && !is_loopback_host(host) {
+        if let Err(message) = self
+            .settings
+            .scope
+            .check(url, &target, self.settings.offline)
+        {
             return Err(Failure {
-                kind: "offline",
-                message: format!(
-                    "not requested: {host} is not on this machine and the crawl is offline"
-                ),
+                kind: if self.settings.offline {
+                    "offline"
+                } else {
+                    "scope"
+                },
+                message,
             });
         }
         let mut req = self.client.request(method, target.clone());
@@ -347,7 +377,9 @@ fn classify(e: &reqwest::Error) -> Failure {
         source = s.source();
     }
     let lower = message.to_ascii_lowercase();
-    let kind = if e.is_timeout() {
+    let kind = if message.contains(REFUSED) {
+        "scope"
+    } else if e.is_timeout() {
         "timeout"
     } else if lower.contains("dns error") || lower.contains("failed to lookup") {
         "dns"

@@ -29,6 +29,7 @@
 
 pub mod channels;
 pub mod fetch;
+pub mod network;
 pub mod normalize;
 pub mod robots;
 pub mod sitemap;
@@ -141,6 +142,8 @@ pub struct CrawlConfig {
     pub max_body: u64,
     /// `--offline`: never send a request outside this machine.
     pub offline: bool,
+    /// `--allow-net`: internal address ranges that may be requested (see [`network`]).
+    pub allow_net: Vec<(std::net::IpAddr, u8)>,
 }
 
 impl Default for CrawlConfig {
@@ -160,6 +163,7 @@ impl Default for CrawlConfig {
             respect_robots: true,
             max_body: DEFAULT_MAX_BODY_MB * 1024 * 1024,
             offline: false,
+            allow_net: Vec::new(),
         }
     }
 }
@@ -487,6 +491,14 @@ pub async fn crawl(
             timeout: config.timeout,
             max_body: config.max_body,
             offline: config.offline,
+            scope: Arc::new(network::NetScope::new(
+                web.iter()
+                    .filter_map(|s| Url::parse(&s.origin).ok())
+                    .collect::<Vec<_>>()
+                    .iter(),
+                config.map.targets(),
+                config.allow_net.clone(),
+            )),
         },
         config.map.clone(),
     )
@@ -1066,8 +1078,9 @@ async fn seed_site(
         out.urls.push((url, 0, None, "probe"));
     }
     let robots_url = base.join("/robots.txt").unwrap_or_else(|_| base.clone());
-    // robots.txt itself is always allowed (RFC 9309), including where it redirects.
-    match fetch_following(fetcher, &robots_url, delay, &|_| true).await {
+    // robots.txt itself is always allowed (RFC 9309); its redirects are followed on the site
+    // only (one to another host, such as a metadata address, is not read).
+    match fetch_following(fetcher, &robots_url, delay, &|u| same_site(u, &base)).await {
         Ok((_, r)) => {
             out.robots_status = Some(r.status);
             let body = r.body.unwrap_or_default();
@@ -1116,7 +1129,8 @@ async fn seed_site(
         }
         files += 1;
         tokio::time::sleep(interval).await;
-        let same_site_allowed = |u: &Url| !same_site(u, &base) || rules.allowed(u.as_str());
+        // Redirects stay on the site, where robots.txt allows them.
+        let same_site_allowed = |u: &Url| same_site(u, &base) && rules.allowed(u.as_str());
         // What the site's sitemap check reports: the first sitemap that lists pages, else the
         // first one asked for (a broken `Sitemap:` line with a good /sitemap.xml still passes).
         let first = out.sitemap_url.is_none();
@@ -1392,7 +1406,7 @@ async fn check_external(ctx: &Ctx, item: &Item) -> Outcome {
         let mut result = ctx.fetcher.fetch(Method::HEAD, &url, Body::Never).await;
         let head_failed = match &result {
             Ok(r) => r.status >= 400 && r.status != 429,
-            Err(f) => !matches!(f.kind, "dns" | "offline"),
+            Err(f) => !matches!(f.kind, "dns" | "offline" | "scope"),
         };
         if head_failed {
             // Many servers answer HEAD wrongly (405, 403, 404, resets); GET is what browsers do.

@@ -257,7 +257,7 @@ fn faq_json_ld(v: &serde_json::Value, out: &mut Vec<AnswerUnit>) {
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 // Answers may carry HTML.
-                let a = Html::parse_fragment(a)
+                let a = Html::parse_fragment(&crate::extract::html::bound_nesting(a))
                     .root_element()
                     .text()
                     .collect::<Vec<_>>()

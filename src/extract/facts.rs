@@ -241,6 +241,9 @@ fn clock(h: &str, m: Option<&str>, ampm: &str) -> Option<String> {
 /// (phone, email, url, hours, date, money, percent, age, duration) is kept.
 pub fn facts(text: &str) -> Vec<Fact> {
     let mut found: Vec<Fact> = Vec::new();
+    // The spans taken so far (start → end, never overlapping): a new fact overlapping one is
+    // left out. A map, not a scan of `found`: a 2 MB page of fees has 100,000 facts.
+    let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     // Most facts need a digit or an @; without either, only spelled-out durations ("thirty
     // days") can be there, and the other patterns are not run.
     let figures = text.bytes().any(|b| b.is_ascii_digit() || b == b'@');
@@ -248,9 +251,15 @@ pub fn facts(text: &str) -> Vec<Fact> {
         let Some(value) = value else {
             return;
         };
-        if found.iter().any(|f| start < f.end && f.start < end) {
+        // Spans are disjoint, so of those starting before `end` the last ends furthest.
+        if taken
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &taken_end)| taken_end > start)
+        {
             return;
         }
+        taken.insert(start, end);
         found.push(Fact {
             kind,
             value,
@@ -453,7 +462,13 @@ pub fn facts(text: &str) -> Vec<Fact> {
 
 /// Up to eight words before `at`, back to the start of its sentence, lower-case.
 fn context_before(text: &str, at: usize) -> Vec<String> {
-    let before = &text[..at];
+    // Eight words are in the last few hundred bytes; looking further back for the sentence's
+    // start would read a page with no full stop once per fact.
+    let mut from = at.saturating_sub(400);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = &text[from..at];
     let sentence_start = before
         .char_indices()
         .rev()

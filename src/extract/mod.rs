@@ -15,6 +15,7 @@
 pub mod answers;
 pub mod document;
 pub mod facts;
+pub mod html;
 pub mod markdown;
 pub mod page;
 pub mod updated;

@@ -319,8 +319,55 @@ impl Walker {
         self.kind = BlockKind::Paragraph;
     }
 
+    /// Gathers the blocks under `el`. Iterative, with an explicit stack: a page nested 50,000
+    /// elements deep is read like any other, not a stack overflow that stops the audit.
     fn walk(&mut self, el: ElementRef<'_>, inside_content: bool) {
-        for child in el.children() {
+        enum Step<'a> {
+            /// Read this node's children, inside `<main>`/`<article>` or not.
+            Enter(ego_tree::NodeRef<'a, Node>, bool),
+            /// After a block element's children: its kind, restored for trailing text.
+            EndBlock(BlockKind),
+            EndCode,
+            /// After an inline element: whether it was a link, whether it separates words.
+            EndInline(bool, bool),
+        }
+        fn push_children<'a>(
+            stack: &mut Vec<Step<'a>>,
+            node: ego_tree::NodeRef<'a, Node>,
+            inside: bool,
+        ) {
+            // Children in reverse, so the first is read first.
+            let children: Vec<_> = node.children().collect();
+            for child in children.into_iter().rev() {
+                stack.push(Step::Enter(child, inside));
+            }
+        }
+        let mut stack: Vec<Step<'_>> = Vec::new();
+        push_children(&mut stack, *el, inside_content);
+        while let Some(step) = stack.pop() {
+            let (child, inside_content) = match step {
+                Step::EndBlock(kind) => {
+                    // Text after a nested block belongs to the parent, as a paragraph.
+                    if self.kind != kind {
+                        self.kind = kind;
+                    }
+                    self.flush();
+                    continue;
+                }
+                Step::EndCode => {
+                    self.current.push(CODE_END);
+                    continue;
+                }
+                Step::EndInline(link, separates) => {
+                    self.in_link -= usize::from(link);
+                    // Inline elements: keep words apart where markup separated them.
+                    if separates {
+                        self.current.push(' ');
+                    }
+                    continue;
+                }
+                Step::Enter(child, inside) => (child, inside),
+            };
             match child.value() {
                 Node::Text(t) => {
                     if self.in_link > 0 {
@@ -343,29 +390,20 @@ impl Walker {
                         Some(kind) => {
                             self.flush();
                             self.kind = kind;
-                            self.walk(child_el, inside);
-                            // Text after a nested block belongs to the parent, as a paragraph.
-                            if self.kind != kind {
-                                self.kind = kind;
-                            }
-                            self.flush();
+                            stack.push(Step::EndBlock(kind));
                         }
                         None if matches!(name, "code" | "kbd" | "samp" | "var" | "tt") => {
                             self.current.push(CODE_START);
-                            self.walk(child_el, inside);
-                            self.current.push(CODE_END);
+                            stack.push(Step::EndCode);
                         }
                         None => {
                             let link = name == "a" && e.attr("href").is_some();
                             self.in_link += usize::from(link);
-                            self.walk(child_el, inside);
-                            self.in_link -= usize::from(link);
-                            // Inline elements: keep words apart where markup separated them.
-                            if matches!(name, "img" | "td" | "span" | "a") {
-                                self.current.push(' ');
-                            }
+                            let separates = matches!(name, "img" | "td" | "span" | "a");
+                            stack.push(Step::EndInline(link, separates));
                         }
                     }
+                    push_children(&mut stack, child, inside);
                 }
                 _ => {}
             }
@@ -380,7 +418,7 @@ fn collapse(s: &str) -> Option<String> {
 
 /// Parses an HTML page (any HTML: malformed markup is repaired as browsers do).
 pub fn parse(html: &str) -> Page {
-    from_document(&Html::parse_document(html))
+    from_document(&crate::extract::html::parse_document(html))
 }
 
 /// A page from an already parsed document (audits that read other markup from the same

@@ -188,7 +188,7 @@ pub fn load(path: &Path) -> Result<Inventory, Error> {
 ///
 /// Fails only when the file cannot be read or its header names no site column.
 pub fn read(path: &Path) -> Result<Inventory, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let bytes = crate::read_user_file(path, 1 << 30).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -15,6 +15,8 @@
 //! - `cli`: exit codes and messages of the binary.
 //! - `agency_dev`: the validation agency of `../shared/eval/agency-dev/`, served by its own
 //!   server and scored by its scorer (skipped when absent, a failure in CI).
+//! - `hostile`: deep pages, PDFs that crash or loop their reader, devices and pipes as files,
+//!   pages and redirects that point inside the network, bad flags (issue 14).
 //! - `trust`: the `trust` fixture: non-pages, template findings, soft 404s by redirect, script
 //!   ids, shared blocks, sites closed to crawlers, staleness from stamps (issue 11).
 //!
@@ -27,6 +29,7 @@ mod cli;
 mod crawl;
 mod duplicates;
 mod governance;
+mod hostile;
 mod inventory;
 mod plain_writing;
 mod real_gov;

@@ -645,6 +645,9 @@ impl<'r> Vocabulary<'r> {
 
 /// Where a sentence starts and ends around a byte range: at `.`, `?`, `!` followed by a space
 /// and not part of an abbreviation ("a.m.", "Dec."), or at a line break or `;`.
+/// How far a sentence is looked for on each side of a fact, in bytes.
+const SENTENCE_REACH: usize = 1_000;
+
 fn sentence_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
     let is_end = |i: usize, c: char| -> bool {
         match c {
@@ -682,15 +685,25 @@ fn sentence_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
             _ => false,
         }
     };
-    let s = text[..start]
+    // A "sentence" is looked for within 1,000 bytes each side: a page of figures with no full
+    // stop is cut into windows, not read whole once per figure.
+    let mut from = start.saturating_sub(SENTENCE_REACH);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (end + SENTENCE_REACH).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let s = text[from..start]
         .char_indices()
         .rev()
-        .find(|&(i, c)| is_end(i, c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let e = text[end..]
+        .find(|&(i, c)| is_end(from + i, c))
+        .map_or(from, |(i, c)| from + i + c.len_utf8());
+    let e = text[end..to]
         .char_indices()
         .find(|&(i, c)| is_end(end + i, c))
-        .map_or(text.len(), |(i, c)| end + i + c.len_utf8());
+        .map_or(to, |(i, c)| end + i + c.len_utf8());
     (s, e)
 }
 
@@ -789,15 +802,20 @@ fn claims_of_unit(si: usize, s: &Source, u: &AnswerUnit, v: &Vocabulary<'_>, out
         }
         // "October 1, 2009 - FHAA Awards $285 Million…": a dated entry (a news item, a change
         // log line, a past event) says what was true that day, not today's answer.
-        if found[..=k].iter().any(|d| {
-            d.kind == FactType::Date
-                && d.start >= ss
-                && d.end <= se
-                && text[ss..d.start].trim().is_empty()
-                && text[d.end..se]
-                    .trim_start()
-                    .starts_with(['-', '\u{2013}', '\u{2014}', ':', '|'])
-        }) {
+        if found[..=k]
+            .iter()
+            .rev()
+            .take_while(|d| d.start >= ss)
+            .any(|d| {
+                d.kind == FactType::Date
+                    && d.start >= ss
+                    && d.end <= se
+                    && text[ss..d.start].trim().is_empty()
+                    && text[d.end..se]
+                        .trim_start()
+                        .starts_with(['-', '\u{2013}', '\u{2014}', ':', '|'])
+            })
+        {
             continue;
         }
         // A template's placeholders ("In FY2X, resolve XX% of complaints") are an example, not

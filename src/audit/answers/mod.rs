@@ -52,19 +52,41 @@ impl Source {
     ) -> Source {
         let mut units = marked;
         // A marked unit (a definition, an accordion, a table cell) sits in a section of the
-        // page: its heading says what the unit's short label is about.
+        // page: its heading says what the unit's short label is about. The block it starts is
+        // found in the blocks sorted by text (a page of 60,000 table cells is not searched
+        // once per cell), the earliest of the first few that start with its first line.
+        let mut by_text: Vec<(&str, usize)> = blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.text.as_str(), i))
+            .collect();
+        by_text.sort_unstable();
+        // The nearest heading before each block.
+        let mut heading_before: Vec<Option<usize>> = Vec::with_capacity(blocks.len());
+        let mut last = None;
+        for (i, b) in blocks.iter().enumerate() {
+            heading_before.push(last);
+            if matches!(b.kind, BlockKind::Heading(_)) {
+                last = Some(i);
+            }
+        }
         for u in &mut units {
             let first_line = u.answer.lines().next().unwrap_or("");
-            let Some(at) = blocks
+            if first_line.is_empty() {
+                continue;
+            }
+            let from = by_text.partition_point(|(t, _)| *t < first_line);
+            let Some(at) = by_text[from..]
                 .iter()
-                .position(|b| !first_line.is_empty() && b.text.starts_with(first_line))
+                .take(64)
+                .take_while(|(t, _)| t.starts_with(first_line))
+                .map(|&(_, i)| i)
+                .min()
             else {
                 continue;
             };
-            if let Some(h) = blocks[..at]
-                .iter()
-                .rev()
-                .find(|b| matches!(b.kind, BlockKind::Heading(_)))
+            if let Some(h) = heading_before[at]
+                .map(|h| &blocks[h])
                 .filter(|h| !matches!(h.kind, BlockKind::Heading(1)) && h.text != u.question)
             {
                 u.section = h.text.clone();
@@ -244,7 +266,7 @@ pub fn channel_sources(doc: &crate::store::ChannelDoc) -> Vec<Source> {
             } else {
                 text.to_string()
             };
-            let parsed = scraper::Html::parse_document(&html);
+            let parsed = crate::extract::html::parse_document(&html);
             let page = crate::extract::page::from_document(&parsed);
             let marked = answers::from_document(&parsed);
             vec![Source::page(

@@ -1,0 +1,311 @@
+//! Hostile input (issue 14): pages, PDFs, files and servers built to break an audit or to steer
+//! the crawler into the network it runs in. Each is served on loopback (or written as a file)
+//! and the audit must finish, record the bad input with why, and lose nothing else.
+
+use std::process::Command;
+
+use crate::util::{column, govaudit, govaudit_ok, open, script, Env, Reply};
+
+const HOME: &str =
+    "<!doctype html><html lang=\"en\"><head><title>Agency home</title></head><body><main>\
+    <h1>Agency home</h1><p>Call 1-800-555-0100 for help with your benefits today.</p>\
+    <p><a href=\"/deep/\">Deep page</a> <a href=\"/fees/\">Fees</a></p></main></body></html>";
+
+fn deep_page(levels: usize) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><title>Deep</title></head><body><main><h1>Deep</h1>{}<p>The fee is $35 for an application.</p></main></body></html>",
+        "<div>".repeat(levels)
+    )
+}
+
+fn fees_page(rows: usize) -> String {
+    let mut s = String::from("<!doctype html><html lang=\"en\"><head><title>Fees</title></head><body><main><h1>Fees</h1><p>Fees:");
+    for i in 0..rows {
+        s.push_str(&format!(" ${} call 1-800-555-{:04}", i + 1, i % 10_000));
+    }
+    s.push_str("</p></main></body></html>");
+    s
+}
+
+/// A PDF from its objects, with a correct cross-reference table.
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn catalog() -> Vec<Vec<u8>> {
+    vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+    ]
+}
+
+/// A page nested 60,000 elements deep, a page of 5,000 figures, PDFs that abort or loop their
+/// reader, and publications that are devices or pipes: the crawl and the audit finish, the bad
+/// files are recorded with why, and the good answers are still compared.
+#[test]
+fn hostile_pages_pdfs_and_files_never_stop_the_audit() {
+    let env = Env::new();
+    let site = env.serve_script(script(vec![
+        ("/", Reply::Html(HOME.into())),
+        ("/deep/", Reply::Html(deep_page(60_000))),
+        ("/fees/", Reply::Html(fees_page(5_000))),
+    ]));
+    // 10,000 nested arrays overflow the PDF parser's stack (an abort, not a panic).
+    let mut nested = catalog();
+    nested.push(
+        format!(
+            "<< /Type /Page /Parent 2 0 R /X {}{} >>",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        )
+        .into_bytes(),
+    );
+    env.write("pubs/nested.pdf", pdf(&nested));
+    // A page whose parent is itself: the parser loops forever.
+    let mut looped = catalog();
+    looped.push(b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] >>".to_vec());
+    env.write("pubs/loop.pdf", pdf(&looped));
+    env.write(
+        "pubs/good.md",
+        "# Benefits\n\nCall 1-800-555-0199 for help with your benefits.\n",
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/dev/zero", env.path("pubs/zero.md")).expect("symlink");
+        let fifo = env.path("pubs/pipe.md");
+        let made = Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    }
+    let inv = env.write(
+        "agency.csv",
+        "url,name,agency,channel,path\n\
+         https://www.agency.gov/,Agency,Agency,web,\n\
+         ,Nested,Agency,publication,pubs/nested.pdf\n\
+         ,Loop,Agency,publication,pubs/loop.pdf\n\
+         ,Zero,Agency,publication,pubs/zero.md\n\
+         ,Pipe,Agency,publication,pubs/pipe.md\n\
+         ,Good,Agency,publication,pubs/good.md\n",
+    );
+    let db = env.db();
+    let map = format!("https://www.agency.gov={}", site.origin());
+    let out = Command::new(env!("CARGO_BIN_EXE_govaudit"))
+        .args([
+            "crawl",
+            inv.to_str().expect("utf8"),
+            "--db",
+            db.to_str().expect("utf8"),
+        ])
+        .args(["--offline", "--delay-ms", "0", "--map", &map])
+        .env("GOVAUDIT_PDF_SECONDS", "3")
+        .env("GOVAUDIT_LOG", "govaudit=warn")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let store = open(&db);
+    let errors = column(
+        &store,
+        "SELECT path || ': ' || COALESCE(error, 'read') FROM channel_docs ORDER BY path",
+    );
+    let of = |p: &str| {
+        errors
+            .iter()
+            .find(|e| e.starts_with(p))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(of("pubs/nested.pdf").contains("crashed"), "{errors:?}");
+    // Endless in an optimised build, a stack overflow in a debug one: skipped either way.
+    let looped = of("pubs/loop.pdf");
+    assert!(
+        looped.contains("more than 3 s") || looped.contains("crashed"),
+        "{errors:?}"
+    );
+    assert!(
+        of("pubs/zero.md").contains("not a regular file"),
+        "{errors:?}"
+    );
+    assert!(
+        of("pubs/pipe.md").contains("not a regular file"),
+        "{errors:?}"
+    );
+    assert_eq!(of("pubs/good.md"), "pubs/good.md: read", "{errors:?}");
+    let pages = column(&store, "SELECT u.url FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.status = 200 ORDER BY u.url");
+    assert_eq!(pages.len(), 3, "{pages:?}");
+
+    let db = db.display().to_string();
+    let audit = govaudit(&["audit", "--db", &db]);
+    assert!(
+        audit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&audit.stderr).contains("nested deeper than"),
+        "{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+    // The deep page's text is still read: its fee is a claim like any other.
+    let text = govaudit_ok(&["pages", "--db", &db, "--format", "json"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("/deep/"));
+    // The good publication's line disagrees with the site's: the comparison ran.
+    let found = govaudit_ok(&[
+        "findings",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "--kind",
+        "inconsistent_answer",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&found.stdout).contains("555-0199"),
+        "{}",
+        String::from_utf8_lossy(&found.stdout)
+    );
+
+    // lint: a draft nested 60,000 deep, and a "draft" that is a device.
+    let deep = env.write("deep.html", deep_page(60_000));
+    let lint = govaudit(&["lint", deep.to_str().expect("utf8")]);
+    assert!(
+        lint.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    #[cfg(unix)]
+    {
+        let zero = env.path("zero.html");
+        std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
+        let lint = govaudit(&["lint", zero.to_str().expect("utf8")]);
+        assert_eq!(
+            lint.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&lint.stderr)
+        );
+        assert!(String::from_utf8_lossy(&lint.stderr).contains("not a regular file"));
+    }
+}
+
+/// The crawler never reaches inside the network it runs in: under `--offline` only the `--map`
+/// targets are requested, however a page, a redirect or robots.txt points elsewhere; robots.txt
+/// and sitemap redirects stay on the site.
+#[test]
+fn the_crawl_stays_out_of_the_network_it_runs_in() {
+    let env = Env::new();
+    // Another service on this machine, which must never be asked anything.
+    let inside = env.serve_script(script(vec![
+        (
+            "/latest/meta-data/",
+            Reply::Html("{\"AccessKeyId\": \"secret\"}".into()),
+        ),
+        (
+            "/sitemap.xml",
+            Reply::Bytes(
+                "application/xml",
+                b"<urlset><url><loc>http://x/</loc></url></urlset>".to_vec(),
+            ),
+        ),
+        ("*", Reply::Generated(|_| "inside".into())),
+    ]));
+    let inside_origin = inside.origin();
+    let home = format!(
+        "<!doctype html><html lang=\"en\"><head><title>Home</title><base href=\"{inside_origin}/\"></head><body><main><h1>Home</h1>\
+         <p><a href=\"{inside_origin}/admin/\">Admin</a> <a href=\"http://localhost:{}/x\">Local</a>\
+         <a href=\"https://www.agency.gov/go\">Go</a></p></main></body></html>",
+        inside.addr.port()
+    );
+    let site = env.serve_script(script(vec![
+        (
+            "/robots.txt",
+            Reply::Redirect(302, format!("{inside_origin}/latest/meta-data/")),
+        ),
+        (
+            "/sitemap.xml",
+            Reply::Redirect(302, format!("{inside_origin}/sitemap.xml")),
+        ),
+        ("/", Reply::Html(home)),
+        (
+            "/go",
+            Reply::Redirect(302, format!("{inside_origin}/latest/meta-data/")),
+        ),
+    ]));
+    let inv = env.write("agency.csv", "url,name\nhttps://www.agency.gov/,Agency\n");
+    let db = env.db();
+    let map = format!("https://www.agency.gov={}", site.origin());
+    govaudit_ok(&[
+        "crawl",
+        inv.to_str().expect("utf8"),
+        "--db",
+        db.to_str().expect("utf8"),
+        "--offline",
+        "--delay-ms",
+        "0",
+        "--map",
+        &map,
+    ]);
+    assert!(
+        inside.requests().is_empty(),
+        "requested inside: {:?}",
+        inside.paths()
+    );
+    let store = open(&db);
+    let robots = column(&store, "SELECT COALESCE(robots_txt, '') FROM sites");
+    assert!(
+        !robots.iter().any(|r| r.contains("AccessKeyId")),
+        "{robots:?}"
+    );
+
+    // Bad flags are refused up front.
+    for (flag, value) in [
+        (
+            "--map",
+            "https://www.agency.gov=http://user:pw@127.0.0.1:1/",
+        ),
+        ("--map", "https://www.agency.gov=http://127.0.0.1:1/path"),
+        ("--allow-net", "10.0.0.0/40"),
+        ("--delay-ms", "18446744073709551615"),
+    ] {
+        let out = govaudit(&[
+            "crawl",
+            inv.to_str().expect("utf8"),
+            "--db",
+            db.to_str().expect("utf8"),
+            "--offline",
+            flag,
+            value,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
