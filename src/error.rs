@@ -48,7 +48,11 @@ impl Error {
             Error::Crawl(e) => e.is_bad_input(),
             Error::Audit(e) => matches!(e, crate::audit::Error::NoCrawl),
             Error::Report(e) => matches!(e, crate::report::Error::NoCrawl),
-            Error::Store(_) | Error::Io { .. } => false,
+            Error::Store(e) => matches!(
+                e,
+                crate::store::Error::NotOurs { .. } | crate::store::Error::Damaged { .. }
+            ),
+            Error::Io { .. } => false,
         }
     }
 }

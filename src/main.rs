@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("govaudit: {err:#}");
+            eprintln!("govaudit: {}", cli::printable(&format!("{err:#}")));
             let bad_input = err.chain().any(|e| {
                 e.downcast_ref::<cli::BadInput>().is_some()
                     || e.downcast_ref::<govaudit::Error>()

@@ -57,15 +57,15 @@ pub fn run() -> Result<()> {
             site,
             format,
         } => {
-            let store = open_existing(&db)?;
+            let store = open_listing(&db)?;
             print_findings(&store, &kinds, site.as_deref(), parse_format(&format)?)
         }
         Command::Pages { site, format } => {
-            let store = open_existing(&db)?;
+            let store = open_listing(&db)?;
             print_pages(&store, site.as_deref(), parse_format(&format)?)
         }
         Command::Sites { format } => {
-            let store = open_existing(&db)?;
+            let store = open_listing(&db)?;
             print_sites(&store, parse_format(&format)?)
         }
         Command::Inventory {
@@ -124,6 +124,7 @@ fn crawl_inventory(
     let store = Store::open(db)
         .map_err(govaudit::Error::from)
         .with_context(|| format!("opening the database {}", db.display()))?;
+    let _lock = store.lock_for_writing().map_err(govaudit::Error::from)?;
     let bar = progress::CrawlProgress::new(quiet);
     let rt = runtime()?;
     let summary = rt
@@ -135,6 +136,7 @@ fn crawl_inventory(
 
 fn audit(db: &Path, rules: &govaudit::rules::RuleSet) -> Result<()> {
     let store = open_existing(db)?;
+    let _lock = store.lock_for_writing().map_err(govaudit::Error::from)?;
     let summary = govaudit::audit::run(&store, rules).map_err(govaudit::Error::from)?;
     eprintln!(
         "audited run {}: {} findings ({})",
@@ -142,6 +144,19 @@ fn audit(db: &Path, rules: &govaudit::rules::RuleSet) -> Result<()> {
         summary.total,
         counts_text(&summary)
     );
+    if !store
+        .run_finished(summary.run_id)
+        .map_err(govaudit::Error::from)?
+    {
+        let queued = store
+            .run_totals(summary.run_id)
+            .map_err(govaudit::Error::from)?
+            .queued;
+        eprintln!(
+            "partial: run {}'s crawl did not finish ({queued} addresses still queued); these findings cover only the pages fetched so far. Run `govaudit crawl` again to finish it.",
+            summary.run_id
+        );
+    }
     Ok(())
 }
 
@@ -224,6 +239,21 @@ fn print_crawl_summary(s: &CrawlSummary, db: &Path) {
     eprintln!("database: {}", db.display());
 }
 
+/// Opens the database for the commands that only read it (`findings`, `pages`, `sites`,
+/// `report`): read-only, so a read-only copy can be listed and no file is changed.
+fn open_listing(db: &Path) -> Result<Store> {
+    if !db.exists() {
+        return Err(BadInput(format!(
+            "no database at {}; run `govaudit crawl INVENTORY` first, or pass --db",
+            db.display()
+        ))
+        .into());
+    }
+    Store::open_read_only(db)
+        .map_err(govaudit::Error::from)
+        .with_context(|| format!("opening the database {}", db.display()))
+}
+
 fn open_existing(db: &Path) -> Result<Store> {
     if !db.exists() {
         return Err(BadInput(format!(
@@ -264,7 +294,7 @@ fn print_sites(store: &Store, format: Format) -> Result<()> {
 }
 
 fn write_report(db: &Path, out_dir: &Path, outputs: &[report::Output]) -> Result<()> {
-    let store = open_existing(db)?;
+    let store = open_listing(db)?;
     let written = report::write_report(&store, out_dir, outputs).map_err(govaudit::Error::from)?;
     for p in &written {
         eprintln!("wrote {}", p.display());
@@ -273,6 +303,20 @@ fn write_report(db: &Path, out_dir: &Path, outputs: &[report::Output]) -> Result
         println!("report: {}", first.display());
     }
     Ok(())
+}
+
+/// Text for the terminal: control characters that came from a file or a crawled page (escape
+/// sequences) shown as the replacement character.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn inventory_check(file: &Path) -> Result<()> {
@@ -297,7 +341,7 @@ fn inventory_check(file: &Path) -> Result<()> {
             ProblemLevel::Error => "error",
             ProblemLevel::Warning => "warning",
         };
-        writeln!(out, "  line {}: {level}: {}", p.line, p.message)?;
+        writeln!(out, "  line {}: {level}: {}", p.line, printable(&p.message))?;
     }
     for s in inv
         .sites

@@ -32,6 +32,9 @@ impl Robots {
                 Err(_) => Robots::AllowAll,
             },
             Some(429) => Robots::DisallowAll("robots.txt answered 429 Too Many Requests".into()),
+            // A redirect that was not followed (off the site, or too many hops): RFC 9309 says
+            // the file is then unavailable, which means no rules.
+            Some(s) if (300..400).contains(&s) => Robots::AllowAll,
             Some(s) if (400..500).contains(&s) => Robots::AllowAll,
             Some(s) => Robots::DisallowAll(format!("robots.txt answered {s}")),
             None => Robots::DisallowAll("robots.txt could not be fetched".into()),

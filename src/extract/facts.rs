@@ -442,7 +442,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
         let unit = c[3].to_ascii_lowercase();
         let days = |n: u32| match unit.as_str() {
             "week" => Some(n * 7),
-            "month" if kind.is_empty() && n % 12 == 0 => Some(n / 12 * 365),
+            "month" if kind.is_empty() && n.is_multiple_of(12) => Some(n / 12 * 365),
             "month" if kind.is_empty() => Some(n * 30),
             "year" if kind.is_empty() => Some(n * 365),
             _ => None,

@@ -197,6 +197,15 @@ pub fn read(path: &Path) -> Result<Inventory, Error> {
 
 /// Parses inventory CSV bytes; `path` names the file in messages and anchors relative channel paths.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, Error> {
+    // Spreadsheets save "Unicode text" as UTF-16 with a byte-order mark.
+    let utf8;
+    let bytes = match encoding_rs::Encoding::for_bom(bytes) {
+        Some((enc, _)) if enc != encoding_rs::UTF_8 => {
+            utf8 = enc.decode_with_bom_removal(bytes).0.into_owned();
+            utf8.as_bytes()
+        }
+        _ => bytes,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -294,14 +303,31 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, Error> {
                 seen.insert(site.origin.clone(), line);
                 inv.sites.push(site);
             }
-            Err(message) => inv.problems.push(Problem {
+            Err(RowError::Bad(message)) => inv.problems.push(Problem {
                 level: ProblemLevel::Error,
+                line,
+                message,
+            }),
+            Err(RowError::Skip(message)) => inv.problems.push(Problem {
+                level: ProblemLevel::Warning,
                 line,
                 message,
             }),
         }
     }
     Ok(inv)
+}
+
+/// Why a row gave no site: a problem that stops the inventory, or one that only skips the row.
+enum RowError {
+    Bad(String),
+    Skip(String),
+}
+
+impl From<String> for RowError {
+    fn from(message: String) -> RowError {
+        RowError::Bad(message)
+    }
 }
 
 fn split_list(v: Option<String>) -> Vec<String> {
@@ -321,7 +347,7 @@ fn row_to_site(
     extra_columns: &[usize],
     base_dir: &Path,
     line: u64,
-) -> Result<Site, String> {
+) -> Result<Site, RowError> {
     let channel_text = get(Column::Channel).unwrap_or_default();
     let channel = Channel::parse(&channel_text)
         .ok_or_else(|| format!("unknown channel {channel_text:?}; use web, kb or publication"))?;
@@ -360,11 +386,21 @@ fn row_to_site(
                 (None, None) => {
                     return Err(
                         "no url or domain value; add the site's address or delete the row"
-                            .to_string(),
+                            .to_string()
+                            .into(),
                     )
                 }
             };
             let start = parse_site_address(&raw, from_url_column)?;
+            if !start.username().is_empty() || start.password().is_some() {
+                // Sent as basic auth and printed in every report file otherwise. Skipped, not
+                // fatal: public lists carry such typos ("host@otherhost").
+                return Err(RowError::Skip(
+                    "the address carries a user name or password; the row is skipped (govaudit \
+                     does not log in, and would print them in every report): remove them"
+                        .to_string(),
+                ));
+            }
             site.origin = start.origin().ascii_serialization();
             site.start_url = Some(start.to_string());
         }
@@ -388,12 +424,34 @@ fn row_to_site(
     Ok(site)
 }
 
+/// A host name as DNS allows it: labels of 1 to 63 letters, digits, hyphens (not first or last)
+/// or underscores, 253 characters in all, with a dot (or `localhost`).
+fn valid_domain(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    (host.contains('.') || host == "localhost")
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
 /// Turns an inventory address into a start URL.
 ///
 /// A `url` value must be a full http(s) URL; a bare host (`www.example.gov`, as CISA and GSA
 /// publish them) gets `https://`, which is what every federal site must serve.
 fn parse_site_address(raw: &str, from_url_column: bool) -> Result<url::Url, String> {
     let raw = raw.trim();
+    if raw.to_ascii_lowercase().starts_with("mailto:") {
+        return Err(format!(
+            "{raw:?} is an e-mail address, not a web site; list the site's address, or the mailbox's page"
+        ));
+    }
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else if from_url_column && raw.contains(':') && !raw.contains('.') {
@@ -412,12 +470,11 @@ fn parse_site_address(raw: &str, from_url_column: bool) -> Result<url::Url, Stri
             url.scheme()
         ));
     }
-    let host = url.host_str().unwrap_or("");
-    let valid_host = !host.is_empty()
-        && (host.contains('.') || host == "localhost")
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'));
+    let valid_host = match url.host() {
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        Some(url::Host::Domain(host)) => valid_domain(host),
+        None => false,
+    };
     if !valid_host {
         return Err(format!(
             "{raw:?} has no valid host name; write it as https://www.example.gov/"
@@ -432,6 +489,44 @@ mod tests {
 
     fn parse_str(s: &str) -> Inventory {
         parse(Path::new("inv/agency.csv"), s.as_bytes()).expect("parses")
+    }
+
+    #[test]
+    fn addresses_are_checked_like_dns_and_browsers_do() {
+        for ok in [
+            "https://[2001:db8::1]/",
+            "http://10.1.2.3:8080/",
+            "www.agency.gov",
+            "https://a_b.agency.gov/",
+        ] {
+            assert!(parse_site_address(ok, true).is_ok(), "{ok}");
+        }
+        let long = format!("https://{}.gov/", "a".repeat(300));
+        for bad in [
+            "https://-.gov/",
+            "https://a..b.gov/",
+            long.as_str(),
+            "mailto:help@agency.gov",
+        ] {
+            assert!(parse_site_address(bad, true).is_err(), "{bad}");
+        }
+        let inv =
+            parse_str("url,name\nhttps://user:s3cret@www.agency.gov/,A\nhttps://www.b.gov/,B\n");
+        assert_eq!(inv.sites.len(), 1);
+        assert_eq!(inv.problems.len(), 1);
+        assert_eq!(inv.problems[0].level, ProblemLevel::Warning);
+        assert!(!inv.problems[0].message.contains("s3cret"));
+    }
+
+    #[test]
+    fn utf16_inventories_are_read() {
+        let text = "url,name\nhttps://www.agency.gov/,Agency\n";
+        let mut bytes = vec![0xff, 0xfe];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let inv = parse(Path::new("inv.csv"), &bytes).expect("parses");
+        assert_eq!(inv.sites.len(), 1);
     }
 
     #[test]

@@ -176,7 +176,10 @@ fn write_csv<R: std::borrow::Borrow<Map<String, Value>>>(
     w.write_record(columns).map_err(std::io::Error::other)?;
     for row in rows {
         let row = row.borrow();
-        let cells: Vec<String> = columns.iter().map(|c| cell(row.get(*c))).collect();
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| formula_safe(cell(row.get(*c))))
+            .collect();
         w.write_record(&cells).map_err(std::io::Error::other)?;
     }
     w.flush()
@@ -446,7 +449,31 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
+/// A cell a spreadsheet would run as a formula (`=HYPERLINK(…)` from a crawled title, `+cmd|…`
+/// or `@SUM(…)` from an inventory) gets a leading apostrophe, so it is shown as text (OWASP's
+/// advice for CSV injection). Numbers, negative ones included, stay numbers.
+fn formula_safe(cell: String) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r', '|', '%']);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn shorten(s: &str) -> String {
+    // Control characters from a crawled title (ESC sequences that recolour, retitle or clear
+    // the terminal) are shown as the replacement character, never sent to the terminal.
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() && !c.is_whitespace() {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
     let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= TABLE_CELL_CHARS {
         one_line
@@ -460,6 +487,28 @@ fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_in_cells_are_text() {
+        assert_eq!(
+            formula_safe("=HYPERLINK(\"http://evil.example/\",\"x\")".into()),
+            "'=HYPERLINK(\"http://evil.example/\",\"x\")"
+        );
+        assert_eq!(
+            formula_safe("+cmd|' /C calc'!A0".into()),
+            "'+cmd|' /C calc'!A0"
+        );
+        assert_eq!(formula_safe("@SUM(1+1)".into()), "'@SUM(1+1)");
+        assert_eq!(formula_safe("-12.5".into()), "-12.5");
+        assert_eq!(formula_safe("Fees and forms".into()), "Fees and forms");
+    }
+
+    #[test]
+    fn terminal_escapes_never_reach_the_terminal() {
+        let shown = shorten("Home\u{1b}]0;pwned\u{7}\u{1b}[2J page\u{9b}31m");
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(shown.starts_with("Home"));
+    }
 
     fn rows() -> Vec<serde_json::Map<String, Value>> {
         let v =

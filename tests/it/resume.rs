@@ -97,6 +97,20 @@ fn killed_crawl_resumes_without_refetching() {
         if kill_after == 140 {
             govaudit_ok(&args);
         } else {
+            if kills > 0 {
+                // Audited and reported part-way, the run says it is partial (issue 14).
+                let db_arg = db.display().to_string();
+                let audit = govaudit_ok(&["audit", "--db", &db_arg]);
+                let said = String::from_utf8_lossy(&audit.stderr).to_string();
+                assert!(said.contains("partial: run"), "{said}");
+                let out = env.path("partial-report");
+                let out_arg = out.display().to_string();
+                govaudit_ok(&[
+                    "report", "--db", &db_arg, "--out", &out_arg, "--format", "md",
+                ]);
+                let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+                assert!(md.contains("PARTIAL CRAWL"), "{}", &md[..md.len().min(600)]);
+            }
             continue;
         }
         // After the resume, no page stored before the kill was requested again.
