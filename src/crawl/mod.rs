@@ -81,6 +81,9 @@ pub const MAX_REDIRECTS: u32 = 10;
 pub const MAX_ATTEMPTS: u32 = 3;
 /// Longest `Retry-After` waited for; a longer one ends the URL with an error.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
+
+/// 429/503 answers in a row after which a site's remaining pages are asked once, without waiting.
+pub const HOST_GIVE_UP: u32 = 10;
 /// Most distinct query strings fetched for one path of a site.
 pub const MAX_QUERY_VARIANTS: usize = 100;
 /// Most sitemap files read per site.
@@ -399,6 +402,8 @@ struct Slot {
     gate: Gate,
     started: u64,
     cap: u64,
+    /// 429/503 answers in a row from this site, with no other answer between.
+    throttled: u32,
 }
 
 struct Item {
@@ -607,6 +612,7 @@ pub async fn crawl(
                 gate: Gate::new(config.per_host, interval),
                 started: store.pages_done(*id, prepared.run_id)?,
                 cap: config.max_pages_per_site,
+                throttled: 0,
             })
         })
         .collect::<Result<_, _>>()?;
@@ -625,6 +631,7 @@ pub async fn crawl(
         gate: Gate::new(usize::MAX, Duration::ZERO),
         started: 0,
         cap: u64::MAX,
+        throttled: 0,
     });
     let mut external_gates: HashMap<String, Gate> = HashMap::new();
     // Claimed ids: None while buffered or in flight, Some(seq) once the outcome went to the writer.
@@ -701,9 +708,15 @@ pub async fn crawl(
                         }
                         break;
                     }
-                    let Some(item) = slot.buffer.pop_front() else {
+                    let Some(mut item) = slot.buffer.pop_front() else {
                         break;
                     };
+                    // A site that only ever answers "try later" is not waited for without end:
+                    // after HOST_GIVE_UP such answers in a row, each remaining page is asked once
+                    // and its answer (429, 503) recorded.
+                    if slot.throttled >= HOST_GIVE_UP {
+                        item.attempt = item.attempt.max(MAX_ATTEMPTS);
+                    }
                     slot.gate.take(now);
                     if item.attempt == 1 {
                         slot.started += 1;
@@ -827,6 +840,9 @@ pub async fn crawl(
                 match done.outcome {
                     Outcome::Finished(mut rec) => {
                         if let Some(g) = gate { g.release(); }
+                        if done.host.is_none() && rec.status.is_some_and(|s| !matches!(s, 429 | 503)) {
+                            slot.throttled = 0;
+                        }
                         let id = done.item.q.id;
                         if let Some(mut errs) = attempt_errors.remove(&id) {
                             errs.append(&mut rec.attempt_errors);
@@ -859,6 +875,15 @@ pub async fn crawl(
                         if let Some(g) = gate {
                             g.release();
                             if pause_host { g.pause_until(now + wait); }
+                        }
+                        if pause_host && done.host.is_none() {
+                            slot.throttled += 1;
+                            if slot.throttled == HOST_GIVE_UP {
+                                log::warn!(
+                                    "{}: {HOST_GIVE_UP} answers in a row said to try later; its remaining pages are asked once each",
+                                    done.item.q.url
+                                );
+                            }
                         }
                         let mut item = done.item;
                         attempt_errors.entry(item.q.id).or_default().push((item.attempt, error.0, error.1));

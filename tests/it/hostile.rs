@@ -510,3 +510,45 @@ fn databases_are_read_only_for_listings_refused_when_foreign_and_locked_for_writ
     lock.unlock().expect("unlock");
     govaudit_ok(&["audit", "--db", &db_arg]);
 }
+
+/// A site that answers every page "503, try later" is not waited for without end: after ten
+/// such answers in a row its remaining pages are asked once each, and the crawl finishes.
+#[test]
+fn a_site_that_always_says_try_later_is_given_up_on() {
+    let env = Env::new();
+    let links: String = (0..30)
+        .map(|i| format!("<a href=\"/p{i}\">Page {i}</a> "))
+        .collect();
+    let home = format!(
+        "<!doctype html><html lang=\"en\"><head><title>Home</title></head><body><main><h1>Home</h1><p>{links}</p></main></body></html>"
+    );
+    let mut pairs = vec![("/", Reply::Html(home))];
+    let paths: Vec<String> = (0..30).map(|i| format!("/p{i}")).collect();
+    for p in &paths {
+        pairs.push((p.as_str(), Reply::Status(503)));
+    }
+    let site = env.serve_script(script(pairs));
+    let inv = env.write("agency.csv", "url,name\nhttps://www.agency.gov/,Agency\n");
+    let db = env.db().display().to_string();
+    let map = format!("https://www.agency.gov={}", site.origin());
+    govaudit_ok(&[
+        "crawl",
+        inv.to_str().expect("utf8"),
+        "--db",
+        &db,
+        "--offline",
+        "--delay-ms",
+        "0",
+        "--map",
+        &map,
+        "--per-host",
+        "1",
+    ]);
+    let asked = site.paths().iter().filter(|p| p.starts_with("/p")).count();
+    // Without giving up: 30 pages x 3 attempts = 90 requests, each after a pause.
+    assert!(asked <= 30 + 10 + 2, "{asked} requests for 30 pages");
+    assert!(asked >= 30, "{asked}");
+    let store = open(&env.db());
+    let statuses = column(&store, "SELECT COUNT(*) FROM pages WHERE status = 503");
+    assert_eq!(statuses, ["30"]);
+}
