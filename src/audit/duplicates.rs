@@ -707,32 +707,7 @@ fn exact_finding(id: String, g: &Group, pages: &[&ComparedPage]) -> Finding {
 /// first. A date is a token with a month name (`may`, `01may2023`, `june`) or a year
 /// (1990-2099); other numbers ("Module 2") stay.
 fn series_key(s: &str) -> (String, String) {
-    const MONTHS: &[&str] = &[
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ];
+    const MONTHS: &[&str] = crate::extract::MONTH_NAMES;
     let lower = s.to_lowercase();
     let mut out = String::with_capacity(lower.len());
     let mut dates = String::new();

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::util::{column, govaudit, govaudit_ok, open, script, Env, Reply};
+use crate::util::{column, crawl_ok, govaudit, govaudit_ok, open, script, Env, Reply};
 
 const HOME: &str =
     "<!doctype html><html lang=\"en\"><head><title>Agency home</title></head><body><main>\
@@ -336,17 +336,7 @@ fn crawled_text_is_inert_in_csv_and_terminals_and_credentials_are_refused() {
     let db = env.db();
     let db_arg = db.display().to_string();
     let map = format!("https://www.agency.gov={}", site.origin());
-    govaudit_ok(&[
-        "crawl",
-        inv.to_str().expect("utf8"),
-        "--db",
-        &db_arg,
-        "--offline",
-        "--delay-ms",
-        "0",
-        "--map",
-        &map,
-    ]);
+    crawl_ok(&inv, std::path::Path::new(&db_arg), &[&map], &[]);
     govaudit_ok(&["audit", "--db", &db_arg]);
     let out = env.path("report");
     let out_arg = out.display().to_string();
@@ -467,17 +457,7 @@ fn databases_are_read_only_for_listings_refused_when_foreign_and_locked_for_writ
     let db = env.db();
     let db_arg = db.display().to_string();
     let map = format!("https://www.agency.gov={}", site.origin());
-    govaudit_ok(&[
-        "crawl",
-        inv.to_str().expect("utf8"),
-        "--db",
-        &db_arg,
-        "--offline",
-        "--delay-ms",
-        "0",
-        "--map",
-        &map,
-    ]);
+    crawl_ok(&inv, std::path::Path::new(&db_arg), &[&map], &[]);
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -531,19 +511,12 @@ fn a_site_that_always_says_try_later_is_given_up_on() {
     let inv = env.write("agency.csv", "url,name\nhttps://www.agency.gov/,Agency\n");
     let db = env.db().display().to_string();
     let map = format!("https://www.agency.gov={}", site.origin());
-    govaudit_ok(&[
-        "crawl",
-        inv.to_str().expect("utf8"),
-        "--db",
-        &db,
-        "--offline",
-        "--delay-ms",
-        "0",
-        "--map",
-        &map,
-        "--per-host",
-        "1",
-    ]);
+    crawl_ok(
+        &inv,
+        std::path::Path::new(&db),
+        &[&map],
+        &["--per-host", "1"],
+    );
     let asked = site.paths().iter().filter(|p| p.starts_with("/p")).count();
     // Without giving up: 30 pages x 3 attempts = 90 requests, each after a pause.
     assert!(asked <= 30 + 10 + 2, "{asked} requests for 30 pages");

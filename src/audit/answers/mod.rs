@@ -134,32 +134,7 @@ impl Source {
 /// An address that carries a day or a month: a dated post (`/2024/03/15/…`) or an event
 /// (`/event/office-hours-11july2024/`, `/uswds-monthly-call-march-2021/`).
 fn dated_address(url: &str) -> bool {
-    const MONTHS: &[&str] = &[
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ];
+    const MONTHS: &[&str] = crate::extract::MONTH_NAMES;
     if crate::audit::freshness::address_date(url).is_some() {
         return true;
     }
