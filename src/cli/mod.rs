@@ -242,19 +242,15 @@ fn print_crawl_summary(s: &CrawlSummary, db: &Path) {
 /// Opens the database for the commands that only read it (`findings`, `pages`, `sites`,
 /// `report`): read-only, so a read-only copy can be listed and no file is changed.
 fn open_listing(db: &Path) -> Result<Store> {
-    if !db.exists() {
-        return Err(BadInput(format!(
-            "no database at {}; run `govaudit crawl INVENTORY` first, or pass --db",
-            db.display()
-        ))
-        .into());
-    }
-    Store::open_read_only(db)
-        .map_err(govaudit::Error::from)
-        .with_context(|| format!("opening the database {}", db.display()))
+    open_with(db, Store::open_read_only)
 }
 
+/// Opens an existing database to write to it (`audit`).
 fn open_existing(db: &Path) -> Result<Store> {
+    open_with(db, Store::open)
+}
+
+fn open_with(db: &Path, open: fn(&Path) -> Result<Store, govaudit::store::Error>) -> Result<Store> {
     if !db.exists() {
         return Err(BadInput(format!(
             "no database at {}; run `govaudit crawl INVENTORY` first, or pass --db",
@@ -262,7 +258,7 @@ fn open_existing(db: &Path) -> Result<Store> {
         ))
         .into());
     }
-    Store::open(db)
+    open(db)
         .map_err(govaudit::Error::from)
         .with_context(|| format!("opening the database {}", db.display()))
 }

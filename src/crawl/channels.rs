@@ -90,15 +90,23 @@ fn pdf_time() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
-/// The most memory one PDF may take to read (resident, in the child process).
-const PDF_MEMORY: u64 = 1024 * 1024 * 1024;
+/// The most memory one PDF may take to read (resident, in the child process): 1 GiB, or
+/// `GOVAUDIT_PDF_MIB` MiB.
+fn pdf_memory() -> u64 {
+    let mib = std::env::var("GOVAUDIT_PDF_MIB")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&m| m > 0)
+        .unwrap_or(1024);
+    mib * 1024 * 1024
+}
 
 /// The text of a PDF, pages separated by form feeds (`\u{c}`), so answers can name their page.
 ///
 /// A hostile PDF can abort the process that parses it (a stack overflow on 10,000 nested
 /// arrays), loop forever (a page tree that is its own parent) or take gigabytes (a compression
 /// bomb); `catch_unwind` stops none of these. So when running as the `govaudit` binary, each PDF
-/// is read by a child process of the same binary, given 60 s and [`PDF_MEMORY`]: a bad
+/// is read by a child process of the same binary, given 60 s and 1 GiB: a bad
 /// brochure becomes an error on its channel row, and the crawl goes on. (Linked into another
 /// program, the library reads PDFs in-process.)
 pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
@@ -186,6 +194,7 @@ fn pdf_text_in_child(exe: &Path, bytes: &[u8]) -> Result<String, String> {
     });
     let started = std::time::Instant::now();
     let limit = pdf_time();
+    let memory = pdf_memory();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Ok(status),
@@ -200,12 +209,12 @@ fn pdf_text_in_child(exe: &Path, bytes: &[u8]) -> Result<String, String> {
                 limit.as_secs()
             ));
         }
-        if resident_bytes(child.id()).is_some_and(|rss| rss > PDF_MEMORY) {
+        if resident_bytes(child.id()).is_some_and(|rss| rss > memory) {
             let _ = child.kill();
             let _ = child.wait();
             break Err(format!(
                 "the PDF needed more than {} MiB to read (a compression bomb?); it was skipped",
-                PDF_MEMORY / (1024 * 1024)
+                memory / (1024 * 1024)
             ));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));

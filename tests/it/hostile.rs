@@ -87,6 +87,24 @@ fn hostile_pages_pdfs_and_files_never_stop_the_audit() {
     let mut looped = catalog();
     looped.push(b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] >>".to_vec());
     env.write("pubs/loop.pdf", pdf(&looped));
+    // A compression bomb: 1 MB of deflated zeros that inflate to 1 GB.
+    let mut bomb = catalog();
+    bomb.push(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_vec());
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b'0'; 1 << 20];
+    for _ in 0..1024 {
+        std::io::Write::write_all(&mut z, &zeros).expect("deflate");
+    }
+    let data = z.finish().expect("deflate");
+    let mut stream = format!(
+        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+        data.len()
+    )
+    .into_bytes();
+    stream.extend_from_slice(&data);
+    stream.extend_from_slice(b"\nendstream");
+    bomb.push(stream);
+    env.write("pubs/bomb.pdf", pdf(&bomb));
     env.write(
         "pubs/good.md",
         "# Benefits\n\nCall 1-800-555-0199 for help with your benefits.\n",
@@ -104,6 +122,7 @@ fn hostile_pages_pdfs_and_files_never_stop_the_audit() {
          https://www.agency.gov/,Agency,Agency,web,\n\
          ,Nested,Agency,publication,pubs/nested.pdf\n\
          ,Loop,Agency,publication,pubs/loop.pdf\n\
+         ,Bomb,Agency,publication,pubs/bomb.pdf\n\
          ,Zero,Agency,publication,pubs/zero.md\n\
          ,Pipe,Agency,publication,pubs/pipe.md\n\
          ,Good,Agency,publication,pubs/good.md\n",
@@ -119,6 +138,7 @@ fn hostile_pages_pdfs_and_files_never_stop_the_audit() {
         ])
         .args(["--offline", "--delay-ms", "0", "--map", &map])
         .env("GOVAUDIT_PDF_SECONDS", "3")
+        .env("GOVAUDIT_PDF_MIB", "64")
         .env("GOVAUDIT_LOG", "govaudit=warn")
         .output()
         .expect("run");
@@ -142,6 +162,10 @@ fn hostile_pages_pdfs_and_files_never_stop_the_audit() {
     };
     assert!(of("pubs/nested.pdf").contains("crashed"), "{errors:?}");
     // Endless in an optimised build, a stack overflow in a debug one: skipped either way.
+    assert!(
+        of("pubs/bomb.pdf").contains("more than 64 MiB"),
+        "{errors:?}"
+    );
     let looped = of("pubs/loop.pdf");
     assert!(
         looped.contains("more than 3 s") || looped.contains("crashed"),
