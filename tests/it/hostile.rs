@@ -314,6 +314,41 @@ fn the_crawl_stays_out_of_the_network_it_runs_in() {
         "{refused:?}"
     );
 
+    // Without --offline the check is on the resolved address: `localhost` is a name, and it
+    // resolves inside. (Every address here is loopback: nothing leaves the machine.)
+    inside.clear();
+    let online = env.path("online.db").display().to_string();
+    let links = format!(
+        "<!doctype html><html lang=\"en\"><head><title>Home</title></head><body><main><h1>Home</h1>\
+         <p><a href=\"http://localhost:{}/by-name/\">By name</a> <a href=\"{inside_origin}/by-address/\">By address</a></p></main></body></html>",
+        inside.addr.port()
+    );
+    let site2 = env.serve_script(script(vec![("/", Reply::Html(links))]));
+    let map2 = format!("https://www.agency.gov={}", site2.origin());
+    govaudit_ok(&[
+        "crawl",
+        inv.to_str().expect("utf8"),
+        "--db",
+        &online,
+        "--delay-ms",
+        "0",
+        "--map",
+        &map2,
+    ]);
+    assert!(
+        inside.requests().is_empty(),
+        "requested inside: {:?}",
+        inside.paths()
+    );
+    let refused = column(
+        &open(std::path::Path::new(&online)),
+        "SELECT kind FROM fetch_errors",
+    );
+    assert!(
+        refused.iter().filter(|k| *k == "scope").count() >= 2,
+        "{refused:?}"
+    );
+
     // Bad flags are refused up front.
     for (flag, value) in [
         (
