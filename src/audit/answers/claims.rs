@@ -19,7 +19,7 @@
 //!   clause and question.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
@@ -39,12 +39,13 @@ pub struct Claim {
     pub value: String,
     /// As written.
     pub raw: String,
-    /// The question, heading or label of the unit it answers.
-    pub question: String,
+    /// The question, heading or label of the unit it answers (shared by the unit's claims: a
+    /// kb of 800,000 rows makes millions of claims).
+    pub question: Arc<str>,
     /// That is a question ("How much…?").
     pub is_question: bool,
-    /// The sentence that says it.
-    pub evidence: String,
+    /// The sentence that says it (shared by the sentence's claims).
+    pub evidence: Arc<str>,
     /// Index of its attribute in the rules, if one was recognised.
     pub attribute: Option<usize>,
     /// Subject words with their weights.
@@ -52,7 +53,7 @@ pub struct Claim {
     /// The subject words of what its page, kb row or table row is about (its main heading, the
     /// row's topic or name): two claims whose topics share no word, each absent from the other's
     /// subject, are about different things.
-    pub topic: BTreeSet<String>,
+    pub topic: Arc<BTreeSet<String>>,
     /// Qualifier tokens by class (`period`, `audience`, `term`, `variant`).
     pub qualifiers: BTreeMap<String, BTreeSet<String>>,
     /// Content words of its clause, for telling apart values one source gives side by side.
@@ -782,6 +783,9 @@ fn claims_of_unit(si: usize, s: &Source, u: &AnswerUnit, v: &Vocabulary<'_>, out
     if found.is_empty() {
         return;
     }
+    let question: Arc<str> = Arc::from(u.question.as_str());
+    let mut topics: HashMap<FactType, Arc<BTreeSet<String>>> = HashMap::new();
+    let mut last_evidence: Option<((usize, usize), Arc<str>)> = None;
     let precision = match u.source {
         answers::Source::Heading if !u.is_question => 1,
         _ => 2,
@@ -914,13 +918,20 @@ fn claims_of_unit(si: usize, s: &Source, u: &AnswerUnit, v: &Vocabulary<'_>, out
         add(&u.section, CONTEXT_WEIGHT);
         add(&s.scope, CONTEXT_WEIGHT);
         // The thing the page (or kb row, or table row) is about.
-        let mut topic: BTreeSet<String> = v.subject_words(&s.scope, f.kind).into_iter().collect();
-        // A table row names its own thing; on a page about nothing in particular (an FAQ, "Top
-        // questions") so do the question and the section.
-        if u.source == answers::Source::Table || topic.is_empty() {
-            topic.extend(v.subject_words(&u.question, f.kind));
-            topic.extend(v.subject_words(&u.section, f.kind));
-        }
+        let topic = topics
+            .entry(f.kind)
+            .or_insert_with(|| {
+                let mut topic: BTreeSet<String> =
+                    v.subject_words(&s.scope, f.kind).into_iter().collect();
+                // A table row names its own thing; on a page about nothing in particular (an
+                // FAQ, "Top questions") so do the question and the section.
+                if u.source == answers::Source::Table || topic.is_empty() {
+                    topic.extend(v.subject_words(&u.question, f.kind));
+                    topic.extend(v.subject_words(&u.section, f.kind));
+                }
+                Arc::new(topic)
+            })
+            .clone();
         let mut qualifiers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         // "From $500,000 to $3 million": each end answers only for the same end of a range.
         if let Some(end) = range_end(text, &found, k) {
@@ -954,9 +965,16 @@ fn claims_of_unit(si: usize, s: &Source, u: &AnswerUnit, v: &Vocabulary<'_>, out
             kind: f.kind,
             value: f.value.clone(),
             raw: f.raw.clone(),
-            question: u.question.clone(),
+            question: question.clone(),
             is_question: u.is_question,
-            evidence: evidence(sentence),
+            evidence: match &last_evidence {
+                Some((at, e)) if *at == (ss, se) => e.clone(),
+                _ => {
+                    let e: Arc<str> = Arc::from(evidence(sentence));
+                    last_evidence = Some(((ss, se), e.clone()));
+                    e
+                }
+            },
             attribute,
             subject,
             topic,
@@ -1083,7 +1101,10 @@ mod tests {
         assert_eq!(sc.attribute, amount);
         assert_eq!(other.attribute, amount);
         let phone = by_value("+1-855-555-0147");
-        assert_eq!(phone.evidence, "Call the memorial desk at (855) 555-0147.");
+        assert_eq!(
+            &*phone.evidence,
+            "Call the memorial desk at (855) 555-0147."
+        );
         let words: Vec<&str> = phone.subject.iter().map(|(w, _)| w.as_str()).collect();
         assert!(
             words.contains(&stem("memorial").as_str()) && words.contains(&"desk"),

@@ -25,7 +25,7 @@
 //! Every value is shown with its sources and the sentence each gives; the majority is the value
 //! most sources give, or none when the count ties.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 use xxhash_rust::xxh3::xxh3_64;
@@ -38,6 +38,10 @@ use crate::model::{Finding, Severity};
 /// A word on more claims than this proposes no pairs: pairs would grow with its square, and a
 /// word that common says little about which thing a claim is about.
 const MAX_POSTING: usize = 400;
+
+/// Most disputes of one type and attribute compared with each other for merging: past that (a
+/// hostile or generated kb) they are reported unmerged rather than compared pair by pair.
+const MAX_MERGE: usize = 2_000;
 
 /// A mailbox given by this many sources or more is in use, not a leftover.
 const MANY_SOURCES: usize = 3;
@@ -484,15 +488,25 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
         neighbours[a].push(b);
         neighbours[b].push(a);
     }
-    // The values each source gives for one question: a source giving both values of a pair lists
-    // them, it does not disagree with itself.
-    let states = |source: usize, around: usize| -> BTreeSet<&str> {
-        neighbours[around]
-            .iter()
-            .chain(std::iter::once(&around))
-            .filter(|&&i| claims[i].source == source)
-            .map(|&i| claims[i].value.as_str())
-            .collect()
+    for n in &mut neighbours {
+        n.sort_unstable();
+        n.dedup();
+    }
+    // Each source's claims, so "what does this source say here" costs its few claims, not a
+    // walk over every neighbour (a kb topic of 160 rows makes 160 neighbours per claim).
+    let mut by_source: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, c) in claims.iter().enumerate() {
+        by_source.entry(c.source).or_default().push(i);
+    }
+    // Whether a source gives `value` for the question of claim `around` (it or a neighbour): a
+    // source giving both values of a pair lists them, it does not disagree with itself.
+    let states = |source: usize, around: usize, value: &str| -> bool {
+        by_source.get(&source).is_some_and(|own| {
+            own.iter().any(|&i| {
+                claims[i].value == value
+                    && (i == around || neighbours[around].binary_search(&i).is_ok())
+            })
+        })
     };
     let mut sets: Vec<usize> = (0..claims.len()).collect();
     fn find(sets: &mut [usize], mut x: usize) -> usize {
@@ -505,9 +519,7 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
     let mut disputed = vec![false; claims.len()];
     for &(a, b) in &same_question {
         let (ca, cb) = (&claims[a], &claims[b]);
-        if same_value(ca, cb)
-            || states(ca.source, b).contains(cb.value.as_str())
-            || states(cb.source, a).contains(ca.value.as_str())
+        if same_value(ca, cb) || states(ca.source, b, &cb.value) || states(cb.source, a, &ca.value)
         {
             continue;
         }
@@ -533,46 +545,64 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
     // One dispute found twice (the records mailbox on two sets of pages that never mention each
     // other's wording) is one finding: groups of one attribute that dispute the same two values
     // and hold alike claims merge.
-    let alike_pairs: BTreeSet<(usize, usize)> = alike.iter().map(|&(a, b, _)| (a, b)).collect();
-    let mut groups: Vec<BTreeSet<usize>> = groups.into_values().collect();
-    let key = |g: &BTreeSet<usize>| -> (FactType, Option<usize>, BTreeSet<&str>) {
-        let first = &claims[*g.iter().next().expect("groups are not empty")];
-        (
-            first.kind,
-            first.attribute,
-            g.iter().map(|&i| claims[i].value.as_str()).collect(),
-        )
-    };
-    let mut merged = true;
-    while merged {
-        merged = false;
-        'outer: for i in 0..groups.len() {
-            for j in i + 1..groups.len() {
-                let ((ka, aa, va), (kb, ab, vb)) = (key(&groups[i]), key(&groups[j]));
-                let (sa, sb) = (
-                    top_subject(claims, &groups[i]),
-                    top_subject(claims, &groups[j]),
-                );
-                let joined = ka == kb
-                    && aa == ab
-                    && va.intersection(&vb).count() >= 2
+    // Each group's key and top subject are computed once, and groups that hold alike claims are
+    // found from the alike pairs, so merging costs pairs of groups, not pairs of claims.
+    let groups: Vec<BTreeSet<usize>> = groups.into_values().collect();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    for (g, members) in groups.iter().enumerate() {
+        for &i in members {
+            group_of.insert(i, g);
+        }
+    }
+    let mut alike_groups: HashSet<(usize, usize)> = HashSet::new();
+    for &(a, b, _) in &alike {
+        if let (Some(&ga), Some(&gb)) = (group_of.get(&a), group_of.get(&b)) {
+            if ga != gb {
+                alike_groups.insert((ga.min(gb), ga.max(gb)));
+            }
+        }
+    }
+    // Per group: its type, attribute, values and top subject words.
+    type GroupKey<'c> = (FactType, Option<usize>, BTreeSet<&'c str>, Vec<&'c str>);
+    let keys: Vec<GroupKey<'_>> = groups
+        .iter()
+        .map(|g| {
+            let first = &claims[*g.iter().next().expect("groups are not empty")];
+            (
+                first.kind,
+                first.attribute,
+                g.iter().map(|&i| claims[i].value.as_str()).collect(),
+                top_subject(claims, g),
+            )
+        })
+        .collect();
+    let mut by_attribute: HashMap<(FactType, Option<usize>), Vec<usize>> = HashMap::new();
+    for (g, k) in keys.iter().enumerate() {
+        by_attribute.entry((k.0, k.1)).or_default().push(g);
+    }
+    let mut roots: Vec<usize> = (0..groups.len()).collect();
+    for list in by_attribute.values().filter(|l| l.len() <= MAX_MERGE) {
+        for (n, &i) in list.iter().enumerate() {
+            for &j in &list[n + 1..] {
+                let ((_, _, va, sa), (_, _, vb, sb)) = (&keys[i], &keys[j]);
+                let joined = va.intersection(vb).count() >= 2
                     && (sa.iter().filter(|w| sb.contains(w)).count() >= 2
                         || sa.is_empty()
                         || sb.is_empty()
-                        || groups[i].iter().any(|&x| {
-                            groups[j]
-                                .iter()
-                                .any(|&y| alike_pairs.contains(&(x.min(y), x.max(y))))
-                        }));
+                        || alike_groups.contains(&(i, j)));
                 if joined {
-                    let other = groups.remove(j);
-                    groups[i].extend(other);
-                    merged = true;
-                    break 'outer;
+                    let (ri, rj) = (find(&mut roots, i), find(&mut roots, j));
+                    roots[ri.max(rj)] = ri.min(rj);
                 }
             }
         }
     }
+    let mut joined: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    for (g, members) in groups.into_iter().enumerate() {
+        let root = find(&mut roots, g);
+        joined.entry(root).or_default().extend(members);
+    }
+    let groups: Vec<BTreeSet<usize>> = joined.into_values().collect();
     let mut out: Vec<Finding> = Vec::new();
     for members in groups {
         // The claims that agree with one of the disputed values.
@@ -644,7 +674,7 @@ fn finding(
         let c = &claims[i];
         let e = by_value.entry(c.value.as_str()).or_default();
         e.0.entry(sources[c.source].name.as_str())
-            .or_insert(c.evidence.as_str());
+            .or_insert(&*c.evidence);
         *e.1.entry(c.raw.as_str()).or_default() += 1;
     }
     let mut ranked: Vec<Answer<'_>> = by_value
@@ -782,7 +812,7 @@ fn question(claims: &[Claim], members: &BTreeSet<usize>, attribute: &str) -> Str
         } else {
             &mut named
         };
-        *tally.entry(c.question.as_str()).or_default() += 1;
+        *tally.entry(&*c.question).or_default() += 1;
     }
     // A question asked in full ("How much of the rent does OSH pay?") over a heading that
     // starts like one ("How to reach us"); then the most common; then the shorter.
