@@ -714,13 +714,13 @@ pub async fn crawl(
                     // A site that only ever answers "try later" is not waited for without end:
                     // after HOST_GIVE_UP such answers in a row, each remaining page is asked once
                     // and its answer (429, 503) recorded.
+                    if item.attempt == 1 {
+                        slot.started += 1;
+                    }
                     if slot.throttled >= HOST_GIVE_UP {
                         item.attempt = item.attempt.max(MAX_ATTEMPTS);
                     }
                     slot.gate.take(now);
-                    if item.attempt == 1 {
-                        slot.started += 1;
-                    }
                     let ctx = ctx.clone();
                     let site_id = slot.site_id.unwrap_or_default();
                     tasks.spawn(async move {

@@ -92,6 +92,11 @@ impl NetScope {
             Some(ip) if is_internal(ip) && !listed && !self.is_allowed(ip) => {
                 Err(refusal(&host, ip))
             }
+            // A map target's name on another port (`localhost:22` beside `localhost:8081`): the
+            // resolver lets the name through for the target, so the port is checked here.
+            None if !listed && self.is_map_target_name(&host) => Err(format!(
+                "not requested: {host}:{port} is not a --map target ({REFUSED})"
+            )),
             _ => Ok(()),
         }
     }
@@ -102,6 +107,13 @@ impl NetScope {
         self.allowed
             .iter()
             .any(|&(net, bits)| in_net(ip, net, bits))
+    }
+
+    /// Whether a name is a `--map` target's (`http://localhost:8081`): it may resolve inside; the
+    /// port was checked by [`NetScope::check`].
+    pub fn is_map_target_name(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.map_targets.iter().any(|(h, _)| *h == host)
     }
 
     /// Whether a name is an inventory site's (it may resolve to any address).
@@ -235,7 +247,7 @@ impl reqwest::dns::Resolve for ScopedResolver {
         Box::pin(async move {
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if scope.is_site(&host) {
+            if scope.is_site(&host) || scope.is_map_target_name(&host) {
                 let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
                 return Ok(addrs);
             }
@@ -307,6 +319,27 @@ mod tests {
         assert!(ok("https://www.agency.gov/", "http://127.0.0.1:8081/", true).is_ok());
         assert!(ok("http://127.0.0.1:22/", "http://127.0.0.1:22/", true).is_err());
         assert!(ok("https://www.usa.gov/", "https://www.usa.gov/", true).is_err());
+    }
+
+    #[test]
+    fn map_targets_by_name_are_allowed_on_their_port_only() {
+        let targets = [u("http://localhost:8081")];
+        let s = NetScope::new([].iter(), targets.iter(), Vec::new());
+        assert!(s
+            .check(
+                &u("https://www.agency.gov/"),
+                &u("http://localhost:8081/"),
+                false
+            )
+            .is_ok());
+        assert!(s
+            .check(
+                &u("http://localhost:22/"),
+                &u("http://localhost:22/"),
+                false
+            )
+            .is_err());
+        assert!(s.is_map_target_name("LOCALHOST"));
     }
 
     #[test]

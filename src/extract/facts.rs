@@ -441,10 +441,11 @@ pub fn facts(text: &str) -> Vec<Fact> {
         // "90 days" (a month of 30 days, as deadlines count them).
         let unit = c[3].to_ascii_lowercase();
         let days = |n: u32| match unit.as_str() {
-            "week" => Some(n * 7),
-            "month" if kind.is_empty() && n.is_multiple_of(12) => Some(n / 12 * 365),
-            "month" if kind.is_empty() => Some(n * 30),
-            "year" if kind.is_empty() => Some(n * 365),
+            // `checked_`: "4000000000 weeks" is text, not an overflow.
+            "week" => n.checked_mul(7),
+            "month" if kind.is_empty() && n.is_multiple_of(12) => (n / 12).checked_mul(365),
+            "month" if kind.is_empty() => n.checked_mul(30),
+            "year" if kind.is_empty() => n.checked_mul(365),
             _ => None,
         };
         let v = n.map(|n| match days(n) {

@@ -18,8 +18,8 @@ pub const MAX_DEPTH: usize = 1_000;
 /// 2,000 unclosed `<li>` is not 2,000 levels deep): neither counts as a level.
 const NOT_A_LEVEL: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "param", "keygen", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
-    "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "rtc",
+    "wbr", "param", "keygen", "p", "li", "dt", "dd", "option", "tr", "td", "th", "thead", "tbody",
+    "tfoot", "colgroup", "caption",
 ];
 
 /// Elements whose content is raw text: tags inside them are text.
@@ -44,9 +44,12 @@ pub fn parse_document(html: &str) -> Html {
 /// document itself when none is (the usual case: nothing is copied).
 pub fn bound_nesting(html: &str) -> Cow<'_, str> {
     let bytes = html.as_bytes();
-    let mut depth = 0usize;
-    // Opening tags removed and not yet closed: their end tags are removed too.
-    let mut excess = 0usize;
+    // The elements open (counted ones), and per name the opening tags removed and not yet
+    // closed, whose end tags are removed too. An end tag closes the nearest open element of its
+    // name and everything opened after it, as the parser does; one that matches nothing is
+    // ignored, as the parser does (so `</b>` cannot lower the count).
+    let mut open: Vec<String> = Vec::new();
+    let mut dropped: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut out: Option<String> = None;
     // Bytes of `html` already copied to `out`.
     let mut copied = 0usize;
@@ -59,10 +62,12 @@ pub fn bound_nesting(html: &str) -> Cow<'_, str> {
         let tag = &html[start + 1..end - 1];
         i = end;
         if tag.starts_with('!') || tag.starts_with('?') {
-            // Comments may hold '>': skip to their real end.
+            // Comments may hold '>': skip to their real end; an unclosed one runs to the end
+            // of the document, as the parser reads it.
             if tag.starts_with("!--") {
-                if let Some(e) = html[start + 4..].find("-->") {
-                    i = (start + 4 + e + 3).max(end);
+                match html[start + 4..].find("-->") {
+                    Some(e) => i = (start + 4 + e + 3).max(end),
+                    None => break,
                 }
             }
             continue;
@@ -86,22 +91,31 @@ pub fn bound_nesting(html: &str) -> Cow<'_, str> {
             }
             continue;
         }
-        if NOT_A_LEVEL.contains(&name.as_str()) || tag.ends_with('/') {
+        if NOT_A_LEVEL.contains(&name.as_str()) {
+            continue;
+        }
+        // `<div/>` opens a div in HTML; only inside SVG and MathML does the slash close it.
+        if !closing && tag.ends_with('/') && open.iter().any(|n| n == "svg" || n == "math") {
             continue;
         }
         let drop = if closing {
-            if excess > 0 {
-                excess -= 1;
-                true
-            } else {
-                depth = depth.saturating_sub(1);
-                false
+            match dropped.get_mut(&name).filter(|n| **n > 0) {
+                Some(n) => {
+                    *n -= 1;
+                    true
+                }
+                None => {
+                    if let Some(at) = open.iter().rposition(|n| *n == name) {
+                        open.truncate(at);
+                    }
+                    false
+                }
             }
-        } else if depth >= MAX_DEPTH {
-            excess += 1;
+        } else if open.len() >= MAX_DEPTH {
+            *dropped.entry(name).or_default() += 1;
             true
         } else {
-            depth += 1;
+            open.push(name);
             false
         };
         if drop {
@@ -141,6 +155,28 @@ mod tests {
     fn ordinary_pages_are_untouched() {
         let html = "<html><body><ul><li>a<li>b</ul><script>if (a<b) x='<div>'</script><p>x</p></body></html>";
         assert!(matches!(bound_nesting(html), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_bound_cannot_be_talked_around() {
+        for hostile in ["<div/>", "<div></b>", "<rt>", "<span><!-- x --></i>"] {
+            let html = format!("<main>{}Text.</main>", hostile.repeat(5_000));
+            let bounded = bound_nesting(&html);
+            let doc = Html::parse_document(&bounded);
+            let depth = doc
+                .root_element()
+                .descendent_elements()
+                .map(|e| e.ancestors().count())
+                .max()
+                .unwrap_or(0);
+            assert!(depth <= MAX_DEPTH + 5, "{hostile}: depth {depth}");
+        }
+        // An unclosed comment ends the scan at once.
+        let html = "<!-- >".repeat(10_000);
+        assert!(matches!(bound_nesting(&html), Cow::Borrowed(_)));
+        // SVG's self-closed shapes are no levels.
+        let svg = format!("<svg>{}</svg><p>x</p>", "<path d=\"M0\"/>".repeat(3_000));
+        assert!(matches!(bound_nesting(&svg), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -441,12 +441,27 @@ fn valid_domain(host: &str) -> bool {
         })
 }
 
+/// `scheme://user:password@host/…` as `scheme://host/…`.
+fn without_credentials(raw: &str) -> String {
+    let (scheme, rest) = match raw.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), raw),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => raw.to_string(),
+    }
+}
+
 /// Turns an inventory address into a start URL.
 ///
 /// A `url` value must be a full http(s) URL; a bare host (`www.example.gov`, as CISA and GSA
 /// publish them) gets `https://`, which is what every federal site must serve.
 fn parse_site_address(raw: &str, from_url_column: bool) -> Result<url::Url, String> {
     let raw = raw.trim();
+    // Messages quote the address without a user name or password it may carry.
+    let shown = without_credentials(raw);
     if raw.to_ascii_lowercase().starts_with("mailto:") {
         return Err(format!(
             "{raw:?} is an e-mail address, not a web site; list the site's address, or the mailbox's page"
@@ -456,17 +471,17 @@ fn parse_site_address(raw: &str, from_url_column: bool) -> Result<url::Url, Stri
         raw.to_string()
     } else if from_url_column && raw.contains(':') && !raw.contains('.') {
         return Err(format!(
-            "{raw:?} is not a web address; write it as https://host/"
+            "{shown:?} is not a web address; write it as https://host/"
         ));
     } else {
         format!("https://{raw}")
     };
     let url = url::Url::parse(&with_scheme).map_err(|e| {
-        format!("{raw:?} is not a valid web address ({e}); write it as https://www.example.gov/")
+        format!("{shown:?} is not a valid web address ({e}); write it as https://www.example.gov/")
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "{raw:?} uses the {} scheme; only http and https sites can be crawled",
+            "{shown:?} uses the {} scheme; only http and https sites can be crawled",
             url.scheme()
         ));
     }
@@ -477,7 +492,7 @@ fn parse_site_address(raw: &str, from_url_column: bool) -> Result<url::Url, Stri
     };
     if !valid_host {
         return Err(format!(
-            "{raw:?} has no valid host name; write it as https://www.example.gov/"
+            "{shown:?} has no valid host name; write it as https://www.example.gov/"
         ));
     }
     Ok(url)
@@ -510,6 +525,8 @@ mod tests {
         ] {
             assert!(parse_site_address(bad, true).is_err(), "{bad}");
         }
+        let e = parse_site_address("https://u:s3cret@bad..gov/", true).expect_err("bad host");
+        assert!(!e.contains("s3cret"), "{e}");
         let inv =
             parse_str("url,name\nhttps://user:s3cret@www.agency.gov/,A\nhttps://www.b.gov/,B\n");
         assert_eq!(inv.sites.len(), 1);

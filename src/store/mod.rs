@@ -357,7 +357,6 @@ impl Store {
         // Checked before anything is written: another program's file is left as it was.
         let mut conn = Connection::open(path).map_err(sqlite)?;
         let found = check_ours(&conn, path)?;
-        configure(&conn).map_err(sqlite)?;
         if found > schema::current_version() {
             return Err(Error::NewerSchema {
                 path: path.to_path_buf(),
@@ -365,6 +364,7 @@ impl Store {
                 supported: schema::current_version(),
             });
         }
+        configure(&conn).map_err(sqlite)?;
         migrate(&mut conn, path)?;
         Ok(Store {
             conn,
@@ -1098,19 +1098,22 @@ fn check_ours(conn: &Connection, path: &Path) -> Result<usize, Error> {
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| damaged_or(path, e))?;
-    if found == 0 {
-        let tables: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| damaged_or(path, e))?;
-        if tables > 0 {
-            return Err(Error::NotOurs {
-                path: path.to_path_buf(),
-            });
-        }
+    let count = |sql: &str| -> Result<i64, Error> {
+        conn.query_row(sql, [], |r| r.get(0))
+            .map_err(|e| damaged_or(path, e))
+    };
+    let tables = count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")?;
+    // Ours: empty (new), or holding govaudit's own `runs` and `sites` tables. Another program's
+    // file is refused whatever its user_version, before anything (WAL mode) is written.
+    let ours = tables == 0
+        || (found > 0
+            && count(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'sites')",
+            )? == 2);
+    if !ours {
+        return Err(Error::NotOurs {
+            path: path.to_path_buf(),
+        });
     }
     Ok(found.max(0) as usize)
 }

@@ -484,6 +484,25 @@ fn databases_are_read_only_for_listings_refused_when_foreign_and_locked_for_writ
         conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');")
             .expect("create");
     }
+    // Another program's file that sets a schema version of its own is not ours either.
+    let versioned = env.path("versioned.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&versioned).expect("open");
+        conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY); PRAGMA user_version = 3;")
+            .expect("create");
+    }
+    let versioned_before = std::fs::read(&versioned).expect("read");
+    let out = govaudit(&["audit", "--db", versioned.to_str().expect("utf8")]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(&versioned).expect("read") == versioned_before,
+        "changed"
+    );
     let before = std::fs::read(&foreign).expect("read");
     for cmd in ["findings", "pages", "sites", "audit"] {
         let out = govaudit(&[cmd, "--db", foreign.to_str().expect("utf8")]);

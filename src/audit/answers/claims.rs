@@ -843,8 +843,9 @@ fn claims_of_unit(si: usize, s: &Source, u: &AnswerUnit, v: &Vocabulary<'_>, out
             continue;
         }
         // The clause: from the previous fact of the sentence to the next, divided between them.
-        let prev_end = found[..k].iter().rev().map(|p| p.end).find(|&e| e > ss);
-        let next_start = found[k + 1..].iter().map(|n| n.start).find(|&st| st < se);
+        // Only the neighbouring facts can share the sentence (facts are in text order).
+        let prev_end = k.checked_sub(1).map(|p| found[p].end).filter(|&e| e > ss);
+        let next_start = found.get(k + 1).map(|n| n.start).filter(|&st| st < se);
         let before_start = match prev_end {
             Some(pe) if pe <= f.start => pe + divide(&text[pe..f.start]),
             _ => ss,
@@ -1000,10 +1001,10 @@ fn range_end(text: &str, found: &[facts::Fact], k: usize) -> Option<&'static str
         let between = text[a.end..b.start].trim().to_lowercase();
         match between.as_str() {
             "to" | "-" | "\u{2013}" | "\u{2014}" | "through" | "up to" => true,
-            "and" => text[..a.start]
-                .trim_end()
-                .to_lowercase()
-                .ends_with("between"),
+            "and" => {
+                let before = text[..a.start].trim_end().as_bytes();
+                before.len() >= 7 && before[before.len() - 7..].eq_ignore_ascii_case(b"between")
+            }
             _ => false,
         }
     };
