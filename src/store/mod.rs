@@ -375,12 +375,36 @@ impl Store {
     /// Opens an existing database for reading only (the listing commands): a read-only file or
     /// folder is fine, nothing is created, migrated or switched to WAL.
     pub fn open_read_only(path: &Path) -> Result<Store, Error> {
+        match Store::open_reading(path, false) {
+            // A WAL database in a folder we cannot write (SQLite wants its `-shm` file there):
+            // read it as the unchanging file it is.
+            Err(Error::Sqlite { source, .. })
+                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) =>
+            {
+                Store::open_reading(path, true)
+            }
+            other => other,
+        }
+    }
+
+    fn open_reading(path: &Path, immutable: bool) -> Result<Store, Error> {
         use rusqlite::OpenFlags;
         let sqlite = |source| damaged_or(path, source);
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if immutable {
+            // A URI, so `?`, `#` and `%` in the file name are escaped.
+            let name = path
+                .to_string_lossy()
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            Connection::open_with_flags(
+                format!("file:{name}?immutable=1"),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
         .map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sqlite)?;
@@ -1164,6 +1188,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unchanging_files_are_read_without_side_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("odd #name?.db");
+        drop(Store::open(&path).expect("create"));
+        let store = Store::open_reading(&path, true).expect("immutable open");
+        assert!(store.latest_run_id().expect("query").is_none());
+    }
 
     /// The schema in one diff: every table and index a fresh database gets.
     #[test]
