@@ -237,11 +237,13 @@ fn pdf_text_in_child(exe: &Path, bytes: &[u8]) -> Result<String, String> {
     }
 }
 
-/// A process's resident memory, where the system tells it (Linux: `/proc/PID/statm`).
+/// A process's resident memory, where the system tells it (Linux: `VmRSS` in
+/// `/proc/PID/status`, in kB whatever the page size).
 fn resident_bytes(pid: u32) -> Option<u64> {
-    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 #[cfg(test)]
