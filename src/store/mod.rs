@@ -356,14 +356,7 @@ impl Store {
         let sqlite = |source| damaged_or(path, source);
         // Checked before anything is written: another program's file is left as it was.
         let mut conn = Connection::open(path).map_err(sqlite)?;
-        let found = check_ours(&conn, path)?;
-        if found > schema::current_version() {
-            return Err(Error::NewerSchema {
-                path: path.to_path_buf(),
-                found,
-                supported: schema::current_version(),
-            });
-        }
+        check_ours(&conn, path)?;
         configure(&conn).map_err(sqlite)?;
         migrate(&mut conn, path)?;
         Ok(Store {
@@ -409,13 +402,6 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sqlite)?;
         let found = check_ours(&conn, path)?;
-        if found > schema::current_version() {
-            return Err(Error::NewerSchema {
-                path: path.to_path_buf(),
-                found,
-                supported: schema::current_version(),
-            });
-        }
         if found < schema::current_version() {
             return Err(Error::OlderSchema {
                 path: path.to_path_buf(),
@@ -1116,8 +1102,8 @@ fn damaged_or(path: &Path, source: rusqlite::Error) -> Error {
     }
 }
 
-/// The schema version of a database, refusing another program's (tables, but no govaudit
-/// version) and a damaged file.
+/// The schema version of a database, refusing another program's (tables, but not govaudit's),
+/// one written by a newer govaudit, and a damaged file.
 fn check_ours(conn: &Connection, path: &Path) -> Result<usize, Error> {
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1139,7 +1125,15 @@ fn check_ours(conn: &Connection, path: &Path) -> Result<usize, Error> {
             path: path.to_path_buf(),
         });
     }
-    Ok(found.max(0) as usize)
+    let found = found.max(0) as usize;
+    if found > schema::current_version() {
+        return Err(Error::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: schema::current_version(),
+        });
+    }
+    Ok(found)
 }
 
 /// Applies the migrations. Two govaudit processes opening a new database at once (a crawl and
