@@ -6,6 +6,10 @@
 //! 10–60 KB of HTML with 30–150 links (mostly to pages of the same host, a few to the other hosts),
 //! the same bytes on every run; every page is reachable from `/` (page 0) because page N links to
 //! pages 2N+1 and 2N+2. robots.txt and sitemap.xml answer 404.
+//!
+//! With `BENCH_EDITED_PERCENT=P` in the environment, P % of the pages (every page N with
+//! `N % 100 < P`, page 0 excepted) are served edited: other words and other links, as a month of
+//! an agency's edits would change them. The audit benchmark re-crawls with it to time a re-audit.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -58,6 +62,8 @@ struct Site {
     host: usize,
     hosts: usize,
     pages: u64,
+    /// Pages N with `N % 100 < edited` (N > 0) are served edited.
+    edited: u64,
 }
 
 fn rng(seed: u64) -> impl FnMut() -> u64 {
@@ -71,7 +77,12 @@ fn rng(seed: u64) -> impl FnMut() -> u64 {
 }
 
 fn page(site: &Site, n: u64, ports: &[u16]) -> String {
-    let mut r = rng(n * 31 + site.host as u64 * 1_000_003 + 7);
+    let edit = if n > 0 && n % 100 < site.edited {
+        0x5EED_0000_0000
+    } else {
+        0
+    };
+    let mut r = rng(n * 31 + site.host as u64 * 1_000_003 + 7 + edit);
     let target_size = 10_000 + (r() % 50_000) as usize;
     let links = 30 + (r() % 121) as usize;
     let mut s = String::with_capacity(target_size + 8_000);
@@ -162,6 +173,10 @@ fn main() -> std::io::Result<()> {
         .get(3)
         .cloned()
         .unwrap_or_else(|| "bench-ports.txt".into());
+    let edited: u64 = std::env::var("BENCH_EDITED_PERCENT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -178,7 +193,15 @@ fn main() -> std::io::Result<()> {
         std::fs::write(&ports_file, text)?;
         let mut handles = Vec::new();
         for (host, listener) in listeners.into_iter().enumerate() {
-            let state = Arc::new((Site { host, hosts, pages }, ports.clone()));
+            let state = Arc::new((
+                Site {
+                    host,
+                    hosts,
+                    pages,
+                    edited,
+                },
+                ports.clone(),
+            ));
             let app = Router::new().fallback(handle).with_state(state);
             handles.push(tokio::spawn(async move {
                 let _ = axum::serve(listener, app).await;

@@ -134,7 +134,7 @@ impl Severity {
 }
 
 /// One thing an audit found, in the shape of the `findings` JSON output.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// `broken_link`, `redirect_chain`, `broken_fragment`, …
     pub kind: String,

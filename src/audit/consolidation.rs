@@ -34,21 +34,34 @@ pub struct Topics {
 }
 
 impl Topics {
-    /// Adds one page's main text.
-    pub fn add_page(&mut self, site: &str, text: &str) {
-        let mut seen: std::collections::HashSet<u32> = Default::default();
-        let counts = self.sites.entry(site.to_string()).or_default();
+    /// The distinct topic words of a page's main text (hashed) with their counts: what
+    /// [`Topics::add_counts`] adds. Separate so pages can be read on several threads.
+    pub fn words_of(text: &str) -> Vec<(u32, u32)> {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
         for word in text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
         {
-            let h = xxh3_64(word.to_lowercase().as_bytes()) as u32;
-            *counts.entry(h).or_default() += 1;
-            if seen.insert(h) {
-                *self.df.entry(h).or_default() += 1;
-            }
+            *counts
+                .entry(xxh3_64(word.to_lowercase().as_bytes()) as u32)
+                .or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    /// Adds one page's topic words, as [`Topics::words_of`] counts them.
+    pub fn add_counts(&mut self, site: &str, words: &[(u32, u32)]) {
+        let counts = self.sites.entry(site.to_string()).or_default();
+        for &(h, n) in words {
+            *counts.entry(h).or_default() += n;
+            *self.df.entry(h).or_default() += 1;
         }
         self.pages += 1;
+    }
+
+    /// Adds one page's main text.
+    pub fn add_page(&mut self, site: &str, text: &str) {
+        self.add_counts(site, &Self::words_of(text));
     }
 
     /// A site's TF-IDF vector, length 1.

@@ -40,12 +40,13 @@ use crate::model::{Finding, Severity};
 use crate::rules::DuplicateRules;
 
 /// What the comparison needs of one page's main text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
     /// XXH3-128 of the normalised words, hex (the `content_hash` of `govaudit pages`).
     pub hash: String,
     /// Hashes of every run of `passage_words` words, in text order (numbers made one word when
     /// `ignore_numbers`).
+    #[serde(with = "runs_as_bytes")]
     pub runs: Vec<u32>,
     /// Words in the text.
     pub words: usize,
@@ -55,6 +56,28 @@ pub struct Fingerprint {
     /// Where each number stands (word position) and its hash, by position: a shared passage
     /// whose numbers differ is a changed figure.
     pub numbers: Vec<(u32, u64)>,
+}
+
+/// A fingerprint's passage hashes as the audit keeps them between runs: one base64 string of
+/// their little-endian bytes (a third of the size of a JSON list of numbers).
+mod runs_as_bytes {
+    use base64::Engine;
+
+    pub fn serialize<S: serde::Serializer>(runs: &[u32], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = runs.iter().flat_map(|r| r.to_le_bytes()).collect();
+        s.serialize_str(&base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(text)
+            .map_err(serde::de::Error::custom)?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
 }
 
 impl Fingerprint {
@@ -575,7 +598,7 @@ impl UnionFind {
 }
 
 /// A page the duplicate audit compares.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ComparedPage {
     /// Public URL.
     pub url: String,

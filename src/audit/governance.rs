@@ -68,14 +68,17 @@ pub struct Checker<'r> {
 }
 
 /// What one page showed for each page-level rule (in rule order; site-level rules are `false`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PageSignals {
     /// The page's public URL.
     pub url: String,
     /// Per rule: the page has it.
     pub has: Vec<bool>,
-    /// The "last updated" date the page states (`YYYY-MM-DD`).
+    /// The "last updated" date the page states (`YYYY-MM-DD`), today or before.
     pub stated_update: Option<String>,
+    /// The newest such date, future ones included: when it is not after today, it is
+    /// `stated_update` on any later day too.
+    pub stated_any: Option<String>,
 }
 
 /// What the crawl stored about a site, for the site-level rules.
@@ -192,6 +195,23 @@ impl<'r> Checker<'r> {
             .map(String::as_str)
     }
 
+    /// A hash of what [`Checker::page`] reads besides the page and today's date: the titles of
+    /// pages a link rule's words could match (a link is judged by where it leads, too).
+    pub fn outside_page(&self) -> u64 {
+        let mut relevant: Vec<(&String, &String)> = self
+            .titles
+            .iter()
+            .filter(|(_, t)| self.link_words.is_match(t))
+            .collect();
+        relevant.sort();
+        xxhash_rust::xxh3::xxh3_64(format!("{relevant:?}").as_bytes())
+    }
+
+    /// Today, as the stated-update rule reads it.
+    pub fn today(&self) -> &str {
+        &self.today
+    }
+
     /// Reduces a page to its page-level results.
     pub fn page(&self, url: &str, doc: &Html) -> PageSignals {
         let base = url::Url::parse(url).ok();
@@ -247,11 +267,18 @@ impl<'r> Checker<'r> {
             }
         }
         let text = text.to_lowercase();
-        let stated_update = ["updated", "modified", "reviewed", "revised"]
+        let states = ["updated", "modified", "reviewed", "revised"]
             .iter()
-            .any(|k| text.contains(k))
-            .then(|| crate::extract::updated::stated_update(&text, &self.today))
+            .any(|k| text.contains(k));
+        let stated_any = states
+            .then(|| crate::extract::updated::stated_update(&text, "9999-12-31"))
             .flatten();
+        let stated_update = match &stated_any {
+            Some(d) if d.as_str() > self.today.as_str() => {
+                crate::extract::updated::stated_update(&text, &self.today)
+            }
+            other => other.clone(),
+        };
         let has = self
             .compiled
             .iter()
@@ -277,6 +304,7 @@ impl<'r> Checker<'r> {
             url: url.to_string(),
             has,
             stated_update,
+            stated_any,
         }
     }
 

@@ -69,6 +69,10 @@ pub enum Command {
         crawl: CrawlArgs,
     },
     /// Recompute every finding from the stored pages (no network; same result on every run).
+    ///
+    /// Pages whose body did not change since the last audit (with the same rules, the same
+    /// govaudit and the same site template) reuse what it measured on them, so a re-audit after a
+    /// re-crawl reads only the pages that changed. The findings are the same either way.
     Audit {
         /// Folder of rule files to use instead of the built-in ones.
         ///
@@ -77,6 +81,10 @@ pub enum Command {
         /// Example: --rules my-rules
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Read every page again instead of reusing what the last audit measured on unchanged
+        /// pages (the findings are the same; for timing, or after a doubt).
+        #[arg(long)]
+        full: bool,
     },
     /// Check drafts for plain writing before they are published: readability and findings.
     Lint {

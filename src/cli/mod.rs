@@ -44,14 +44,14 @@ pub fn run() -> Result<()> {
             let rules = config::rules(&rules)?;
             let summary = crawl_inventory(&inventory, &crawl, &db, cli.quiet)?;
             print_crawl_summary(&summary, &db);
-            audit(&db, &rules)?;
+            audit(&db, &rules, false)?;
             write_report(&db, &out, &report::Output::ALL)
         }
         Command::Report { out, format } => {
             let outputs = report::Output::parse_list(&format).map_err(BadInput)?;
             write_report(&db, &out, &outputs)
         }
-        Command::Audit { rules } => audit(&db, &config::rules(&rules)?),
+        Command::Audit { rules, full } => audit(&db, &config::rules(&rules)?, full),
         Command::Findings {
             kinds,
             site,
@@ -134,16 +134,27 @@ fn crawl_inventory(
     Ok(summary)
 }
 
-fn audit(db: &Path, rules: &govaudit::rules::RuleSet) -> Result<()> {
+fn audit(db: &Path, rules: &govaudit::rules::RuleSet, full: bool) -> Result<()> {
     let store = open_existing(db)?;
     let _lock = store.lock_for_writing().map_err(govaudit::Error::from)?;
-    let summary = govaudit::audit::run(&store, rules).map_err(govaudit::Error::from)?;
+    let summary = if full {
+        govaudit::audit::run_full(&store, rules)
+    } else {
+        govaudit::audit::run(&store, rules)
+    }
+    .map_err(govaudit::Error::from)?;
     eprintln!(
         "audited run {}: {} findings ({})",
         summary.run_id,
         summary.total,
         counts_text(&summary)
     );
+    if summary.reused > 0 {
+        eprintln!(
+            "{} of {} pages unchanged since the last audit: what it measured on them was reused (--full reads every page again)",
+            summary.reused, summary.pages
+        );
+    }
     if !store
         .run_finished(summary.run_id)
         .map_err(govaudit::Error::from)?

@@ -17,7 +17,7 @@ use scraper::{ElementRef, Html, Selector};
 use super::page::{Block, BlockKind};
 
 /// Where a unit came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     /// schema.org FAQPage JSON-LD.
     FaqJsonLd,
@@ -34,7 +34,7 @@ pub enum Source {
 }
 
 /// A question (or topic) and the text that answers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AnswerUnit {
     /// The question or topic, as written.
     pub question: String,

@@ -15,7 +15,7 @@ use scraper::{Html, Node};
 use super::page::{BlockKind, Page};
 
 /// Why a `text/html` answer is not a page a person reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum NotAPage {
     /// JSON data (a feed or an API answer) served as HTML.
     Json,

@@ -591,6 +591,50 @@ pub fn strip_site_boilerplate(pages: &mut [Page], share: f64) -> usize {
     template.len()
 }
 
+/// The template of a site whose pages' blocks are given by key (any hash of a block's
+/// lower-case text, one list per page): the keys on at least `share` of the `pages` pages (and
+/// on [`MIN_TEMPLATE_PAGES`] at least). The same rule as [`strip_site_boilerplate`], for callers
+/// that hash each block once.
+pub fn template_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
+    keys: impl Iterator<Item = &'a [K]>,
+    pages: usize,
+    share: f64,
+) -> HashSet<K> {
+    if pages < MIN_TEMPLATE_PAGES {
+        return HashSet::new();
+    }
+    let mut counts: HashMap<K, usize> = HashMap::new();
+    for page in keys {
+        let distinct: HashSet<K> = page.iter().copied().collect();
+        for k in distinct {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let threshold = ((share * pages as f64).ceil() as usize).max(MIN_TEMPLATE_PAGES);
+    counts
+        .into_iter()
+        .filter(|(_, c)| *c >= threshold)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// [`shared_blocks`] by key: each key on at least `min_pages` pages (and two) -> the indexes of
+/// the pages it is on, in page order.
+pub fn shared_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
+    keys: impl Iterator<Item = &'a [K]>,
+    min_pages: usize,
+) -> HashMap<K, Vec<usize>> {
+    let mut on: HashMap<K, Vec<usize>> = HashMap::new();
+    for (i, page) in keys.enumerate() {
+        let distinct: HashSet<K> = page.iter().copied().collect();
+        for k in distinct {
+            on.entry(k).or_default().push(i);
+        }
+    }
+    on.retain(|_, v| v.len() >= min_pages.max(2));
+    on
+}
+
 /// Blocks of main content that recur on at least `min_pages` of one site's pages (a notice, an
 /// "About the agency" paragraph, an archive banner): the block's lower-case text -> the indexes
 /// of the pages it is on, in page order. Call it after [`strip_site_boilerplate`], so these are

@@ -49,7 +49,7 @@ pub struct Counts {
 }
 
 /// The scores of `govaudit pages` and `govaudit lint`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Scores {
     /// Flesch Reading Ease (higher is easier; 60–70 is plain English).
     pub flesch_reading_ease: f64,

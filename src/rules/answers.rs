@@ -5,7 +5,7 @@
 //! Reads: the parsed TOML. Writes nothing. Validation compiles every pattern once, so a bad one
 //! stops the command with the rule's name before any audit runs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -66,14 +66,14 @@ pub struct AnswerRules {
     pub qualifiers: Vec<QualifierRule>,
     /// word → the word it means, built from the file's `[synonyms]` lists.
     #[serde(rename = "synonyms", deserialize_with = "invert_synonyms", default)]
-    pub synonyms: HashMap<String, String>,
+    pub synonyms: BTreeMap<String, String>,
 }
 
 fn invert_synonyms<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> Result<HashMap<String, String>, D::Error> {
+) -> Result<BTreeMap<String, String>, D::Error> {
     let lists: BTreeMap<String, Vec<String>> = Deserialize::deserialize(d)?;
-    let mut out = HashMap::new();
+    let mut out = BTreeMap::new();
     for (head, words) in lists {
         for w in words {
             out.insert(w.to_lowercase(), head.clone());

@@ -417,6 +417,13 @@ impl RuleSet {
         Self::from_sources(|_| Ok(None)).expect("the built-in rule files are valid (unit-tested)")
     }
 
+    /// A hash of every rule: equal for rule sets that judge alike, whatever files they came from
+    /// (an audit keeps results computed with the same rules).
+    pub fn fingerprint(&self) -> u64 {
+        // Debug output is deterministic: the rules hold no hash maps.
+        xxhash_rust::xxh3::xxh3_64(format!("{self:?}").as_bytes())
+    }
+
     /// Reads a rule folder: each known file from `dir` when present, else the built-in one.
     pub fn load(dir: &Path) -> Result<RuleSet, Error> {
         let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {

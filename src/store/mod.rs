@@ -21,7 +21,7 @@ use serde::Serialize;
 
 pub use site_audit::{EarlierRun, SiteAudit, SiteCrawlFacts};
 pub use writer::{
-    compress, day_of, decompress, now_rfc3339, today, Discovery, FetchRecord, HopRecord,
+    compress, day_of, decompress, now_rfc3339, today, Discovery, FetchRecord, HopRecord, KeptPage,
     LinkRecord, PageText, Prepared, PreparedSite, SiteInput, WriteOp, Writer,
 };
 
@@ -940,16 +940,51 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The stored HTML of a page by its `urls` id, decompressed, if it has a body.
-    pub fn body_of(&self, url_id: i64) -> Result<Option<String>, Error> {
-        let row: Option<(String, Vec<u8>)> = self
-            .conn
+    /// What an earlier audit kept of a page's page pass, if anything.
+    pub fn kept_page(&self, url_id: i64) -> Result<Option<KeptPage>, Error> {
+        self.conn
+            .prepare_cached(
+                "SELECT body_hash, program, context, keys, result FROM page_audit WHERE url_id = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![url_id], |r| {
+                    Ok(KeptPage {
+                        url_id,
+                        body_hash: r.get(0)?,
+                        program: r.get(1)?,
+                        context: r.get(2)?,
+                        keys: r.get(3)?,
+                        result: r.get(4)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// What an earlier audit kept of a block several pages share, by the id the audit gave it.
+    pub fn kept_block(&self, id: &str) -> Result<Option<String>, Error> {
+        self.conn
+            .prepare_cached("SELECT result FROM block_audit WHERE id = ?1")
+            .and_then(|mut st| st.query_row(params![id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// A page's stored body as stored (its encoding and the compressed bytes), for callers that
+    /// decompress it on another thread with [`decompress`].
+    pub fn raw_body(&self, url_id: i64) -> Result<Option<(String, Vec<u8>)>, Error> {
+        self.conn
             .prepare_cached("SELECT encoding, body FROM bodies WHERE url_id = ?1")
             .and_then(|mut st| {
                 st.query_row(params![url_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
             })
-            .map_err(|e| self.err(e))?;
+            .map_err(|e| self.err(e))
+    }
+
+    /// The stored HTML of a page by its `urls` id, decompressed, if it has a body.
+    pub fn body_of(&self, url_id: i64) -> Result<Option<String>, Error> {
+        let row = self.raw_body(url_id)?;
         Ok(row.and_then(|(enc, bytes)| writer::decompress(&enc, &bytes)))
     }
 
@@ -1211,11 +1246,13 @@ mod tests {
                 "index links_to",
                 "index pages_run",
                 "index urls_queue",
+                "table block_audit",
                 "table bodies",
                 "table channel_docs",
                 "table fetch_errors",
                 "table findings",
                 "table links",
+                "table page_audit",
                 "table page_text",
                 "table pages",
                 "table redirects",
@@ -1233,7 +1270,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.count("PRAGMA user_version").expect("version"), 7);
+        assert_eq!(
+            store.count("PRAGMA user_version").expect("version"),
+            schema::current_version() as i64
+        );
         store
             .conn
             .pragma_update(None, "user_version", 99)

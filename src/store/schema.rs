@@ -53,6 +53,12 @@
 //!   page-level audits judge (JSON or XML served as HTML, a directory listing, a verification
 //!   file, a redirect stub, an empty body, a "not found" page, the same page under another query
 //!   string), null for a page; `urls.in_sitemap`: 1 when a sitemap of the site lists the URL.
+//! - `page_audit` (0008): what the audit's page pass found on each page (`result`, compressed
+//!   JSON), with what it depended on (`body_hash`, `program`, `context`) and the page's block
+//!   `keys` before template removal: a re-audit reuses it when all of them are unchanged.
+//!   Rows of pages no longer audited are deleted by the audit that drops them. `block_audit`
+//!   (0008): each block of text several pages of a site share, as the audit checked it once for
+//!   all of them; replaced as a whole by each audit.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -67,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_channel_docs.sql"),
     include_str!("migrations/0006_governance.sql"),
     include_str!("migrations/0007_pages_and_sitemaps.sql"),
+    include_str!("migrations/0008_page_audit.sql"),
 ];
 
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).

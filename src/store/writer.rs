@@ -256,7 +256,12 @@ pub enum WriteOp {
         pages: Vec<PageText>,
         /// Each web site's governance counts and recommendation.
         sites: Vec<super::SiteAudit>,
+        /// The shared blocks the audit checked, (id, result) as the audit keeps them: they
+        /// replace the kept ones.
+        blocks: Vec<(String, String)>,
     },
+    /// Keep what the audit's page pass found on some pages, for the next audit.
+    KeepPages(Vec<KeptPage>),
     /// Store the text of a kb or publication entry (or why it could not be read).
     ChannelDoc {
         /// The entry's site id.
@@ -281,8 +286,26 @@ pub enum WriteOp {
     Flush(oneshot::Sender<()>),
 }
 
-/// What the audits measured on one page's main content (a `page_text` row).
+/// What the audit's page pass found on one page, with what it depended on (a `page_audit` row;
+/// the audit decides what the fields hold).
 #[derive(Debug, Clone)]
+pub struct KeptPage {
+    /// The page's `urls` id.
+    pub url_id: i64,
+    /// The body it was read from.
+    pub body_hash: String,
+    /// What shaped the result before the site's template was known.
+    pub program: String,
+    /// What shaped it after.
+    pub context: String,
+    /// The page's block keys before template removal.
+    pub keys: Vec<u8>,
+    /// The result, compressed.
+    pub result: Vec<u8>,
+}
+
+/// What the audits measured on one page's main content (a `page_text` row).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PageText {
     /// The page's `urls` id.
     pub url_id: i64,
@@ -599,6 +622,7 @@ impl WriterState {
                 findings,
                 pages,
                 sites,
+                blocks,
             } => {
                 self.conn
                     .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
@@ -672,7 +696,36 @@ impl WriterState {
                         p.not_a_page
                     ])?;
                 }
+                self.conn.execute("DELETE FROM block_audit", [])?;
+                let mut stmt = self.conn.prepare_cached(
+                    "INSERT OR REPLACE INTO block_audit (id, result) VALUES (?1, ?2)",
+                )?;
+                for (id, result) in &blocks {
+                    stmt.execute(params![id, result])?;
+                }
+                // What was kept of pages this audit no longer reads is of no use to the next.
+                self.conn.execute(
+                    "DELETE FROM page_audit WHERE url_id NOT IN (SELECT url_id FROM page_text)",
+                    [],
+                )?;
                 Ok(true)
+            }
+            WriteOp::KeepPages(kept) => {
+                let mut stmt = self.conn.prepare_cached(
+                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, result)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for k in &kept {
+                    stmt.execute(params![
+                        k.url_id,
+                        k.body_hash,
+                        k.program,
+                        k.context,
+                        k.keys,
+                        k.result
+                    ])?;
+                }
+                Ok(false)
             }
             WriteOp::ChannelDoc {
                 site_id,

@@ -30,6 +30,7 @@ mod crawl;
 mod duplicates;
 mod governance;
 mod hostile;
+mod incremental;
 mod inventory;
 mod plain_writing;
 mod real_gov;

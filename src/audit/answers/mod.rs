@@ -22,7 +22,7 @@ use crate::model::Finding;
 use crate::rules::AnswerRules;
 
 /// Where an answer was read: a page or a channel document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     /// The member name: a page URL, or `kb:<path>#row=N`, `publication:<path>#page=N`.
     pub name: String,

@@ -1,0 +1,943 @@
+//! The page pass: every stored page read once, on every core.
+//!
+//! Pages are read one site at a time, because template removal needs all of a site's pages: a
+//! block on most of them is the site's template. Per site, in three steps:
+//! 1. **read** (parallel): decompress, parse, tell pages from non-pages, governance signals and
+//!    marked questions, and each block's key (its lower-case text hashed once);
+//! 2. **template** (one thread, hashes only): blocks on most pages are removed, blocks several
+//!    pages share are found;
+//! 3. **measure** (parallel): fingerprint, readability, plain language, topic words and the
+//!    page's answer source.
+//!
+//! Results are merged in page order, so the output does not depend on how work was scheduled.
+//! What leaves the pass per page is compact (a [`PageText`] row, its findings, a fingerprint,
+//! governance signals, dates, claims): the cross-page passes work from those.
+//!
+//! **Incremental.** What the pass found on each page is kept in the store (`page_audit`) with
+//! what it depended on: the body, the program and rules, the site's names, whether the page is a
+//! "not found" page and what governance reads of other pages ([`program_hash`]), and, once the
+//! site's template is known, which of the page's blocks are template or shared
+//! ([`context_hash`]). A re-audit takes a kept result when all of them are unchanged, and reads
+//! the page again otherwise, so its output is the same as a full audit's.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{answers, consolidation, duplicates, freshness, governance, links};
+use super::{plain_language, readability};
+use crate::extract::answers::AnswerUnit;
+use crate::extract::document::{self, NotAPage};
+use crate::extract::page::{self, Page};
+use crate::model::Finding;
+use crate::rules::RuleSet;
+use crate::store::{self, ContentPage, PageText, Store};
+
+use super::Error;
+
+/// Pages whose bodies are read from the store at a time before the cores parse them: bounds
+/// the compressed bodies held at once.
+const READ_CHUNK: usize = 512;
+
+/// What the page pass produced.
+pub(super) struct Content {
+    /// Pages the duplicate audit compares.
+    pub compared: Vec<duplicates::ComparedPage>,
+    /// What was measured on every page.
+    pub measured: Vec<PageText>,
+    /// Readability and plain-language findings.
+    pub readability: Vec<Finding>,
+    /// Governance signals of each site's pages, by origin.
+    pub signals: HashMap<String, Vec<governance::PageSignals>>,
+    /// Dates each site's pages carry (headers, sitemap, stated, in the address), by origin.
+    pub dated: HashMap<String, Vec<freshness::PageDates>>,
+    /// Main-text vocabulary per site.
+    pub topics: consolidation::Topics,
+    /// Per site: pages measured, and the grades of its scored pages.
+    pub measured_pages: HashMap<String, (usize, Vec<f64>)>,
+    /// Fetched `text/html` answers that are not pages, and why.
+    pub not_pages: HashMap<String, NotAPage>,
+    /// Pages (and non-pages) whose kept result was used.
+    pub reused: usize,
+    /// Every site's shared blocks as checked, to keep for the next audit: (id, JSON).
+    pub blocks: Vec<(String, String)>,
+    /// Pages the duplicate audit may compare, with the page their canonical link names.
+    candidates: Vec<(duplicates::ComparedPage, Option<String>)>,
+}
+
+/// What the page pass needs besides the pages.
+pub(super) struct Context<'a> {
+    pub rules: &'a RuleSet,
+    /// Addresses that are another address's page under a second query string.
+    pub same_as: &'a HashMap<String, String>,
+    /// Pages that are "not found" pages served with 200.
+    pub soft_404: &'a HashSet<String>,
+    pub governance: &'a governance::Checker<'a>,
+}
+
+/// Where the time goes, summed over threads: parse, template, fingerprint, answer claims,
+/// plain language.
+#[derive(Default)]
+struct Spent([Duration; 5]);
+
+/// One page after the read step.
+enum Read {
+    /// No stored body (a fetch that failed after the page was listed).
+    NoBody,
+    /// A fetched answer the page audits leave out, and why.
+    NotAPage(NotAPage),
+    /// A page, and its governance signals.
+    Page(Box<ReadPage>, governance::PageSignals),
+}
+
+/// A page as read, before its site's template is known.
+struct ReadPage {
+    page: Page,
+    /// Each block's key ([`block_key`]) before template removal.
+    keys: Vec<u128>,
+    /// The keys of the blocks left once the template is removed, parallel to `page.blocks`.
+    post_template: Vec<u128>,
+    marked: Vec<AnswerUnit>,
+    spent: Duration,
+}
+
+/// A block's identity across a site's pages: its lower-case text, hashed.
+fn block_key(b: &page::Block) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(b.text.to_lowercase().as_bytes())
+}
+
+/// The read step of one page.
+fn read(url: &str, body: Option<(String, Vec<u8>)>, ctx: &Context<'_>) -> Read {
+    let Some(html) = body.and_then(|(enc, bytes)| store::decompress(&enc, &bytes)) else {
+        return Read::NoBody;
+    };
+    let t = Instant::now();
+    let bounded = crate::extract::html::bound_nesting(&html);
+    if matches!(bounded, std::borrow::Cow::Owned(_)) {
+        log::warn!(
+            "{url}: markup nested deeper than {} elements; the deeper elements are read as their text",
+            crate::extract::html::MAX_DEPTH
+        );
+    }
+    // One parse for the page and its FAQ markup (JSON-LD, details, dl, accordions).
+    let doc = scraper::Html::parse_document(&bounded);
+    let page = page::from_document(&doc);
+    let why_not = if ctx.soft_404.contains(url) {
+        Some(NotAPage::NotFound)
+    } else {
+        document::not_a_page(&html, &doc, &page)
+    };
+    if let Some(why) = why_not {
+        log::debug!("{url}: not audited as a page: {}", why.reason());
+        return Read::NotAPage(why);
+    }
+    let signals = ctx.governance.page(url, &doc);
+    let marked = crate::extract::answers::from_document(&doc);
+    let keys = page.blocks.iter().map(block_key).collect();
+    Read::Page(
+        Box::new(ReadPage {
+            page,
+            keys,
+            post_template: Vec::new(),
+            marked,
+            spent: t.elapsed(),
+        }),
+        signals,
+    )
+}
+
+/// What the measure step found on one page: what the cross-page passes and the store need of
+/// it, kept for the next audit as it is.
+#[derive(Serialize, Deserialize)]
+struct Measured {
+    page_text: PageText,
+    findings: Vec<Finding>,
+    /// Set when the duplicate audit compares the page: it and the page its canonical link names.
+    compared: Option<(duplicates::ComparedPage, Option<String>)>,
+    /// Distinct topic words of the main text with their counts.
+    topic_words: Vec<(u32, u32)>,
+    /// The page's answer source, unless it is an index (its lines are other pages' teasers).
+    source: Option<answers::Source>,
+    /// The page's grade when it counts toward its site's median (a scored page).
+    grade: Option<f64>,
+}
+
+/// A page measured in this audit: what was measured, the time each part took (fingerprint,
+/// answer source, plain language), and the encoded result to keep.
+type MeasuredNow = (Measured, [Duration; 3], Vec<u8>);
+
+/// What the page pass keeps of one page for the next audit (`page_audit.result`).
+#[derive(Serialize, Deserialize)]
+enum Kept {
+    /// Not a page, and why.
+    NotAPage(NotAPage),
+    /// A page: its governance signals and what was measured on it.
+    Page(governance::PageSignals, Box<Measured>),
+}
+
+/// [`Kept`] borrowed, to store what is also used at once (serialises the same).
+#[derive(Serialize)]
+enum KeptRef<'a> {
+    NotAPage(&'a NotAPage),
+    Page(&'a governance::PageSignals, &'a Measured),
+}
+
+impl KeptRef<'_> {
+    fn encode(&self) -> Vec<u8> {
+        store::compress(&serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+impl Kept {
+    fn decode(bytes: &[u8]) -> Option<Kept> {
+        let text = store::decompress("deflate", bytes)?;
+        serde_json::from_str(&text)
+            .map_err(|e| log::debug!("a kept page result does not decode ({e}): read again"))
+            .ok()
+    }
+}
+
+/// What the read step does with one page.
+enum Work {
+    /// Nothing: the page stands for another address.
+    Skip,
+    /// Read the body.
+    Read(Option<(String, Vec<u8>)>),
+    /// Decode what an earlier audit kept.
+    Kept(store::KeptPage),
+}
+
+/// What the read step did with one page.
+enum Done {
+    Read(Read),
+    /// A kept result, the page's block keys, and the context it was computed in.
+    Kept(Kept, Vec<u128>, String),
+    /// A kept result this build cannot decode.
+    Unreadable,
+}
+
+fn keys_to_bytes(keys: &[u128]) -> Vec<u8> {
+    keys.iter().flat_map(|k| k.to_le_bytes()).collect()
+}
+
+fn keys_from_bytes(bytes: &[u8]) -> Vec<u128> {
+    bytes
+        .chunks_exact(16)
+        .map(|c| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(c);
+            u128::from_le_bytes(b)
+        })
+        .collect()
+}
+
+/// Builds a "not measured" row for a fetched answer that is not a page.
+fn not_measured(url_id: i64, why: &NotAPage) -> PageText {
+    PageText {
+        url_id,
+        word_count: 0,
+        content_hash: String::new(),
+        sentence_count: 0,
+        syllable_count: 0,
+        scores: Default::default(),
+        scored: false,
+        over_target: false,
+        not_a_page: Some(why.reason()),
+    }
+}
+
+/// One page of a site between the read and the measure steps.
+enum Entry {
+    /// Read in this audit.
+    Fresh(Box<ReadPage>, governance::PageSignals),
+    /// Kept by an earlier audit from the same body: reused if its context is unchanged.
+    Kept {
+        keys: Vec<u128>,
+        context: String,
+        signals: governance::PageSignals,
+        measured: Box<Measured>,
+    },
+}
+
+impl Entry {
+    fn keys(&self) -> &[u128] {
+        match self {
+            Entry::Fresh(r, _) => &r.keys,
+            Entry::Kept { keys, .. } => keys,
+        }
+    }
+
+    fn signals(&self) -> &governance::PageSignals {
+        match self {
+            Entry::Fresh(_, s) | Entry::Kept { signals: s, .. } => s,
+        }
+    }
+}
+
+/// What a page's page-pass result depends on besides its body, known before its site's
+/// template: the program, the rules, what the governance checker reads of other pages, the
+/// site's names, and whether the page is a "not found" page.
+fn program_hash(global: u64, site_names: &[&str], soft_404: bool) -> String {
+    format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(format!("{global}|{site_names:?}|{soft_404}").as_bytes())
+    )
+}
+
+/// What a page's result depends on once its site's template is known: which of its blocks are
+/// the template and which other pages share, and today's date when the page states a future
+/// "last updated" date (a date not after today reads the same on any later day).
+fn context_hash(
+    keys: &[u128],
+    template: &HashSet<u128>,
+    shared: &HashMap<u128, Vec<usize>>,
+    signals: &governance::PageSignals,
+    today: &str,
+) -> String {
+    let mut in_template: Vec<u128> = keys
+        .iter()
+        .copied()
+        .filter(|k| template.contains(k))
+        .collect();
+    in_template.sort_unstable();
+    in_template.dedup();
+    let mut in_shared: Vec<u128> = keys
+        .iter()
+        .copied()
+        .filter(|k| !template.contains(k) && shared.contains_key(k))
+        .collect();
+    in_shared.sort_unstable();
+    in_shared.dedup();
+    let future = signals
+        .stated_any
+        .as_deref()
+        .is_some_and(|d| d > today)
+        .then_some(today);
+    format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(format!("{in_template:?}|{in_shared:?}|{future:?}").as_bytes())
+    )
+}
+
+/// Identifies this build of govaudit (its file's size and time): results kept by another build
+/// are computed again, as its code may judge differently.
+fn program_identity() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{}|{:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default()
+}
+
+/// Reads every content page site by site (see the module docs). With `reuse`, a page whose body
+/// and everything else its result depends on are unchanged since the last audit is not read
+/// again: its kept result is used.
+pub(super) fn run(
+    store: &Store,
+    writer: &store::Writer,
+    all: &[ContentPage],
+    ctx: &Context<'_>,
+    reuse: bool,
+    collector: &mut answers::Collector<'_>,
+) -> Result<Content, Error> {
+    // What readers see besides the main text: the site's and agency's names.
+    let site_names: HashMap<String, Vec<String>> = store
+        .sites()?
+        .into_iter()
+        .map(|s| {
+            let names = [s.name, s.agency, s.office].into_iter().flatten().collect();
+            (s.site, names)
+        })
+        .collect();
+    let pass = Pass {
+        store,
+        writer,
+        ctx,
+        reuse,
+        checker: plain_language::Checker::new(&ctx.rules.plain_language),
+        global: xxhash_rust::xxh3::xxh3_64(
+            format!(
+                "{}|{:016x}|{:016x}",
+                program_identity(),
+                ctx.rules.fingerprint(),
+                ctx.governance.outside_page()
+            )
+            .as_bytes(),
+        ),
+        today: ctx.governance.today().to_string(),
+        dates: store.page_dates()?,
+    };
+    let mut out = Content {
+        compared: Vec::new(),
+        measured: Vec::with_capacity(all.len()),
+        readability: Vec::new(),
+        signals: HashMap::new(),
+        dated: HashMap::new(),
+        topics: consolidation::Topics::default(),
+        measured_pages: HashMap::new(),
+        not_pages: HashMap::new(),
+        reused: 0,
+        blocks: Vec::new(),
+        candidates: Vec::new(),
+    };
+    let mut spent = Spent::default();
+    for site_pages in all.chunk_by(|a, b| a.site == b.site) {
+        let names: Vec<&str> = site_names
+            .get(&site_pages[0].site)
+            .map(|n| n.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        pass.site(site_pages, &names, &mut out, &mut spent, collector)?;
+    }
+    // A page that names another stored page of its site as canonical is that page's copy by the
+    // site's own account (`/page?print=1`). A canonical pointing at a page we do not have, or at
+    // the home page (a CMS misconfigured to name it on every page), changes nothing.
+    let stored: HashSet<String> = all
+        .iter()
+        .filter_map(|p| duplicates::page_key(&p.url))
+        .collect();
+    out.compared = std::mem::take(&mut out.candidates)
+        .into_iter()
+        .filter(|(_, canonical)| canonical.as_ref().is_none_or(|c| !stored.contains(c)))
+        .map(|(p, _)| p)
+        .collect();
+    let s = &spent.0;
+    log::info!(
+        "page pass (CPU time over all threads): parse {:.1} s, template {:.1} s, fingerprints {:.1} s, answer sources {:.1} s, plain language {:.1} s",
+        s[0].as_secs_f64(),
+        s[1].as_secs_f64(),
+        s[2].as_secs_f64(),
+        s[3].as_secs_f64(),
+        s[4].as_secs_f64()
+    );
+    Ok(out)
+}
+
+/// What reading every site's pages shares.
+struct Pass<'a> {
+    store: &'a Store,
+    writer: &'a store::Writer,
+    ctx: &'a Context<'a>,
+    /// Take kept results where they still hold.
+    reuse: bool,
+    checker: plain_language::Checker<'a>,
+    /// Hash of the program, the rules and what governance reads of other pages.
+    global: u64,
+    today: String,
+    /// Each page's server and sitemap dates, by `urls` id.
+    dates: HashMap<i64, (Option<String>, Option<String>)>,
+}
+
+impl Pass<'_> {
+    /// The read step of a site's pages, a chunk at a time: each page read, or its kept result
+    /// decoded. Non-pages go to `out` at once (and, read now, to `keep`); the pages are returned
+    /// in order, with their rows.
+    fn read_site<'p>(
+        &self,
+        site_pages: &'p [ContentPage],
+        names: &[&str],
+        out: &mut Content,
+        spent: &mut Spent,
+        keep: &mut Vec<store::KeptPage>,
+    ) -> Result<(Vec<&'p ContentPage>, Vec<Entry>), Error> {
+        let (store, ctx, reuse) = (self.store, self.ctx, self.reuse);
+        let program =
+            |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
+        let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
+        let mut entries: Vec<Entry> = Vec::with_capacity(site_pages.len());
+        for chunk in site_pages.chunks(READ_CHUNK) {
+            let mut work = Vec::with_capacity(chunk.len());
+            for p in chunk {
+                if ctx.same_as.contains_key(&p.url) {
+                    work.push(Work::Skip);
+                    continue;
+                }
+                let kept = match (reuse, &p.body_hash) {
+                    (true, Some(hash)) => store
+                        .kept_page(p.url_id)?
+                        .filter(|k| &k.body_hash == hash && k.program == program(p)),
+                    _ => None,
+                };
+                work.push(match kept {
+                    Some(k) => Work::Kept(k),
+                    None => Work::Read(store.raw_body(p.url_id)?),
+                });
+            }
+            let done: Vec<Done> = chunk
+                .par_iter()
+                .zip(work.into_par_iter())
+                .map(|(p, w)| match w {
+                    Work::Skip => Done::Read(Read::NoBody),
+                    Work::Read(body) => Done::Read(read(&p.url, body, ctx)),
+                    Work::Kept(k) => match Kept::decode(&k.result) {
+                        Some(kept) => Done::Kept(kept, keys_from_bytes(&k.keys), k.context),
+                        None => Done::Unreadable,
+                    },
+                })
+                .collect();
+            for (p, d) in chunk.iter().zip(done) {
+                if let Some(first) = ctx.same_as.get(&p.url) {
+                    let why = NotAPage::SameAs(first.clone());
+                    out.measured.push(not_measured(p.url_id, &why));
+                    out.not_pages.insert(p.url.clone(), why);
+                    continue;
+                }
+                let d = match d {
+                    // A kept result this build cannot read: read the page again.
+                    Done::Unreadable => Done::Read(read(&p.url, store.raw_body(p.url_id)?, ctx)),
+                    d => d,
+                };
+                match d {
+                    Done::Read(Read::NoBody) | Done::Unreadable => {}
+                    Done::Read(Read::NotAPage(why)) => {
+                        if let Some(hash) = &p.body_hash {
+                            keep.push(store::KeptPage {
+                                url_id: p.url_id,
+                                body_hash: hash.clone(),
+                                program: program(p),
+                                context: String::new(),
+                                keys: Vec::new(),
+                                result: KeptRef::NotAPage(&why).encode(),
+                            });
+                        }
+                        out.measured.push(not_measured(p.url_id, &why));
+                        out.not_pages.insert(p.url.clone(), why);
+                    }
+                    Done::Kept(Kept::NotAPage(why), _, _) => {
+                        out.reused += 1;
+                        out.measured.push(not_measured(p.url_id, &why));
+                        out.not_pages.insert(p.url.clone(), why);
+                    }
+                    Done::Read(Read::Page(r, signals)) => {
+                        spent.0[0] += r.spent;
+                        rows.push(p);
+                        entries.push(Entry::Fresh(r, signals));
+                    }
+                    Done::Kept(Kept::Page(signals, measured), keys, context) => {
+                        rows.push(p);
+                        entries.push(Entry::Kept {
+                            keys,
+                            context,
+                            signals,
+                            measured,
+                        });
+                    }
+                }
+            }
+        }
+        Ok((rows, entries))
+    }
+
+    /// Reads one site's pages (`names`: the site's and agency's names) into `out`.
+    fn site(
+        &self,
+        site_pages: &[ContentPage],
+        names: &[&str],
+        out: &mut Content,
+        spent: &mut Spent,
+        collector: &mut answers::Collector<'_>,
+    ) -> Result<(), Error> {
+        let site = site_pages[0].site.as_str();
+        let (store, ctx, reuse, checker) = (self.store, self.ctx, self.reuse, &self.checker);
+        let program =
+            |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
+        let mut keep: Vec<store::KeptPage> = Vec::new();
+        // 1. Read (or take what was kept).
+        let (rows, mut entries) = self.read_site(site_pages, names, out, spent, &mut keep)?;
+        // 2. The site's template and its shared blocks, from the keys alone.
+        let t = Instant::now();
+        let template = page::template_keys(
+            entries.iter().map(Entry::keys),
+            entries.len(),
+            page::DEFAULT_TEMPLATE_SHARE,
+        );
+        let after: Vec<Vec<u128>> = entries
+            .iter()
+            .map(|e| {
+                e.keys()
+                    .iter()
+                    .copied()
+                    .filter(|k| !template.contains(k))
+                    .collect()
+            })
+            .collect();
+        let shared = page::shared_keys(after.iter().map(Vec::as_slice), page::MIN_TEMPLATE_PAGES);
+        let contexts: Vec<String> = entries
+            .iter()
+            .map(|e| context_hash(e.keys(), &template, &shared, e.signals(), &self.today))
+            .collect();
+        spent.0[1] += t.elapsed();
+        // A kept result whose context changed, or a page whose block text the site's shared
+        // blocks need, is read again.
+        let block_program = program_hash(self.global, names, false);
+        let mut checked: HashMap<u128, SharedBlock> = HashMap::new();
+        if reuse {
+            for key in shared.keys() {
+                let kept = store.kept_block(&block_id(&block_program, *key))?;
+                if let Some(block) = kept.and_then(|k| serde_json::from_str(&k).ok()) {
+                    checked.insert(*key, block);
+                }
+            }
+        }
+        let firsts: HashSet<usize> = shared
+            .iter()
+            .filter(|(k, _)| !checked.contains_key(*k))
+            .map(|(_, on)| on[0])
+            .collect();
+        let again: Vec<usize> = entries
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| match e {
+                Entry::Kept { context, .. } => *context != contexts[*i] || firsts.contains(i),
+                Entry::Fresh(..) => false,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        log::debug!(
+        "{site}: {} kept results read again ({} for a changed context)",
+        again.len(),
+        again
+            .iter()
+            .filter(|&&i| matches!(&entries[i], Entry::Kept { context, .. } if *context != contexts[i]))
+            .count()
+    );
+        let mut bodies = Vec::with_capacity(again.len());
+        for &i in &again {
+            bodies.push(store.raw_body(rows[i].url_id)?);
+        }
+        let reread: Vec<Read> = again
+            .par_iter()
+            .zip(bodies.into_par_iter())
+            .map(|(&i, body)| read(&rows[i].url, body, ctx))
+            .collect();
+        for (&i, r) in again.iter().zip(reread) {
+            // The same body read by the same program is the same page; anything else keeps the
+            // kept result.
+            if let Read::Page(r, signals) = r {
+                spent.0[0] += r.spent;
+                entries[i] = Entry::Fresh(r, signals);
+            }
+        }
+        for e in &mut entries {
+            if let Entry::Fresh(r, _) = e {
+                if !template.is_empty() {
+                    let mut keep_block = r.keys.iter().map(|k| !template.contains(k));
+                    r.page.blocks.retain(|_| keep_block.next().unwrap_or(true));
+                }
+                r.post_template = r
+                    .keys
+                    .iter()
+                    .copied()
+                    .filter(|k| !template.contains(k))
+                    .collect();
+            }
+        }
+        // A block several pages share (a notice, an archive banner) is one text to fix: its
+        // plain-language findings are reported once, with the pages it is on.
+        let shared_found =
+            shared_block_findings(&entries, &rows, &shared, &mut checked, checker, names);
+        out.blocks.extend(checked.iter().map(|(key, block)| {
+            let json = serde_json::to_string(block).unwrap_or_default();
+            (block_id(&block_program, *key), json)
+        }));
+        // 3. Measure the pages read in this audit.
+        // What is kept for the next audit is encoded here too, on every core.
+        let measured: Vec<Option<MeasuredNow>> = entries
+            .par_iter()
+            .zip(rows.par_iter())
+            .map(|(e, row)| match e {
+                Entry::Fresh(r, signals) => {
+                    let (m, times) = measure(row, r, &shared, checker, names, ctx);
+                    let kept = KeptRef::Page(signals, &m).encode();
+                    Some((m, times, kept))
+                }
+                Entry::Kept { .. } => None,
+            })
+            .collect();
+        out.readability.extend(shared_found);
+        for (((e, fresh), row), context) in
+            entries.into_iter().zip(measured).zip(&rows).zip(contexts)
+        {
+            let (signals, m) = match (e, fresh) {
+                (Entry::Fresh(r, signals), Some((m, times, kept))) => {
+                    spent.0[2] += times[0];
+                    spent.0[3] += times[1];
+                    spent.0[4] += times[2];
+                    if let Some(hash) = &row.body_hash {
+                        keep.push(store::KeptPage {
+                            url_id: row.url_id,
+                            body_hash: hash.clone(),
+                            program: program(row),
+                            context,
+                            keys: keys_to_bytes(&r.keys),
+                            result: kept,
+                        });
+                    }
+                    (signals, m)
+                }
+                (
+                    Entry::Kept {
+                        signals, measured, ..
+                    },
+                    _,
+                ) => {
+                    out.reused += 1;
+                    (signals, *measured)
+                }
+                // Every page read in this audit was measured.
+                (Entry::Fresh(..), None) => continue,
+            };
+            out.add_page(row, &self.dates, signals, m, collector);
+        }
+        if !keep.is_empty() {
+            self.writer.send(store::WriteOp::KeepPages(keep))?;
+        }
+        Ok(())
+    }
+}
+
+impl Content {
+    /// Adds one page's results, in page order.
+    fn add_page(
+        &mut self,
+        row: &ContentPage,
+        dates: &HashMap<i64, (Option<String>, Option<String>)>,
+        signals: governance::PageSignals,
+        m: Measured,
+        collector: &mut answers::Collector<'_>,
+    ) {
+        self.dated
+            .entry(row.site.clone())
+            .or_default()
+            .push(freshness::PageDates {
+                url: row.url.clone(),
+                header: dates.get(&row.url_id).and_then(|d| d.0.clone()),
+                sitemap: dates.get(&row.url_id).and_then(|d| d.1.clone()),
+                stated: signals.stated_update.clone(),
+            });
+        self.signals
+            .entry(row.site.clone())
+            .or_default()
+            .push(signals);
+        self.topics.add_counts(&row.site, &m.topic_words);
+        let entry = self.measured_pages.entry(row.site.clone()).or_default();
+        entry.0 += 1;
+        entry.1.extend(m.grade);
+        if let Some(source) = &m.source {
+            collector.add(source);
+        }
+        self.readability.extend(m.findings);
+        self.measured.push(m.page_text);
+        self.candidates.extend(m.compared);
+    }
+}
+
+/// A block several pages of a site share, as checked once for all of them: its lower-case text
+/// and its plain-language findings before they are placed on a page. Kept between audits
+/// (`block_audit`), so that a re-audit need not read the page the block was first found on.
+#[derive(Serialize, Deserialize)]
+struct SharedBlock {
+    text: String,
+    findings: Vec<Finding>,
+}
+
+impl SharedBlock {
+    fn check(block: &page::Block, checker: &plain_language::Checker<'_>, names: &[&str]) -> Self {
+        let prose = document::prose_share(&Page {
+            blocks: vec![block.clone()],
+            ..Page::default()
+        }) >= document::MIN_PROSE_SHARE;
+        let findings = if prose {
+            checker
+                .check(&[plain_language::TextBlock::from(block)], names)
+                .into_iter()
+                .filter(|f| !checker.judges_whole_page(super::rule_of(f)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        SharedBlock {
+            text: block.text.to_lowercase(),
+            findings,
+        }
+    }
+
+    /// Its findings placed on the first page that has the block, with the pages it is on.
+    fn place(&self, on: &[usize], rows: &[&ContentPage]) -> Vec<Finding> {
+        let first = rows[on[0]];
+        let urls: Vec<&str> = on
+            .iter()
+            .take(links::TEMPLATE_SAMPLE)
+            .map(|&i| rows[i].url.as_str())
+            .collect();
+        self.findings
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                f.site = first.site.clone();
+                f.url = first.url.clone();
+                f.message = format!(
+                    "{} (in a block of text {} pages share)",
+                    f.message.trim_end_matches('.'),
+                    on.len()
+                );
+                f.extra.insert("pages".into(), serde_json::json!(on.len()));
+                f.extra.insert("urls".into(), serde_json::json!(urls));
+                f
+            })
+            .collect()
+    }
+}
+
+/// The plain-language findings of the blocks several pages of a site share, once each, on the
+/// first page that has the block, with the pages it is on. `checked` holds the blocks already
+/// checked; the others are checked here (their first page was read in this audit, see `run`)
+/// and added.
+fn shared_block_findings(
+    entries: &[Entry],
+    rows: &[&ContentPage],
+    shared: &HashMap<u128, Vec<usize>>,
+    checked: &mut HashMap<u128, SharedBlock>,
+    checker: &plain_language::Checker<'_>,
+    names: &[&str],
+) -> Vec<Finding> {
+    for (key, on) in shared {
+        if checked.contains_key(key) {
+            continue;
+        }
+        let Entry::Fresh(first, _) = &entries[on[0]] else {
+            continue;
+        };
+        if let Some(i) = first.post_template.iter().position(|k| k == key) {
+            checked.insert(
+                *key,
+                SharedBlock::check(&first.page.blocks[i], checker, names),
+            );
+        }
+    }
+    let mut placed: Vec<(usize, &str, Vec<Finding>)> = shared
+        .iter()
+        .filter_map(|(key, on)| {
+            let block = checked.get(key)?;
+            Some((on[0], block.text.as_str(), block.place(on, rows)))
+        })
+        .collect();
+    placed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    placed.into_iter().flat_map(|(_, _, f)| f).collect()
+}
+
+/// Where a site's shared block is kept between audits: its key with what checking it depended on.
+fn block_id(program: &str, key: u128) -> String {
+    format!("{program}:{key:032x}")
+}
+
+/// The measure step of one page, its template removed.
+fn measure(
+    row: &ContentPage,
+    r: &ReadPage,
+    shared: &HashMap<u128, Vec<usize>>,
+    checker: &plain_language::Checker<'_>,
+    site_names: &[&str],
+    ctx: &Context<'_>,
+) -> (Measured, [Duration; 3]) {
+    let rules = ctx.rules;
+    let pg = &r.page;
+    let text = pg.main_text();
+    let t = Instant::now();
+    let fingerprint = duplicates::Fingerprint::of(&text, &rules.duplicates);
+    let fingerprint_time = t.elapsed();
+    let words = pg.word_count();
+    let counts = crate::readability::Counts::of_page(pg);
+    // Labels, figures and empty cells (a dashboard, a table a script fills) are not writing to
+    // advise on.
+    let prose = document::prose_share(pg) >= document::MIN_PROSE_SHARE;
+    let scored = counts.words >= rules.readability.min_words && prose;
+    let scores = counts.scores();
+    let topic_words = consolidation::Topics::words_of(&text);
+    let t = Instant::now();
+    // An index's lines are other pages' titles and teasers ("March 1 — Fund reaches 9,000
+    // families"): the pages they list give the answers.
+    let index = pg.is_index(rules.duplicates.max_link_share) || duplicates::is_listing(&row.url);
+    let source = (!index).then(|| {
+        answers::Source::page(
+            &row.url,
+            &row.site,
+            pg.title.as_deref(),
+            r.marked.clone(),
+            &pg.blocks,
+        )
+    });
+    let source_time = t.elapsed();
+    let t = Instant::now();
+    let mut findings = Vec::new();
+    if prose {
+        let blocks: Vec<plain_language::TextBlock> = pg
+            .blocks
+            .iter()
+            .map(plain_language::TextBlock::from)
+            .collect();
+        let mut names = site_names.to_vec();
+        names.extend(pg.title.as_deref());
+        let mut found = checker.check(&blocks, &names);
+        // What the blocks other pages share say is reported once (by the site); rules that judge
+        // the whole page still read all of it.
+        if r.post_template.iter().any(|k| shared.contains_key(k)) {
+            let own: Vec<plain_language::TextBlock> = blocks
+                .iter()
+                .zip(&r.post_template)
+                .filter(|(_, k)| !shared.contains_key(*k))
+                .map(|(b, _)| *b)
+                .collect();
+            found.retain(|f| checker.judges_whole_page(super::rule_of(f)));
+            found.extend(
+                checker
+                    .check(&own, &names)
+                    .into_iter()
+                    .filter(|f| !checker.judges_whole_page(super::rule_of(f))),
+            );
+        }
+        if scored {
+            found.extend(readability::check(&counts, &rules.readability, "this page"));
+        }
+        for mut f in found {
+            f.site = row.site.clone();
+            f.url = row.url.clone();
+            findings.push(f);
+        }
+    }
+    let plain_time = t.elapsed();
+    let page_text = PageText {
+        url_id: row.url_id,
+        word_count: counts.words as i64,
+        content_hash: fingerprint.hash.clone(),
+        sentence_count: counts.sentence_count() as i64,
+        syllable_count: counts.syllables as i64,
+        scores,
+        scored,
+        over_target: scored && scores.flesch_kincaid_grade > rules.readability.target_grade,
+        not_a_page: None,
+    };
+    let compared = (words >= rules.duplicates.min_words
+        && !pg.is_index(rules.duplicates.max_link_share))
+    .then(|| {
+        (
+            duplicates::ComparedPage {
+                url: row.url.clone(),
+                site: row.site.clone(),
+                title: pg.title.clone(),
+                date: None,
+                fingerprint,
+            },
+            super::canonical_elsewhere(&row.url, pg),
+        )
+    });
+    let m = Measured {
+        page_text,
+        findings,
+        compared,
+        topic_words,
+        source,
+        grade: scored.then_some(scores.flesch_kincaid_grade),
+    };
+    (m, [fingerprint_time, source_time, plain_time])
+}
