@@ -369,12 +369,18 @@ pub const TEMPLATE_SAMPLE: usize = 20;
 
 /// Runs the links audit. `page_of` parses the stored HTML of a URL (None without a body); it is
 /// called at most once per URL.
-pub fn audit(
-    links: &[AuditLink],
+/// Hands every link to the function it is given, as the store reads them.
+pub type EachLink<'a, E> = dyn FnMut(&mut dyn FnMut(AuditLink)) -> Result<(), E> + 'a;
+
+/// The links audit. `each_link` hands every link of the run to the function it is given (the
+/// store streams them: a million links are never held at once); `page_of` loads a stored page
+/// (for fragments and "not found" checks).
+pub fn audit<E>(
+    each_link: &mut EachLink<'_, E>,
     targets: &[AuditTarget],
     scope: &Scope,
     page_of: &mut dyn FnMut(&str) -> Option<Page>,
-) -> LinksAudit {
+) -> Result<LinksAudit, E> {
     let mut pages = Pages {
         parsed: HashMap::new(),
         load: page_of,
@@ -383,24 +389,96 @@ pub fn audit(
         by_id: targets.iter().map(|t| (t.id, t)).collect(),
         by_url: targets.iter().map(|t| (t.url.as_str(), t)).collect(),
     };
-    let mut soft = SoftNotFound::new(targets, &graph, &mut pages);
-    let mut seen: HashSet<(String, &'static str, String)> = HashSet::new();
-    let mut out = Vec::new();
-    for link in links {
-        // A page under a second address repeats its page's links; a "not found" page's links
-        // are its template's, resolved against an address that does not exist.
-        if scope.same_as.contains_key(&link.page)
-            || graph
-                .by_url
-                .get(link.page.as_str())
-                .is_some_and(|t| soft.is_source(t))
-        {
+    let soft = SoftNotFound::new(targets, &graph, &mut pages);
+    let mut auditor = Auditor {
+        graph,
+        soft,
+        pages,
+        scope,
+        seen: HashSet::new(),
+        out: Vec::new(),
+    };
+    each_link(&mut |link| auditor.link(&link))?;
+    let Auditor {
+        graph,
+        mut soft,
+        mut pages,
+        mut out,
+        ..
+    } = auditor;
+    // A sitemap asks search engines to index what it lists: a "not found" page there is one.
+    for t in targets
+        .iter()
+        .filter(|t| t.in_sitemap && t.site_id.is_some())
+    {
+        if !soft.is(t, &mut pages) {
             continue;
         }
-        let Some(target) = graph.by_id.get(&link.target_id).copied() else {
+        let Some(origin) = crate::model::url_origin(&t.url) else {
             continue;
         };
-        let resolved = graph.resolve(target);
+        let sitemap = scope
+            .sitemaps
+            .get(origin)
+            .cloned()
+            .unwrap_or_else(|| format!("{origin}/sitemap.xml"));
+        let mut extra = Map::new();
+        extra.insert("target".into(), json!(t.url));
+        extra.insert("in_sitemap".into(), json!(true));
+        out.push(Finding {
+            kind: "soft_404".into(),
+            severity: Severity::Warning,
+            site: origin.to_string(),
+            url: sitemap.clone(),
+            message: format!(
+                "The sitemap lists {}, a \"not found\" page answered with 200 OK: search engines will index it. Remove it from {sitemap}.",
+                t.url
+            ),
+            extra,
+        });
+    }
+    let not_found_pages = soft
+        .verdicts
+        .iter()
+        .filter(|(_, &v)| v)
+        .filter_map(|(id, _)| graph.by_id.get(id).map(|t| t.url.clone()))
+        .collect();
+    Ok(LinksAudit {
+        findings: out,
+        not_found_pages,
+    })
+}
+
+/// The links audit's state while links stream by.
+struct Auditor<'a, 'f> {
+    graph: Graph<'a>,
+    soft: SoftNotFound,
+    pages: Pages<'f>,
+    scope: &'a Scope,
+    /// (page, kind, target) already reported.
+    seen: HashSet<(String, &'static str, String)>,
+    out: Vec<Finding>,
+}
+
+impl Auditor<'_, '_> {
+    /// Judges one link.
+    fn link(&mut self, link: &AuditLink) {
+        // A page under a second address repeats its page's links; a "not found" page's links
+        // are its template's, resolved against an address that does not exist.
+        if self.scope.same_as.contains_key(&link.page)
+            || self
+                .graph
+                .by_url
+                .get(link.page.as_str())
+                .is_some_and(|t| self.soft.is_source(t))
+        {
+            return;
+        }
+        let Some(target) = self.graph.by_id.get(&link.target_id).copied() else {
+            return;
+        };
+        let resolved = self.graph.resolve(target);
+        let (seen, out) = (&mut self.seen, &mut self.out);
         let mut push = |kind: &'static str,
                         severity,
                         target_text: String,
@@ -460,7 +538,7 @@ pub fn audit(
                         ),
                         extra,
                     );
-                    continue;
+                    return;
                 }
                 let what = match (status, &error) {
                     (Some(s), _) => status_words(s),
@@ -485,7 +563,10 @@ pub fn audit(
             }
             Resolved::Works { end, hops } => {
                 // A "not found" page linking to itself is not a second problem.
-                if end.site_id.is_some() && link.page != target.url && soft.is(end, &mut pages) {
+                if end.site_id.is_some()
+                    && link.page != target.url
+                    && self.soft.is(end, &mut self.pages)
+                {
                     let landing = if hops > 0 && end.url != target.url {
                         format!(
                             " (it redirects to {}, which says the page is gone)",
@@ -504,7 +585,7 @@ pub fn audit(
                         ),
                         Map::new(),
                     );
-                    continue;
+                    return;
                 }
                 if hops >= 2 {
                     let mut extra = Map::new();
@@ -522,7 +603,7 @@ pub fn audit(
                     );
                 }
                 let Some(fragment) = link.fragment.as_deref() else {
-                    continue;
+                    return;
                 };
                 let html_page = end.site_id.is_some()
                     && end.status == Some(200)
@@ -531,13 +612,13 @@ pub fn audit(
                     .decode_utf8_lossy()
                     .into_owned();
                 if !html_page || !names_an_element(&decoded) {
-                    continue;
+                    return;
                 }
-                let Some(page) = pages.get(&end.url) else {
-                    continue;
+                let Some(page) = self.pages.get(&end.url) else {
+                    return;
                 };
                 if page.anchors.contains(fragment) || page.anchors.contains(&decoded) {
-                    continue;
+                    return;
                 }
                 let landed = if end.url == target.url {
                     String::new()
@@ -557,7 +638,7 @@ pub fn audit(
                         ),
                         Map::new(),
                     );
-                    continue;
+                    return;
                 }
                 // After a redirect the section is looked for where the reader lands.
                 let message = if end.url == target.url {
@@ -580,47 +661,6 @@ pub fn audit(
                 );
             }
         }
-    }
-    // A sitemap asks search engines to index what it lists: a "not found" page there is one.
-    for t in targets
-        .iter()
-        .filter(|t| t.in_sitemap && t.site_id.is_some())
-    {
-        if !soft.is(t, &mut pages) {
-            continue;
-        }
-        let Some(origin) = crate::model::url_origin(&t.url) else {
-            continue;
-        };
-        let sitemap = scope
-            .sitemaps
-            .get(origin)
-            .cloned()
-            .unwrap_or_else(|| format!("{origin}/sitemap.xml"));
-        let mut extra = Map::new();
-        extra.insert("target".into(), json!(t.url));
-        extra.insert("in_sitemap".into(), json!(true));
-        out.push(Finding {
-            kind: "soft_404".into(),
-            severity: Severity::Warning,
-            site: origin.to_string(),
-            url: sitemap.clone(),
-            message: format!(
-                "The sitemap lists {}, a \"not found\" page answered with 200 OK: search engines will index it. Remove it from {sitemap}.",
-                t.url
-            ),
-            extra,
-        });
-    }
-    let not_found_pages = soft
-        .verdicts
-        .iter()
-        .filter(|(_, &v)| v)
-        .filter_map(|(id, _)| graph.by_id.get(id).map(|t| t.url.clone()))
-        .collect();
-    LinksAudit {
-        findings: out,
-        not_found_pages,
     }
 }
 

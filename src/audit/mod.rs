@@ -87,7 +87,6 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
         ..links::Scope::default()
     };
     scope.same_as = same_as;
-    let all_links = store.audit_links(run_id)?;
     let targets = store.audit_targets(run_id)?;
     let titles: HashMap<String, String> = targets
         .iter()
@@ -98,17 +97,25 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
         let html = store.body(url).ok().flatten()?;
         Some(crate::extract::page::parse(&html))
     };
-    let links = links::audit(&all_links, &targets, &scope, &mut page_of);
-    // Links per page, to count the links of the pages people read once those are known.
+    // Links per page, to count the links of the pages people read once those are known. The
+    // links themselves stream from the store through the audit.
     let mut links_on: HashMap<String, (String, usize)> = HashMap::new();
-    for l in &all_links {
-        links_on
-            .entry(l.page.clone())
-            .or_insert_with(|| (l.site.clone(), 0))
-            .1 += 1;
-    }
-    // A million links are not needed any more: free them before reading the pages.
-    drop(all_links);
+    let links = links::audit(
+        &mut |visit| {
+            store.each_audit_link(run_id, &mut |l| {
+                match links_on.get_mut(&l.page) {
+                    Some(n) => n.1 += 1,
+                    None => {
+                        links_on.insert(l.page.clone(), (l.site.clone(), 1));
+                    }
+                }
+                visit(l);
+            })
+        },
+        &targets,
+        &scope,
+        &mut page_of,
+    )?;
     drop(targets);
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
@@ -139,10 +146,14 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
             same_as: &scope.same_as,
             soft_404: &soft_404,
             governance: &governance,
+            collector: &collector,
+            org_names: &org_names,
         },
         reuse,
-        &mut collector,
     )?;
+    for claims in std::mem::take(&mut content.claims) {
+        collector.add_claims(claims);
+    }
     log::info!(
         "page pass: {} of {} pages reused from the last audit",
         content.reused,

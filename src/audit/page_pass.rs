@@ -61,6 +61,8 @@ pub(super) struct Content {
     pub not_pages: HashMap<String, NotAPage>,
     /// Pages (and non-pages) whose kept result was used.
     pub reused: usize,
+    /// The pages' claims, in page order, for the answers collector.
+    pub claims: Vec<answers::SourceClaims>,
     /// Every site's shared blocks as checked, to keep for the next audit: (id, JSON).
     pub blocks: Vec<(String, String)>,
     /// Pages the duplicate audit may compare, with the page their canonical link names.
@@ -75,6 +77,10 @@ pub(super) struct Context<'a> {
     /// Pages that are "not found" pages served with 200.
     pub soft_404: &'a HashSet<String>,
     pub governance: &'a governance::Checker<'a>,
+    /// Reads claims; only adds them in the merge, in page order.
+    pub collector: &'a answers::Collector<'a>,
+    /// The organisation's own names, which the claims depend on.
+    pub org_names: &'a [String],
 }
 
 /// Where the time goes, summed over threads: parse, template, fingerprint, answer claims,
@@ -158,8 +164,12 @@ struct Measured {
     compared: Option<(duplicates::ComparedPage, Option<String>)>,
     /// Distinct topic words of the main text with their counts.
     topic_words: Vec<(u32, u32)>,
-    /// The page's answer source, unless it is an index (its lines are other pages' teasers).
+    /// The page's answer source when it makes claims (an index makes none: its lines are other
+    /// pages' teasers).
     source: Option<answers::Source>,
+    /// Those claims, found on the thread that measured the page (or decoded its kept result).
+    #[serde(skip)]
+    claims: Option<answers::SourceClaims>,
     /// The page's grade when it counts toward its site's median (a scored page).
     grade: Option<f64>,
 }
@@ -339,7 +349,6 @@ pub(super) fn run(
     all: &[ContentPage],
     ctx: &Context<'_>,
     reuse: bool,
-    collector: &mut answers::Collector<'_>,
 ) -> Result<Content, Error> {
     // What readers see besides the main text: the site's and agency's names.
     let site_names: HashMap<String, Vec<String>> = store
@@ -358,10 +367,11 @@ pub(super) fn run(
         checker: plain_language::Checker::new(&ctx.rules.plain_language),
         global: xxhash_rust::xxh3::xxh3_64(
             format!(
-                "{}|{:016x}|{:016x}",
+                "{}|{:016x}|{:016x}|{:?}",
                 program_identity(),
                 ctx.rules.fingerprint(),
-                ctx.governance.outside_page()
+                ctx.governance.outside_page(),
+                ctx.org_names
             )
             .as_bytes(),
         ),
@@ -378,6 +388,7 @@ pub(super) fn run(
         measured_pages: HashMap::new(),
         not_pages: HashMap::new(),
         reused: 0,
+        claims: Vec::new(),
         blocks: Vec::new(),
         candidates: Vec::new(),
     };
@@ -387,7 +398,7 @@ pub(super) fn run(
             .get(&site_pages[0].site)
             .map(|n| n.iter().map(String::as_str).collect())
             .unwrap_or_default();
-        pass.site(site_pages, &names, &mut out, &mut spent, collector)?;
+        pass.site(site_pages, &names, &mut out, &mut spent)?;
     }
     // A page that names another stored page of its site as canonical is that page's copy by the
     // site's own account (`/page?print=1`). A canonical pointing at a page we do not have, or at
@@ -470,7 +481,13 @@ impl Pass<'_> {
                     Work::Skip => Done::Read(Read::NoBody),
                     Work::Read(body) => Done::Read(read(&p.url, body, ctx)),
                     Work::Kept(k) => match Kept::decode(&k.result) {
-                        Some(kept) => Done::Kept(kept, keys_from_bytes(&k.keys), k.context),
+                        Some(mut kept) => {
+                            if let Kept::Page(_, m) = &mut kept {
+                                m.claims =
+                                    m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
+                            }
+                            Done::Kept(kept, keys_from_bytes(&k.keys), k.context)
+                        }
                         None => Done::Unreadable,
                     },
                 })
@@ -535,7 +552,6 @@ impl Pass<'_> {
         names: &[&str],
         out: &mut Content,
         spent: &mut Spent,
-        collector: &mut answers::Collector<'_>,
     ) -> Result<(), Error> {
         let site = site_pages[0].site.as_str();
         let (store, ctx, reuse, checker) = (self.store, self.ctx, self.reuse, &self.checker);
@@ -640,57 +656,66 @@ impl Pass<'_> {
             let json = serde_json::to_string(block).unwrap_or_default();
             (block_id(&block_program, *key), json)
         }));
-        // 3. Measure the pages read in this audit.
-        // What is kept for the next audit is encoded here too, on every core.
-        let measured: Vec<Option<MeasuredNow>> = entries
-            .par_iter()
-            .zip(rows.par_iter())
-            .map(|(e, row)| match e {
-                Entry::Fresh(r, signals) => {
-                    let (m, times) = measure(row, r, &shared, checker, names, ctx);
-                    let kept = KeptRef::Page(signals, &m).encode();
-                    Some((m, times, kept))
-                }
-                Entry::Kept { .. } => None,
-            })
-            .collect();
+        // 3. Measure the pages read in this audit, a chunk at a time (what a chunk's pages
+        // produce is merged and sent to the writer before the next is measured). What is kept
+        // for the next audit is encoded here too, on every core.
         out.readability.extend(shared_found);
-        for (((e, fresh), row), context) in
-            entries.into_iter().zip(measured).zip(&rows).zip(contexts)
-        {
-            let (signals, m) = match (e, fresh) {
-                (Entry::Fresh(r, signals), Some((m, times, kept))) => {
-                    spent.0[2] += times[0];
-                    spent.0[3] += times[1];
-                    spent.0[4] += times[2];
-                    if let Some(hash) = &row.body_hash {
-                        keep.push(store::KeptPage {
-                            url_id: row.url_id,
-                            body_hash: hash.clone(),
-                            program: program(row),
-                            context,
-                            keys: keys_to_bytes(&r.keys),
-                            result: kept,
-                        });
+        let mut entries = entries.into_iter();
+        let mut contexts = contexts.into_iter();
+        for rows in rows.chunks(READ_CHUNK) {
+            let chunk: Vec<(Entry, String)> = entries
+                .by_ref()
+                .zip(contexts.by_ref())
+                .take(rows.len())
+                .collect();
+            let measured: Vec<Option<MeasuredNow>> = chunk
+                .par_iter()
+                .zip(rows.par_iter())
+                .map(|((e, _), row)| match e {
+                    Entry::Fresh(r, signals) => {
+                        let (m, times) = measure(row, r, &shared, checker, names, ctx);
+                        let kept = KeptRef::Page(signals, &m).encode();
+                        Some((m, times, kept))
                     }
-                    (signals, m)
-                }
-                (
-                    Entry::Kept {
-                        signals, measured, ..
-                    },
-                    _,
-                ) => {
-                    out.reused += 1;
-                    (signals, *measured)
-                }
-                // Every page read in this audit was measured.
-                (Entry::Fresh(..), None) => continue,
-            };
-            out.add_page(row, &self.dates, signals, m, collector);
-        }
-        if !keep.is_empty() {
-            self.writer.send(store::WriteOp::KeepPages(keep))?;
+                    Entry::Kept { .. } => None,
+                })
+                .collect();
+            for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {
+                let (signals, m) = match (e, fresh) {
+                    (Entry::Fresh(r, signals), Some((m, times, kept))) => {
+                        spent.0[2] += times[0];
+                        spent.0[3] += times[1];
+                        spent.0[4] += times[2];
+                        if let Some(hash) = &row.body_hash {
+                            keep.push(store::KeptPage {
+                                url_id: row.url_id,
+                                body_hash: hash.clone(),
+                                program: program(row),
+                                context,
+                                keys: keys_to_bytes(&r.keys),
+                                result: kept,
+                            });
+                        }
+                        (signals, m)
+                    }
+                    (
+                        Entry::Kept {
+                            signals, measured, ..
+                        },
+                        _,
+                    ) => {
+                        out.reused += 1;
+                        (signals, *measured)
+                    }
+                    // Every page read in this audit was measured.
+                    (Entry::Fresh(..), None) => continue,
+                };
+                out.add_page(row, &self.dates, signals, m);
+            }
+            if !keep.is_empty() {
+                self.writer
+                    .send(store::WriteOp::KeepPages(std::mem::take(&mut keep)))?;
+            }
         }
         Ok(())
     }
@@ -704,7 +729,6 @@ impl Content {
         dates: &HashMap<i64, (Option<String>, Option<String>)>,
         signals: governance::PageSignals,
         m: Measured,
-        collector: &mut answers::Collector<'_>,
     ) {
         self.dated
             .entry(row.site.clone())
@@ -723,9 +747,7 @@ impl Content {
         let entry = self.measured_pages.entry(row.site.clone()).or_default();
         entry.0 += 1;
         entry.1.extend(m.grade);
-        if let Some(source) = &m.source {
-            collector.add(source);
-        }
+        self.claims.extend(m.claims);
         self.readability.extend(m.findings);
         self.measured.push(m.page_text);
         self.candidates.extend(m.compared);
@@ -867,6 +889,9 @@ fn measure(
             &pg.blocks,
         )
     });
+    let claims = source.as_ref().and_then(|s| ctx.collector.claims_for(s));
+    // A source without claims is not kept: it would make none next time either.
+    let source = source.filter(|_| claims.is_some());
     let source_time = t.elapsed();
     let t = Instant::now();
     let mut findings = Vec::new();
@@ -937,6 +962,7 @@ fn measure(
         compared,
         topic_words,
         source,
+        claims,
         grade: scored.then_some(scores.flesch_kincaid_grade),
     };
     (m, [fingerprint_time, source_time, plain_time])

@@ -855,10 +855,10 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Every link on the site pages fetched in a run that answered 2xx (not redirect hops, and
-    /// not the template links of a server's error page, which would "break" relative to the
-    /// missing address), sorted by page and position.
-    pub fn audit_links(&self, run_id: i64) -> Result<Vec<AuditLink>, Error> {
+    /// Hands every link of a run's pages that people read (pages of the inventory's sites that
+    /// answered 2xx; not soft-404 probes, not redirects) to `f`, page by page in URL order, as
+    /// the rows are read: a million links are never held at once.
+    pub fn each_audit_link(&self, run_id: i64, f: &mut dyn FnMut(AuditLink)) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -872,8 +872,9 @@ impl Store {
                  ORDER BY f.url, l.position",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![run_id], |r| {
+        let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let link = (|| {
                 Ok(AuditLink {
                     page: r.get(0)?,
                     site: r.get(1)?,
@@ -882,9 +883,11 @@ impl Store {
                     fragment: r.get(4)?,
                     anchor: r.get(5)?,
                 })
-            })
+            })()
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            f(link);
+        }
+        Ok(())
     }
 
     /// HTML pages of the inventory's sites that answered 200 in a run (not soft-404 probes),

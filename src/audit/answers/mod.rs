@@ -399,6 +399,14 @@ pub struct Collector<'r> {
     claims: Vec<claims::Claim>,
 }
 
+/// The claims of one source, found but not yet added (see [`Collector::claims_for`]).
+#[derive(Debug, Clone)]
+pub struct SourceClaims {
+    name: String,
+    site: String,
+    claims: Vec<claims::Claim>,
+}
+
 /// A source's name and site.
 struct Named {
     name: String,
@@ -422,13 +430,20 @@ impl<'r> Collector<'r> {
 
     /// Adds a source's claims (none for pages whose address `skip_urls` excludes).
     pub fn add(&mut self, source: &Source) {
+        if let Some(found) = self.claims_for(source) {
+            self.add_claims(found);
+        }
+    }
+
+    /// A source's claims, if it makes any: the reading [`Collector::add`] does, on any thread,
+    /// for [`Collector::add_claims`] to add in source order.
+    pub fn claims_for(&self, source: &Source) -> Option<SourceClaims> {
         // A dated article reports what was true on its day, its contacts included (a mailbox
         // since renamed is history there, not a wrong answer).
         if source.article || self.skip.iter().any(|r| r.is_match(&source.name)) {
-            return;
+            return None;
         }
-        let si = self.names.len();
-        let found = claims::claims_of(si, source, &self.vocabulary);
+        let found = claims::claims_of(0, source, &self.vocabulary);
         for c in &found {
             log::trace!(
                 "claim {} {:?} {:?} attribute {:?} subject {:?} topic {:?} qualifiers {:?}",
@@ -443,13 +458,24 @@ impl<'r> Collector<'r> {
                 c.qualifiers
             );
         }
-        if !found.is_empty() {
-            self.names.push(Named {
-                name: source.name.clone(),
-                site: source.site.clone(),
-            });
-            self.claims.extend(found);
-        }
+        (!found.is_empty()).then(|| SourceClaims {
+            name: source.name.clone(),
+            site: source.site.clone(),
+            claims: found,
+        })
+    }
+
+    /// Adds the claims [`Collector::claims_for`] found.
+    pub fn add_claims(&mut self, found: SourceClaims) {
+        let si = self.names.len();
+        self.names.push(Named {
+            name: found.name,
+            site: found.site,
+        });
+        self.claims.extend(found.claims.into_iter().map(|mut c| {
+            c.source = si;
+            c
+        }));
     }
 
     /// Compares the claims and returns the disputes.
