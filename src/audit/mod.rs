@@ -175,7 +175,8 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
         .filter(|f| !content.not_pages.contains_key(&f.url))
         .collect();
     let mut findings = links::template_findings(from_pages, &site_pages);
-    findings.extend(content.readability);
+    // The page pass's own findings (readability, plain language) went to the writer as pages
+    // were read: only their counts are here.
     for doc in store.channel_docs()? {
         for source in answers::channel_sources(&doc) {
             collector.add(&source);
@@ -260,11 +261,11 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
     findings.sort_by(|a, b| {
         (&a.site, &a.url, &a.kind, a.target()).cmp(&(&b.site, &b.url, &b.kind, b.target()))
     });
-    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut counts = std::mem::take(&mut content.counts);
     for f in &findings {
         *counts.entry(f.kind.clone()).or_default() += 1;
     }
-    let total = findings.len();
+    let total = counts.values().sum();
     // Pages that stand for another address are never read: not counted.
     let (reused, pages) = (content.reused, listed.len() - scope.same_as.len());
     writer.send(WriteOp::ReplaceAudit {

@@ -47,8 +47,11 @@ pub(super) struct Content {
     pub compared: Vec<duplicates::ComparedPage>,
     /// What was measured on every page.
     pub measured: Vec<PageText>,
-    /// Readability and plain-language findings.
-    pub readability: Vec<Finding>,
+    /// Readability and plain-language findings not yet sent to the writer (they are sent ahead,
+    /// a chunk of pages at a time).
+    readability: Vec<Finding>,
+    /// The page pass's findings per kind.
+    pub counts: std::collections::BTreeMap<String, usize>,
     /// Governance signals of each site's pages, by origin.
     pub signals: HashMap<String, Vec<governance::PageSignals>>,
     /// Dates each site's pages carry (headers, sitemap, stated, in the address), by origin.
@@ -382,6 +385,7 @@ pub(super) fn run(
         compared: Vec::new(),
         measured: Vec::with_capacity(all.len()),
         readability: Vec::new(),
+        counts: Default::default(),
         signals: HashMap::new(),
         dated: HashMap::new(),
         topics: consolidation::Topics::default(),
@@ -393,6 +397,7 @@ pub(super) fn run(
         candidates: Vec::new(),
     };
     let mut spent = Spent::default();
+    writer.send(store::WriteOp::BeginAudit)?;
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let names: Vec<&str> = site_names
             .get(&site_pages[0].site)
@@ -716,12 +721,28 @@ impl Pass<'_> {
                 self.writer
                     .send(store::WriteOp::KeepPages(std::mem::take(&mut keep)))?;
             }
+            out.send_findings(self.writer)?;
         }
         Ok(())
     }
 }
 
 impl Content {
+    /// Sends the findings gathered so far ahead to the writer (the audit's end puts them in
+    /// order with the rest), counting them.
+    fn send_findings(&mut self, writer: &store::Writer) -> Result<(), Error> {
+        if self.readability.is_empty() {
+            return Ok(());
+        }
+        for f in &self.readability {
+            *self.counts.entry(f.kind.clone()).or_default() += 1;
+        }
+        writer.send(store::WriteOp::StageFindings(std::mem::take(
+            &mut self.readability,
+        )))?;
+        Ok(())
+    }
+
     /// Adds one page's results, in page order.
     fn add_page(
         &mut self,

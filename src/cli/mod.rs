@@ -190,18 +190,39 @@ fn print_findings(
     site: Option<&str>,
     format: Format,
 ) -> Result<()> {
-    let rows = finding_rows(store, kinds, site).map_err(govaudit::Error::from)?;
     let mut out = std::io::stdout().lock();
+    // JSON and CSV are written as the store reads the findings, so a listing of millions holds
+    // one at a time; the table groups them by target first.
+    let mut failed: Option<std::io::Error> = None;
     match format {
         Format::Json => {
             // Each finding with exactly its own fields, as the interface specifies.
-            for r in &rows {
-                serde_json::to_writer(&mut out, r)?;
-                out.write_all(b"\n")?;
-            }
+            report::tables::each_finding_row(store, kinds, site, &mut |r| {
+                if failed.is_none() {
+                    let written = serde_json::to_writer(&mut out, &r)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"));
+                    failed = written.err();
+                }
+            })
+            .map_err(govaudit::Error::from)?;
         }
-        Format::Csv => report::write_rows(&mut out, format, FINDING_COLUMNS, &rows)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(FINDING_COLUMNS)?;
+            report::tables::each_finding_row(store, kinds, site, &mut |r| {
+                if failed.is_none() {
+                    failed = w
+                        .write_record(report::csv_cells(FINDING_COLUMNS, &r))
+                        .err()
+                        .map(std::io::Error::other);
+                }
+            })
+            .map_err(govaudit::Error::from)?;
+            w.flush()?;
+        }
         Format::Table => {
+            let rows = finding_rows(store, kinds, site).map_err(govaudit::Error::from)?;
             report::write_rows(
                 &mut out,
                 format,
@@ -209,6 +230,9 @@ fn print_findings(
                 &report::findings_by_target(rows),
             )?;
         }
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     out.flush()?;
     Ok(())

@@ -167,6 +167,15 @@ pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec
 }
 
 /// CSV with a header row, one row at a time (the cells as [`write_rows`] writes them).
+/// One row's CSV cells in `columns` order, as [`write_rows`] writes them (formulas defused):
+/// for listings that write rows as the store reads them.
+pub fn csv_cells(columns: &[&str], row: &Map<String, Value>) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| formula_safe(cell(row.get(*c))))
+        .collect()
+}
+
 fn write_csv<R: std::borrow::Borrow<Map<String, Value>>>(
     out: &mut dyn Write,
     columns: &[&str],
@@ -175,12 +184,8 @@ fn write_csv<R: std::borrow::Borrow<Map<String, Value>>>(
     let mut w = csv::Writer::from_writer(out);
     w.write_record(columns).map_err(std::io::Error::other)?;
     for row in rows {
-        let row = row.borrow();
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|c| formula_safe(cell(row.get(*c))))
-            .collect();
-        w.write_record(&cells).map_err(std::io::Error::other)?;
+        w.write_record(csv_cells(columns, row.borrow()))
+            .map_err(std::io::Error::other)?;
     }
     w.flush()
 }

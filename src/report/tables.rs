@@ -48,6 +48,19 @@ pub fn finding_rows(
     Ok(findings.into_iter().map(|f| to_row(&f)).collect())
 }
 
+/// [`finding_rows`] one at a time, as the store reads them.
+pub fn each_finding_row(
+    store: &Store,
+    kinds: &[String],
+    site: Option<&str>,
+    f: &mut dyn FnMut(Map<String, Value>),
+) -> Result<(), store::Error> {
+    let Some(run_id) = store.latest_run_id()? else {
+        return Ok(());
+    };
+    store.each_finding(run_id, kinds, site, &mut |finding| f(to_row(&finding)))
+}
+
 /// Columns of the pages listing.
 pub const PAGE_COLUMNS: &[&str] = &[
     "url",

@@ -1036,6 +1036,20 @@ impl Store {
         kinds: &[String],
         site: Option<&str>,
     ) -> Result<Vec<crate::model::Finding>, Error> {
+        let mut out = Vec::new();
+        self.each_finding(run_id, kinds, site, &mut |f| out.push(f))?;
+        Ok(out)
+    }
+
+    /// [`Store::findings`] one at a time, as the rows are read: a listing of millions of
+    /// findings never holds them all.
+    pub fn each_finding(
+        &self,
+        run_id: i64,
+        kinds: &[String],
+        site: Option<&str>,
+        f: &mut dyn FnMut(crate::model::Finding),
+    ) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -1045,39 +1059,28 @@ impl Store {
                  ORDER BY site, url, kind, target, id",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![run_id, site], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (kind, severity, site, url, message, data) = row.map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![run_id, site]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let kind: String = r.get(0).map_err(|e| self.err(e))?;
             if !kinds.is_empty() && !kinds.contains(&kind) {
                 continue;
             }
-            let extra = match serde_json::from_str::<serde_json::Value>(&data) {
+            let text = |i: usize| r.get::<_, String>(i).map_err(|e| self.err(e));
+            let extra = match serde_json::from_str::<serde_json::Value>(&text(5)?) {
                 Ok(serde_json::Value::Object(m)) => m,
                 _ => serde_json::Map::new(),
             };
-            out.push(crate::model::Finding {
+            f(crate::model::Finding {
                 kind,
-                severity: crate::model::Severity::parse(&severity)
+                severity: crate::model::Severity::parse(&text(1)?)
                     .unwrap_or(crate::model::Severity::Info),
-                site,
-                url,
-                message,
+                site: text(2)?,
+                url: text(3)?,
+                message: text(4)?,
                 extra,
             });
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The stored HTML of a page, decompressed, if the page has a body.
@@ -1254,6 +1257,7 @@ mod tests {
                 "table channel_docs",
                 "table fetch_errors",
                 "table findings",
+                "table findings_staged",
                 "table links",
                 "table page_audit",
                 "table page_text",

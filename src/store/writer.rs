@@ -250,7 +250,9 @@ pub enum WriteOp {
     ReplaceAudit {
         /// Run id.
         run_id: i64,
-        /// The findings, in output order.
+        /// The findings not sent ahead with [`WriteOp::StageFindings`]. With those, they are
+        /// stored sorted by site, page, kind and target, in the order they were sent when those
+        /// are equal.
         findings: Vec<crate::model::Finding>,
         /// The pages' measurements.
         pages: Vec<PageText>,
@@ -262,6 +264,11 @@ pub enum WriteOp {
     },
     /// Keep what the audit's page pass found on some pages, for the next audit.
     KeepPages(Vec<KeptPage>),
+    /// Start an audit: forget findings a killed audit sent ahead.
+    BeginAudit,
+    /// Findings an audit sends ahead of the rest ([`WriteOp::ReplaceAudit`] moves them into
+    /// place, in output order with its own).
+    StageFindings(Vec<crate::model::Finding>),
     /// Store the text of a kb or publication entry (or why it could not be read).
     ChannelDoc {
         /// The entry's site id.
@@ -650,23 +657,14 @@ impl WriterState {
                     "UPDATE runs SET audited_at = ?2 WHERE id = ?1",
                     params![run_id, now_rfc3339()],
                 )?;
-                let mut stmt = self.conn.prepare_cached(
+                self.stage_findings(&findings)?;
+                self.conn.execute(
                     "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     SELECT ?1, kind, severity, site, url, target, message, data
+                     FROM findings_staged ORDER BY site, url, kind, target, id",
+                    params![run_id],
                 )?;
-                for f in &findings {
-                    let data = serde_json::Value::Object(f.extra.clone()).to_string();
-                    stmt.execute(params![
-                        run_id,
-                        f.kind,
-                        f.severity.as_str(),
-                        f.site,
-                        f.url,
-                        f.target(),
-                        f.message,
-                        data
-                    ])?;
-                }
+                self.conn.execute("DELETE FROM findings_staged", [])?;
                 self.conn.execute("DELETE FROM page_text", [])?;
                 let mut stmt = self.conn.prepare_cached(
                     "INSERT INTO page_text (url_id, run_id, word_count, content_hash,
@@ -709,6 +707,14 @@ impl WriterState {
                     [],
                 )?;
                 Ok(true)
+            }
+            WriteOp::BeginAudit => {
+                self.conn.execute("DELETE FROM findings_staged", [])?;
+                Ok(false)
+            }
+            WriteOp::StageFindings(findings) => {
+                self.stage_findings(&findings)?;
+                Ok(false)
             }
             WriteOp::KeepPages(kept) => {
                 let mut stmt = self.conn.prepare_cached(
@@ -893,6 +899,27 @@ impl WriterState {
         )?;
         self.urls.insert(key, (id, state));
         Ok(id)
+    }
+
+    /// Adds findings to those the running audit sent ahead.
+    fn stage_findings(&self, findings: &[crate::model::Finding]) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO findings_staged (kind, severity, site, url, target, message, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for f in findings {
+            let data = serde_json::Value::Object(f.extra.clone()).to_string();
+            stmt.execute(params![
+                f.kind,
+                f.severity.as_str(),
+                f.site,
+                f.url,
+                f.target(),
+                f.message,
+                data
+            ])?;
+        }
+        Ok(())
     }
 
     fn fetched(&mut self, rec: &FetchRecord) -> SqlResult<()> {

@@ -22,3 +22,16 @@ CREATE TABLE block_audit (
     id     TEXT PRIMARY KEY,
     result TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Findings an audit in progress has sent ahead (the page pass's, site by site): moved into
+-- `findings`, in output order, when the audit ends; emptied when one starts.
+CREATE TABLE findings_staged (
+    id       INTEGER PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    site     TEXT NOT NULL,
+    url      TEXT NOT NULL,
+    target   TEXT,
+    message  TEXT NOT NULL,
+    data     TEXT NOT NULL
+);
