@@ -100,15 +100,18 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
     // Links per page, to count the links of the pages people read once those are known. The
     // links themselves stream from the store through the audit.
     let mut links_on: HashMap<String, (String, usize)> = HashMap::new();
+    // A page's links come together: counted, then added once per page.
+    let mut current: (String, String, usize) = Default::default();
     let links = links::audit(
         &mut |visit| {
             store.each_audit_link(run_id, &mut |l| {
-                match links_on.get_mut(&l.page) {
-                    Some(n) => n.1 += 1,
-                    None => {
-                        links_on.insert(l.page.clone(), (l.site.clone(), 1));
+                if current.0 != l.page {
+                    let done = std::mem::replace(&mut current, (l.page.clone(), l.site.clone(), 0));
+                    if done.2 > 0 {
+                        links_on.entry(done.0).or_insert((done.1, 0)).1 += done.2;
                     }
                 }
+                current.2 += 1;
                 visit(l);
             })
         },
@@ -116,6 +119,9 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
         &scope,
         &mut page_of,
     )?;
+    if current.2 > 0 {
+        links_on.entry(current.0).or_insert((current.1, 0)).1 += current.2;
+    }
     drop(targets);
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
