@@ -396,7 +396,6 @@ pub fn audit<E>(
         pages,
         scope,
         seen: HashSet::new(),
-        page: (String::new(), false),
         out: Vec::new(),
     };
     each_link(&mut |link| auditor.link(&link))?;
@@ -458,8 +457,6 @@ struct Auditor<'a, 'f> {
     scope: &'a Scope,
     /// (page, kind, target) already reported.
     seen: HashSet<(String, &'static str, String)>,
-    /// The page whose links are coming, and whether they are skipped.
-    page: (String, bool),
     out: Vec<Finding>,
 }
 
@@ -467,18 +464,15 @@ impl Auditor<'_, '_> {
     /// Judges one link.
     fn link(&mut self, link: &AuditLink) {
         // A page under a second address repeats its page's links; a "not found" page's links
-        // are its template's, resolved against an address that does not exist. A page's links
-        // come together: decided once per page.
-        if self.page.0 != link.page {
-            let skip = self.scope.same_as.contains_key(&link.page)
-                || self
-                    .graph
-                    .by_url
-                    .get(link.page.as_str())
-                    .is_some_and(|t| self.soft.is_source(t));
-            self.page = (link.page.clone(), skip);
-        }
-        if self.page.1 {
+        // are its template's, resolved against an address that does not exist. (Asked for each
+        // link: judging a page's first links can tell that the page itself is "not found".)
+        if self.scope.same_as.contains_key(&link.page)
+            || self
+                .graph
+                .by_url
+                .get(link.page.as_str())
+                .is_some_and(|t| self.soft.is_source(t))
+        {
             return;
         }
         let Some(target) = self.graph.by_id.get(&link.target_id).copied() else {

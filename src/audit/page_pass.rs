@@ -106,6 +106,8 @@ struct ReadPage {
     page: Page,
     /// Each block's key ([`block_key`]) before template removal.
     keys: Vec<u128>,
+    /// Each block as written ([`exact_key`]), parallel to `keys`.
+    exact: Vec<u128>,
     /// The keys of the blocks left once the template is removed, parallel to `page.blocks`.
     post_template: Vec<u128>,
     marked: Vec<AnswerUnit>,
@@ -115,6 +117,15 @@ struct ReadPage {
 /// A block's identity across a site's pages: its lower-case text, hashed.
 fn block_key(b: &page::Block) -> u128 {
     xxhash_rust::xxh3::xxh3_128(b.text.to_lowercase().as_bytes())
+}
+
+/// A block exactly as the plain-language check reads it (text as written, kind, inline code,
+/// link words): a shared block checked once is reused only for the same block.
+fn exact_key(b: &page::Block) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(format!("{:?}|{:?}|{}|", b.kind, b.code, b.link_words).as_bytes());
+    h.update(b.text.as_bytes());
+    h.digest128()
 }
 
 /// The read step of one page.
@@ -145,10 +156,12 @@ fn read(url: &str, body: Option<(String, Vec<u8>)>, ctx: &Context<'_>) -> Read {
     let signals = ctx.governance.page(url, &doc);
     let marked = crate::extract::answers::from_document(&doc);
     let keys = page.blocks.iter().map(block_key).collect();
+    let exact = page.blocks.iter().map(exact_key).collect();
     Read::Page(
         Box::new(ReadPage {
             page,
             keys,
+            exact,
             post_template: Vec::new(),
             marked,
             spent: t.elapsed(),
@@ -225,8 +238,8 @@ enum Work {
 /// What the read step did with one page.
 enum Done {
     Read(Read),
-    /// A kept result, the page's block keys, and the context it was computed in.
-    Kept(Kept, Vec<u128>, String),
+    /// A kept result, the page's block keys and exact keys, and the context it was computed in.
+    Kept(Kept, (Vec<u128>, Vec<u128>), String),
     /// A kept result this build cannot decode.
     Unreadable,
 }
@@ -268,6 +281,7 @@ enum Entry {
     /// Kept by an earlier audit from the same body: reused if its context is unchanged.
     Kept {
         keys: Vec<u128>,
+        exact: Vec<u128>,
         context: String,
         signals: governance::PageSignals,
         measured: Box<Measured>,
@@ -286,6 +300,18 @@ impl Entry {
         match self {
             Entry::Fresh(_, s) | Entry::Kept { signals: s, .. } => s,
         }
+    }
+
+    /// The exact key of the page's first block with `key`.
+    fn exact_of(&self, key: u128) -> u128 {
+        let (keys, exact) = match self {
+            Entry::Fresh(r, _) => (&r.keys, &r.exact),
+            Entry::Kept { keys, exact, .. } => (keys, exact),
+        };
+        keys.iter()
+            .position(|k| *k == key)
+            .and_then(|i| exact.get(i).copied())
+            .unwrap_or_default()
     }
 }
 
@@ -491,7 +517,9 @@ impl Pass<'_> {
                                 m.claims =
                                     m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
                             }
-                            Done::Kept(kept, keys_from_bytes(&k.keys), k.context)
+                            let mut keys = keys_from_bytes(&k.keys);
+                            let exact = keys.split_off(keys.len() / 2);
+                            Done::Kept(kept, (keys, exact), k.context)
                         }
                         None => Done::Unreadable,
                     },
@@ -535,10 +563,11 @@ impl Pass<'_> {
                         rows.push(p);
                         entries.push(Entry::Fresh(r, signals));
                     }
-                    Done::Kept(Kept::Page(signals, measured), keys, context) => {
+                    Done::Kept(Kept::Page(signals, measured), (keys, exact), context) => {
                         rows.push(p);
                         entries.push(Entry::Kept {
                             keys,
+                            exact,
                             context,
                             signals,
                             measured,
@@ -594,7 +623,8 @@ impl Pass<'_> {
         let mut checked: HashMap<u128, SharedBlock> = HashMap::new();
         if reuse {
             for key in shared.keys() {
-                let kept = store.kept_block(&block_id(&block_program, *key))?;
+                let exact = entries[shared[key][0]].exact_of(*key);
+                let kept = store.kept_block(&block_id(&block_program, *key, exact))?;
                 if let Some(block) = kept.and_then(|k| serde_json::from_str(&k).ok()) {
                     checked.insert(*key, block);
                 }
@@ -657,9 +687,10 @@ impl Pass<'_> {
         // plain-language findings are reported once, with the pages it is on.
         let shared_found =
             shared_block_findings(&entries, &rows, &shared, &mut checked, checker, names);
-        out.blocks.extend(checked.iter().map(|(key, block)| {
+        out.blocks.extend(checked.iter().filter_map(|(key, block)| {
+            let exact = entries[shared.get(key)?[0]].exact_of(*key);
             let json = serde_json::to_string(block).unwrap_or_default();
-            (block_id(&block_program, *key), json)
+            Some((block_id(&block_program, *key, exact), json))
         }));
         // 3. Measure the pages read in this audit, a chunk at a time (what a chunk's pages
         // produce is merged and sent to the writer before the next is measured). What is kept
@@ -697,7 +728,7 @@ impl Pass<'_> {
                                 body_hash: hash.clone(),
                                 program: program(row),
                                 context,
-                                keys: keys_to_bytes(&r.keys),
+                                keys: keys_to_bytes(&[&r.keys[..], &r.exact[..]].concat()),
                                 result: kept,
                             });
                         }
@@ -870,8 +901,8 @@ fn shared_block_findings(
 }
 
 /// Where a site's shared block is kept between audits: its key with what checking it depended on.
-fn block_id(program: &str, key: u128) -> String {
-    format!("{program}:{key:032x}")
+fn block_id(program: &str, key: u128, exact: u128) -> String {
+    format!("{program}:{key:032x}:{exact:032x}")
 }
 
 /// The measure step of one page, its template removed.

@@ -857,9 +857,9 @@ impl Store {
 
     /// Hands every link of a run's pages that people read (pages of the inventory's sites that
     /// answered 2xx; not soft-404 probes, not redirects) to `f` as the rows are read: a million
-    /// links are never held at once. A page's links come together, in no particular page order
-    /// (sorting nine million links by page address took most of the links audit's time; what
-    /// the audit finds does not depend on the order).
+    /// links are never held at once. Sorted by page address and position, so that what the links
+    /// audit learns on the way (which pages are "not found" pages) comes in the same order
+    /// whatever order the crawl stored the pages in.
     pub fn each_audit_link(&self, run_id: i64, f: &mut dyn FnMut(AuditLink)) -> Result<(), Error> {
         let mut stmt = self
             .conn
@@ -870,7 +870,8 @@ impl Store {
                  JOIN sites s ON s.id = f.site_id
                  JOIN links l ON l.from_id = f.id
                  WHERE p.run_id = ?1 AND f.found_via <> 'probe' AND l.kind <> 'redirect'
-                   AND p.status BETWEEN 200 AND 299",
+                   AND p.status BETWEEN 200 AND 299
+                 ORDER BY f.url, l.position",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;

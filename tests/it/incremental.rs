@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::util::{crawl_ok, govaudit_ok, Env};
 
-const NOTICE: &str = "<p>In the event that you need help with your application, utilize the \
+const NOTICE: &str = "<p>in the event that you need help with your application, utilize the \
     online portal or call 555-0100 before 4 p.m. on weekdays.</p>";
 
 fn page(title: &str, body: &str, privacy_link: &str) -> String {
@@ -74,7 +74,13 @@ fn write_site(root: &Path, topics: &[usize], notice_on: &[usize], phone: &str, p
         page(privacy, "<p>We collect only what we need.</p>", "Notice"),
     );
     for &n in topics {
-        let notice = if notice_on.contains(&n) { NOTICE } else { "" };
+        // Program 1 writes the notice with a capital: the same block to template removal, not
+        // the same words to quote.
+        let notice = match (notice_on.contains(&n), n) {
+            (false, _) => String::new(),
+            (true, 1) => NOTICE.replacen("in the", "In the", 1),
+            (true, _) => NOTICE.to_string(),
+        };
         write(
             &format!("topics/t{n}/index.html"),
             page(
@@ -148,6 +154,12 @@ fn re_audit_reuses_unchanged_pages_and_finds_what_a_full_audit_finds() {
     let again = recrawl_and_compare(&env, &inv, &map, &[]);
     assert_eq!(reused(&again), 14, "{again}");
     assert_eq!(findings(&db), before);
+
+    // Program 1 loses the notice: the shared block's first page is now program 2, unchanged,
+    // which writes it differently; what was checked on program 1's block must not be reused.
+    write_site(&root, &all, &[2, 3, 4], "555-0100", "Privacy policy");
+    let moved = recrawl_and_compare(&env, &inv, &map, &[]);
+    assert!(reused(&moved) > 0, "{moved}");
 
     // Edits: program 1 loses the notice (its first page moves to program 2), programs 5-8 gain
     // it (on 7 of 14 pages it becomes the template, which changes the main text of programs

@@ -10,7 +10,8 @@ CREATE TABLE page_audit (
     program   TEXT NOT NULL,
     -- Hash of the page's template and shared blocks and of anything else read across pages.
     context   TEXT NOT NULL,
-    -- The page's block keys before its site's template was removed (16 bytes each).
+    -- The page's block keys before its site's template was removed (16 bytes each: each block's
+    -- lower-case text hashed), then as many exact keys (each block as written, with its kind).
     keys      BLOB NOT NULL,
     -- The result, deflate-compressed JSON (see audit/page_pass.rs).
     result    BLOB NOT NULL
