@@ -104,7 +104,7 @@ enum Read {
 /// A page as read, before its site's template is known.
 struct ReadPage {
     page: Page,
-    /// Each block's key ([`block_key`]) before template removal.
+    /// Each block's key ([`page::block_key`]) before template removal.
     keys: Vec<u128>,
     /// Each block as written ([`exact_key`]), parallel to `keys`.
     exact: Vec<u128>,
@@ -112,11 +112,6 @@ struct ReadPage {
     post_template: Vec<u128>,
     marked: Vec<AnswerUnit>,
     spent: Duration,
-}
-
-/// A block's identity across a site's pages: its lower-case text, hashed.
-fn block_key(b: &page::Block) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(b.text.to_lowercase().as_bytes())
 }
 
 /// A block exactly as the plain-language check reads it (text as written, kind, inline code,
@@ -155,7 +150,7 @@ fn read(url: &str, body: Option<(String, Vec<u8>)>, ctx: &Context<'_>) -> Read {
     }
     let signals = ctx.governance.page(url, &doc);
     let marked = crate::extract::answers::from_document(&doc);
-    let keys = page.blocks.iter().map(block_key).collect();
+    let keys = page.blocks.iter().map(page::block_key).collect();
     let exact = page.blocks.iter().map(exact_key).collect();
     Read::Page(
         Box::new(ReadPage {

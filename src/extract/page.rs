@@ -560,41 +560,35 @@ pub const DEFAULT_TEMPLATE_SHARE: f64 = 0.5;
 /// sentence is content, not a template).
 pub const MIN_TEMPLATE_PAGES: usize = 3;
 
+/// A block's identity across a site's pages: its lower-case text, hashed (what template
+/// removal and shared blocks compare).
+pub fn block_key(b: &Block) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(b.text.to_lowercase().as_bytes())
+}
+
 /// Removes blocks that recur on at least `share` of one site's pages (and on at least
 /// [`MIN_TEMPLATE_PAGES`]); returns how many distinct template blocks were found.
-/// Call it once per site with that site's pages.
+/// Call it once per site with that site's pages. (The audit, which hashes each block once,
+/// calls [`template_keys`] itself.)
 pub fn strip_site_boilerplate(pages: &mut [Page], share: f64) -> usize {
-    let n = pages.len();
-    if n < MIN_TEMPLATE_PAGES {
-        return 0;
-    }
-    let key = |b: &Block| b.text.to_lowercase();
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for p in pages.iter() {
-        let distinct: HashSet<String> = p.blocks.iter().map(key).collect();
-        for k in distinct {
-            *counts.entry(k).or_default() += 1;
-        }
-    }
-    let threshold = ((share * n as f64).ceil() as usize).max(MIN_TEMPLATE_PAGES);
-    let template: HashSet<String> = counts
-        .into_iter()
-        .filter(|(_, c)| *c >= threshold)
-        .map(|(k, _)| k)
+    let keys: Vec<Vec<u128>> = pages
+        .iter()
+        .map(|p| p.blocks.iter().map(block_key).collect())
         .collect();
+    let template = template_keys(keys.iter().map(Vec::as_slice), pages.len(), share);
     if template.is_empty() {
         return 0;
     }
-    for p in pages.iter_mut() {
-        p.blocks.retain(|b| !template.contains(&key(b)));
+    for (p, keys) in pages.iter_mut().zip(&keys) {
+        let mut keep = keys.iter().map(|k| !template.contains(k));
+        p.blocks.retain(|_| keep.next().unwrap_or(true));
     }
     template.len()
 }
 
-/// The template of a site whose pages' blocks are given by key (any hash of a block's
-/// lower-case text, one list per page): the keys on at least `share` of the `pages` pages (and
-/// on [`MIN_TEMPLATE_PAGES`] at least). The same rule as [`strip_site_boilerplate`], for callers
-/// that hash each block once.
+/// The template of a site whose pages' blocks are given by key ([`block_key`], one list per
+/// page): the keys on at least `share` of the `pages` pages (and on [`MIN_TEMPLATE_PAGES`] at
+/// least).
 pub fn template_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
     keys: impl Iterator<Item = &'a [K]>,
     pages: usize,
@@ -618,8 +612,10 @@ pub fn template_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
         .collect()
 }
 
-/// [`shared_blocks`] by key: each key on at least `min_pages` pages (and two) -> the indexes of
-/// the pages it is on, in page order.
+/// Blocks of main content that recur on at least `min_pages` of one site's pages (a notice, an
+/// "About the agency" paragraph, an archive banner), by key ([`block_key`], one list per page,
+/// template removed): each key -> the indexes of the pages it is on, in page order. These are
+/// the shared blocks the template does not explain.
 pub fn shared_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
     keys: impl Iterator<Item = &'a [K]>,
     min_pages: usize,
@@ -627,22 +623,6 @@ pub fn shared_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
     let mut on: HashMap<K, Vec<usize>> = HashMap::new();
     for (i, page) in keys.enumerate() {
         let distinct: HashSet<K> = page.iter().copied().collect();
-        for k in distinct {
-            on.entry(k).or_default().push(i);
-        }
-    }
-    on.retain(|_, v| v.len() >= min_pages.max(2));
-    on
-}
-
-/// Blocks of main content that recur on at least `min_pages` of one site's pages (a notice, an
-/// "About the agency" paragraph, an archive banner): the block's lower-case text -> the indexes
-/// of the pages it is on, in page order. Call it after [`strip_site_boilerplate`], so these are
-/// the shared blocks the template does not explain.
-pub fn shared_blocks(pages: &[Page], min_pages: usize) -> HashMap<String, Vec<usize>> {
-    let mut on: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, p) in pages.iter().enumerate() {
-        let distinct: HashSet<String> = p.blocks.iter().map(|b| b.text.to_lowercase()).collect();
         for k in distinct {
             on.entry(k).or_default().push(i);
         }
