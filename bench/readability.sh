@@ -6,6 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=../shared/eval/readability
+if [ ! -f "$DIR/textstat_reference.json" ]; then
+  echo "bench/readability.sh needs $DIR (textstat_reference.json, the 70 passages and" >&2
+  echo "nltk_data/corpora/cmudict.zip): the project's shared data, absent on this machine." >&2
+  exit 2
+fi
+if ! command -v python3 >/dev/null; then
+  echo "bench/readability.sh needs python3 (with venv and pip) to run textstat beside govaudit." >&2
+  exit 2
+fi
 PT=${1:-5}
 PG=${2:-500}
 VENV=bench/work/venv

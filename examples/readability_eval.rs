@@ -32,11 +32,27 @@ fn main() {
             i += 1;
         }
     }
-    let reference: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("textstat_reference.json"))
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display())),
-    )
-    .expect("reference JSON");
+    let reference_file = dir.join("textstat_reference.json");
+    let text = match std::fs::read_to_string(&reference_file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "readability_eval: cannot read {} ({e}).\n\
+                 It needs a folder with textstat_reference.json (textstat 0.7.13's scores) and the\n\
+                 passages it names: the project's shared data at ../shared/eval/readability, or\n\
+                 give the folder as the first argument.",
+                reference_file.display()
+            );
+            std::process::exit(2);
+        }
+    };
+    let reference: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        eprintln!(
+            "readability_eval: {}: not JSON ({e})",
+            reference_file.display()
+        );
+        std::process::exit(2);
+    });
     let texts = reference["texts"].as_object().expect("texts");
     let fields = [
         "flesch_reading_ease",

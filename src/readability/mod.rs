@@ -104,42 +104,9 @@ fn apostrophe_kept(text: &str, i: usize) -> bool {
         || rest.starts_with(b"re")
 }
 
-/// textstat's `remove_punctuation(text, rm_apostrophe=False)`.
-#[cfg(test)]
-fn remove_punctuation(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        let keep = if c == '\'' {
-            apostrophe_kept(text, i)
-        } else {
-            is_word_char(c) || is_space(c)
-        };
-        if keep {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-/// textstat's `count_words(text)` without building the cleaned text: whitespace-separated tokens
-/// with at least one character that punctuation removal keeps.
-fn count_words(text: &str) -> usize {
-    let mut count = 0;
-    let mut in_word = false;
-    for (i, c) in text.char_indices() {
-        if is_space(c) {
-            in_word = false;
-        } else if !in_word && (is_word_char(c) || (c == '\'' && apostrophe_kept(text, i))) {
-            in_word = true;
-            count += 1;
-        }
-    }
-    count
-}
-
 /// textstat's sentence count before its floor of one: matches of `\b[^.!?]+[.!?]*` with more
-/// than two words (words counted as [`count_words`] counts them, in the same pass).
+/// than two words (words counted as textstat's `count_words` counts them: whitespace-separated
+/// tokens with a character its punctuation removal keeps, in the same pass).
 fn count_sentences_raw(text: &str) -> usize {
     let end_mark = |c: char| matches!(c, '.' | '!' | '?');
     let mut count = 0;
@@ -359,13 +326,14 @@ mod tests {
 
     #[test]
     fn punctuation_contractions_and_hyphens() {
-        assert_eq!(
-            remove_punctuation("Don't e-mail the agency's U.S. office!"),
-            "Don't email the agency's US office"
-        );
-        assert_eq!(remove_punctuation("'Quoted' words"), "Quoted words");
-        assert_eq!(count_words("$4,500 per person, 3.5% of 1,000"), 6);
-        assert_eq!(count_words(" .? - "), 0);
+        // textstat removes punctuation before it counts: "Don't email the agency's US office"
+        // (6 words, the apostrophes before t and s kept, the hyphen and periods dropped).
+        let c = Counts::of_text("Don't e-mail the agency's U.S. office!");
+        assert_eq!(c.words, 6);
+        // A leading quote is removed; a quote before "s" is kept as a contraction.
+        assert_eq!(Counts::of_text("'Quoted' words").words, 2);
+        assert_eq!(Counts::of_text("$4,500 per person, 3.5% of 1,000").words, 6);
+        assert_eq!(Counts::of_text(" .? - ").words, 0);
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn lint_matches_textstat_on_the_reference_passages() {
         for (ours, theirs) in pairs {
             let (a, b) = (got[ours].as_f64(), want[theirs].as_f64());
             assert!(
-                matches!((a, b), (Some(a), Some(b)) if (a - b).abs() <= 0.01),
+                matches!((a, b), (Some(a), Some(b)) if (a - b).abs() <= 1e-9),
                 "{}: {ours} {a:?} vs textstat {b:?}",
                 got["file"]
             );
