@@ -33,7 +33,7 @@ pub mod store;
 pub use crawl::{crawl, CrawlConfig, CrawlSummary, Progress};
 pub use error::{Error, Result};
 pub use inventory::Inventory;
-pub use model::{Channel, Finding, Severity, Site};
+pub use model::{Channel, Finding, FindingKind, Severity, Site};
 pub use store::Store;
 
 /// Reads a file the user named (an inventory, a draft), refusing what is not a regular file

@@ -133,11 +133,96 @@ impl Severity {
     }
 }
 
+/// What kind of problem a finding is: the `kind` field of every finding, and `findings --kind`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A link whose target fails (4xx, 5xx, no answer).
+    BrokenLink,
+    /// A link to a `#fragment` the target page does not have.
+    BrokenFragment,
+    /// A link to an id only the target page's scripts may create (info).
+    UnverifiedFragment,
+    /// A link that goes through redirects (or a redirect loop).
+    RedirectChain,
+    /// A link to a "not found" page served with status 200.
+    #[serde(rename = "soft_404")]
+    Soft404,
+    /// A link not checked because robots.txt disallows it (info).
+    BlockedLink,
+    /// Pages publishing the same main content.
+    Duplicate,
+    /// Pages publishing nearly the same main content.
+    NearDuplicate,
+    /// The same question answered with different facts.
+    InconsistentAnswer,
+    /// Words, phrases and habits the Federal Plain Language Guidelines advise against.
+    PlainLanguage,
+    /// A page harder to read than the rules allow.
+    Readability,
+    /// A link or element every federal site must have, missing or wrong.
+    Governance,
+}
+
+impl FindingKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [FindingKind; 12] = [
+        FindingKind::BrokenLink,
+        FindingKind::BrokenFragment,
+        FindingKind::UnverifiedFragment,
+        FindingKind::RedirectChain,
+        FindingKind::Soft404,
+        FindingKind::BlockedLink,
+        FindingKind::Duplicate,
+        FindingKind::NearDuplicate,
+        FindingKind::InconsistentAnswer,
+        FindingKind::PlainLanguage,
+        FindingKind::Readability,
+        FindingKind::Governance,
+    ];
+
+    /// The spelling in outputs, rule files and the database (`broken_link`, `soft_404`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::BrokenLink => "broken_link",
+            FindingKind::BrokenFragment => "broken_fragment",
+            FindingKind::UnverifiedFragment => "unverified_fragment",
+            FindingKind::RedirectChain => "redirect_chain",
+            FindingKind::Soft404 => "soft_404",
+            FindingKind::BlockedLink => "blocked_link",
+            FindingKind::Duplicate => "duplicate",
+            FindingKind::NearDuplicate => "near_duplicate",
+            FindingKind::InconsistentAnswer => "inconsistent_answer",
+            FindingKind::PlainLanguage => "plain_language",
+            FindingKind::Readability => "readability",
+            FindingKind::Governance => "governance",
+        }
+    }
+
+    /// Parses the spelling of [`FindingKind::as_str`].
+    pub fn parse(s: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the kind is one of the two copy kinds (`duplicate`, `near_duplicate`).
+    pub fn is_copy(self) -> bool {
+        matches!(self, FindingKind::Duplicate | FindingKind::NearDuplicate)
+    }
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One thing an audit found, in the shape of the `findings` JSON output.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
-    /// `broken_link`, `redirect_chain`, `broken_fragment`, …
-    pub kind: String,
+    /// What kind of problem it is.
+    pub kind: FindingKind,
     /// How much it matters.
     pub severity: Severity,
     /// The site's origin.
@@ -176,5 +261,17 @@ mod tests {
         assert_eq!(url_origin("kb:channels/kb.csv#row=2"), None);
         assert_eq!(origin_host("https://www.a.gov"), "www.a.gov");
         assert_eq!(origin_host("kb:channels/kb.csv"), "kb:channels/kb.csv");
+    }
+
+    #[test]
+    fn finding_kinds_are_spelled_as_serde_writes_them() {
+        for k in FindingKind::ALL {
+            let json = serde_json::to_string(&k).expect("kind to JSON");
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(FindingKind::parse(k.as_str()), Some(k));
+            let back: FindingKind = serde_json::from_str(&json).expect("kind from JSON");
+            assert_eq!(back, k);
+        }
+        assert_eq!(FindingKind::parse("broken-link"), None);
     }
 }

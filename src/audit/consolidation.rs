@@ -14,14 +14,15 @@
 //! - Page overlap comes from the duplicate groups: the share of site A's compared pages that
 //!   have an exact or near copy on site B.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::model::{origin_host as host, url_origin, Finding};
+use super::site_facts::SiteCrawlFacts;
+use crate::model::{origin_host as host, url_origin, Finding, FindingKind};
 use crate::rules::ConsolidationRules;
-use crate::store::{SiteAudit, SiteCrawlFacts};
+use crate::store::SiteAudit;
 
 use super::governance::SiteResult;
 
@@ -134,10 +135,7 @@ pub fn page_overlap(
     };
     let mut pages: HashMap<String, HashMap<String, std::collections::BTreeMap<String, String>>> =
         HashMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| f.kind == "duplicate" || f.kind == "near_duplicate")
-    {
+    for f in findings.iter().filter(|f| f.kind.is_copy()) {
         let urls: Vec<(String, String)> = f
             .extra
             .get("urls")
@@ -195,11 +193,12 @@ fn copied_pages(copies: &[(String, String)]) -> Option<String> {
     ))
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
-fn day_number(date: &str) -> Option<i64> {
-    let t = humantime::parse_rfc3339(&format!("{}T00:00:00Z", date.get(..10)?)).ok()?;
-    let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-    Some((secs / 86_400) as i64)
+/// Days from `earlier` to `later` (dates written `YYYY-MM-DD…`; anything after the day is
+/// ignored); `None` when either is not a date.
+fn days_between(earlier: &str, later: &str) -> Option<i64> {
+    let date = |s: &str| s.get(..10)?.parse::<jiff::civil::Date>().ok();
+    let span = date(later)?.since(date(earlier)?).ok()?;
+    Some(i64::from(span.get_days()))
 }
 
 fn pct(x: f64) -> String {
@@ -227,6 +226,12 @@ fn thousands(x: f64) -> String {
 }
 
 /// Makes the recommendation of every web site. `today` is `YYYY-MM-DD`.
+///
+/// In steps: what the findings add up to per site ([`Estate`]); which sites retire (first, so
+/// that nothing merges into a site that goes away); then per site its standing ([`Standing`]:
+/// staleness, traffic, overlap with each other site), the decision ([`decide`]), what needs
+/// fixing whatever the decision ([`problems`]) and the figures behind it; last, merges into a
+/// site that itself merges go straight to the last one ([`follow_merges`]).
 pub fn recommend(
     sites: &[SiteFigures<'_>],
     findings: &[Finding],
@@ -234,55 +239,122 @@ pub fn recommend(
     rules: &ConsolidationRules,
     today: &str,
 ) -> Vec<SiteAudit> {
-    let origins: Vec<String> = sites.iter().map(|s| s.facts.origin.clone()).collect();
-    let overlap = page_overlap(findings, &origins);
-    let similarity = topics.similarities(&origins);
-    let topic_of = |a: &str, b: &str| {
-        similarity
+    let estate = Estate::new(sites, findings, topics, rules);
+    let retiring = estate.retiring();
+    let mut out: Vec<SiteAudit> = Vec::with_capacity(sites.len());
+    for i in 0..sites.len() {
+        let standing = estate.standing(i, today);
+        let (recommendation, merge_into, evidence) = decide(&estate, &retiring, i, &standing);
+        out.push(estate.site_audit(i, &standing, recommendation, merge_into, evidence));
+    }
+    follow_merges(&mut out);
+    out
+}
+
+/// What the findings and crawl add up to across the estate, for every site's decision.
+struct Estate<'a> {
+    sites: &'a [SiteFigures<'a>],
+    rules: &'a ConsolidationRules,
+    /// `a -> b -> [(page of a, its copy on b)]`.
+    overlap: HashMap<String, HashMap<String, Vec<(String, String)>>>,
+    /// Topic similarity of two sites' main text.
+    similarity: HashMap<(String, String), f64>,
+    /// Inconsistent answers that concern each site.
+    answers: HashMap<&'a str, usize>,
+    /// Per site: links to broken addresses (a template link once per page it is on), and the
+    /// distinct addresses.
+    broken: HashMap<&'a str, (usize, HashSet<&'a str>)>,
+    total_traffic: f64,
+    all_have_traffic: bool,
+}
+
+/// One site's situation when it is decided.
+struct Standing {
+    /// Links to broken addresses, and the distinct addresses.
+    broken: usize,
+    broken_addresses: usize,
+    broken_rate: f64,
+    answers: usize,
+    /// Governance checks made, and the share passed (1 when none could be made).
+    checked: usize,
+    gov_score: f64,
+    traffic_share: Option<f64>,
+    age_days: Option<i64>,
+    stale: bool,
+    low_traffic: bool,
+    /// Each other site: (index, pages copied there, share of this site's pages, topic
+    /// similarity, merge score), most alike first.
+    others: Vec<(usize, usize, f64, f64, f64)>,
+}
+
+impl<'a> Estate<'a> {
+    fn new(
+        sites: &'a [SiteFigures<'a>],
+        findings: &'a [Finding],
+        topics: &Topics,
+        rules: &'a ConsolidationRules,
+    ) -> Self {
+        let origins: Vec<String> = sites.iter().map(|s| s.facts.origin.clone()).collect();
+        // Inconsistent answers per site, in one pass: a finding counts for its own site and
+        // for every site among its `urls` (an answer dispute concerns each of them).
+        let mut answers: HashMap<&str, usize> = HashMap::new();
+        for f in findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::InconsistentAnswer)
+        {
+            let mut concerned: Vec<&str> = vec![f.site.as_str()];
+            concerned.extend(
+                f.extra
+                    .get("urls")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .filter_map(url_origin),
+            );
+            concerned.sort_unstable();
+            concerned.dedup();
+            for site in concerned {
+                *answers.entry(site).or_default() += 1;
+            }
+        }
+        let mut broken: HashMap<&str, (usize, HashSet<&str>)> = HashMap::new();
+        for f in findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::BrokenLink)
+        {
+            let e = broken.entry(f.site.as_str()).or_default();
+            e.0 += f
+                .extra
+                .get("pages")
+                .and_then(Value::as_u64)
+                .map_or(1, |n| n as usize);
+            e.1.insert(f.target().unwrap_or(""));
+        }
+        Estate {
+            sites,
+            rules,
+            overlap: page_overlap(findings, &origins),
+            similarity: topics.similarities(&origins),
+            answers,
+            broken,
+            total_traffic: sites.iter().filter_map(|s| s.facts.traffic).sum(),
+            all_have_traffic: sites.iter().all(|s| s.facts.traffic.is_some()),
+        }
+    }
+
+    fn topic(&self, a: &str, b: &str) -> f64 {
+        self.similarity
             .get(&(a.to_string(), b.to_string()))
             .copied()
             .unwrap_or_default()
-    };
-    // Inconsistent answers per site, in one pass: a finding counts for its own site and for
-    // every site among its `urls` (an answer dispute concerns each of them).
-    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
-    for f in findings.iter().filter(|f| f.kind == "inconsistent_answer") {
-        let mut concerned: Vec<&str> = vec![f.site.as_str()];
-        concerned.extend(
-            f.extra
-                .get("urls")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .filter_map(url_origin),
-        );
-        concerned.sort_unstable();
-        concerned.dedup();
-        for site in concerned {
-            *counts.entry((f.kind.as_str(), site)).or_default() += 1;
-        }
     }
-    // Broken links per site: links to broken addresses (a template link once per page it is
-    // on), and the distinct addresses.
-    let mut broken_of: HashMap<&str, (usize, std::collections::HashSet<&str>)> = HashMap::new();
-    for f in findings.iter().filter(|f| f.kind == "broken_link") {
-        let e = broken_of.entry(f.site.as_str()).or_default();
-        e.0 += f
-            .extra
-            .get("pages")
-            .and_then(Value::as_u64)
-            .map_or(1, |n| n as usize);
-        e.1.insert(f.target().unwrap_or(""));
-    }
-    let count = |kind: &str, site: &str| counts.get(&(kind, site)).copied().unwrap_or(0);
-    let total_traffic: f64 = sites.iter().filter_map(|s| s.facts.traffic).sum();
-    let all_have_traffic = sites.iter().all(|s| s.facts.traffic.is_some());
-    let today_n = day_number(today);
-    // Whether b is the bigger site: a strict order (traffic when every site has it, then pages,
-    // then the origin), so merges can never go round in a circle.
-    let bigger = |a: &SiteFigures, b: &SiteFigures| {
-        let traffic = if all_have_traffic {
+
+    /// Whether site `j` is bigger than site `i`: a strict order (traffic when every site has
+    /// it, then pages, then the origin), so merges can never go round in a circle.
+    fn bigger(&self, i: usize, j: usize) -> bool {
+        let (a, b) = (&self.sites[i], &self.sites[j]);
+        let traffic = if self.all_have_traffic {
             let t = |s: &SiteFigures| s.facts.traffic.unwrap_or(0.0);
             t(b).total_cmp(&t(a))
         } else {
@@ -292,83 +364,76 @@ pub fn recommend(
             .then(b.pages.cmp(&a.pages))
             .then(b.facts.origin.cmp(&a.facts.origin))
             == std::cmp::Ordering::Greater
-    };
-    let copies_on = |i: usize, j: usize| -> &[(String, String)] {
-        overlap
-            .get(&sites[i].facts.origin)
-            .and_then(|m| m.get(&sites[j].facts.origin))
+    }
+
+    /// Pages of site `i` with a copy on site `j`: (page, copy).
+    fn copies_on(&self, i: usize, j: usize) -> &[(String, String)] {
+        self.overlap
+            .get(&self.sites[i].facts.origin)
+            .and_then(|m| m.get(&self.sites[j].facts.origin))
             .map_or(&[], Vec::as_slice)
-    };
-    let copied_on = |i: usize, j: usize| {
-        let copied = copies_on(i, j).len();
-        let share = if sites[i].pages > 0 {
-            (copied as f64 / sites[i].pages as f64).min(1.0)
+    }
+
+    /// Pages of site `i` copied on site `j`, and their share of `i`'s pages.
+    fn copied_on(&self, i: usize, j: usize) -> (usize, f64) {
+        let copied = self.copies_on(i, j).len();
+        let pages = self.sites[i].pages;
+        let share = if pages > 0 {
+            (copied as f64 / pages as f64).min(1.0)
         } else {
             0.0
         };
         (copied, share)
-    };
-    let moved = |f: &SiteCrawlFacts| {
-        f.final_url
-            .as_deref()
-            .is_some_and(|u| url_origin(u) != Some(f.origin.as_str()))
-    };
-    // Sites to retire are decided first, so that nothing merges into a site that goes away:
-    // Some(Some(j)) retires into site j (its copies are there), Some(None) just retires.
-    let retiring: Vec<Option<Option<usize>>> = (0..sites.len())
-        .map(|i| {
-            let f = sites[i].facts;
-            if moved(f) || (f.ok_pages == 0 && !f.home_blocked) {
-                return Some(None);
-            }
-            (0..sites.len())
-                .filter(|&j| j != i && bigger(&sites[i], &sites[j]))
-                .map(|j| (j, copied_on(i, j).1))
-                .filter(|&(_, share)| share >= rules.retire.retire_page_overlap && share > 0.0)
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-                .map(|(j, _)| Some(Some(j)))
-                .unwrap_or(None)
-        })
-        .collect();
-    let mut out: Vec<SiteAudit> = Vec::with_capacity(sites.len());
-    for (i, s) in sites.iter().enumerate() {
-        let f = s.facts;
-        let g = s.governance;
-        let (broken, broken_addresses) = broken_of
+    }
+
+    /// Sites to retire: `Some(Some(j))` retires into site `j` (its copies are there),
+    /// `Some(None)` just retires (moved away, or nothing could be fetched).
+    fn retiring(&self) -> Vec<Option<Option<usize>>> {
+        (0..self.sites.len())
+            .map(|i| {
+                let f = self.sites[i].facts;
+                if moved(f) || (f.ok_pages == 0 && !f.home_blocked) {
+                    return Some(None);
+                }
+                (0..self.sites.len())
+                    .filter(|&j| j != i && self.bigger(i, j))
+                    .map(|j| (j, self.copied_on(i, j).1))
+                    .filter(|&(_, share)| {
+                        share >= self.rules.retire.retire_page_overlap && share > 0.0
+                    })
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .map(|(j, _)| Some(Some(j)))
+                    .unwrap_or(None)
+            })
+            .collect()
+    }
+
+    fn standing(&self, i: usize, today: &str) -> Standing {
+        let (s, rules) = (&self.sites[i], self.rules);
+        let (f, g) = (s.facts, s.governance);
+        let (broken, broken_addresses) = self
+            .broken
             .get(f.origin.as_str())
             .map_or((0, 0), |(n, a)| (*n, a.len()));
-        let answers = count("inconsistent_answer", &f.origin);
-        let broken_rate = if f.links > 0 {
-            broken as f64 / f.links as f64
-        } else {
-            0.0
-        };
         let checked = g.passed + g.failed;
-        let gov_score = if checked > 0 {
-            g.passed as f64 / checked as f64
-        } else {
-            1.0
-        };
         let traffic_share = f
             .traffic
-            .filter(|_| total_traffic > 0.0)
-            .map(|t| t / total_traffic);
+            .filter(|_| self.total_traffic > 0.0)
+            .map(|t| t / self.total_traffic);
         let age_days = f
             .newest_update
             .as_deref()
-            .and_then(day_number)
-            .zip(today_n)
-            .map(|(d, t)| t - d);
+            .and_then(|d| days_between(d, today));
         let stale = age_days.is_some_and(|d| d > i64::from(rules.stale.stale_days));
         let low_traffic = traffic_share.is_some_and(|t| t < rules.stale.low_traffic_share);
-        // Overlap with each other site, most alike first.
-        let mut others: Vec<(usize, usize, f64, f64, f64)> = sites
+        let mut others: Vec<(usize, usize, f64, f64, f64)> = self
+            .sites
             .iter()
             .enumerate()
             .filter(|(_, o)| o.facts.origin != f.origin)
             .map(|(j, o)| {
-                let (copied, share) = copied_on(i, j);
-                let topic = topic_of(&f.origin, &o.facts.origin);
+                let (copied, share) = self.copied_on(i, j);
+                let topic = self.topic(&f.origin, &o.facts.origin);
                 let mut score =
                     rules.merge.page_overlap_weight * share + rules.merge.topic_weight * topic;
                 if share > 0.0 || topic > 0.0 {
@@ -383,145 +448,43 @@ pub fn recommend(
             })
             .collect();
         others.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
+        Standing {
+            broken,
+            broken_addresses,
+            broken_rate: if f.links > 0 {
+                broken as f64 / f.links as f64
+            } else {
+                0.0
+            },
+            answers: self.answers.get(f.origin.as_str()).copied().unwrap_or(0),
+            checked,
+            gov_score: if checked > 0 {
+                g.passed as f64 / checked as f64
+            } else {
+                1.0
+            },
+            traffic_share,
+            age_days,
+            stale,
+            low_traffic,
+            others,
+        }
+    }
 
-        // As the .gov reform survey asks: does the domain serve pages, redirect, or neither?
-        let moved = moved(f);
-        let domain_status = if moved {
-            "redirect"
-        } else if f.home_status.is_some_and(|s| (200..300).contains(&s)) || f.ok_pages > 0 {
-            "active"
-        } else if f.home_blocked && f.robots_status.is_some_and(|s| (200..300).contains(&s)) {
-            // robots.txt answered, so the site is up; it asked us not to look.
-            "active, closed to crawlers"
-        } else if f.home_status.is_none() {
-            "unreachable"
-        } else {
-            "inactive"
-        };
-        let mut evidence: Vec<String> = Vec::new();
-        let mut recommendation = "keep";
-        let mut merge_into: Option<String> = None;
-        if moved {
-            recommendation = "retire";
-            let to = f
-                .home_moved_to
-                .clone()
-                .or_else(|| f.final_url.clone())
-                .unwrap_or_default();
-            evidence.push(format!(
-                "Its home page already redirects to {}: keep the redirect and retire the site.",
-                host(&to)
-            ));
-        } else if f.ok_pages == 0
-            && f.home_blocked
-            && !f.robots_status.is_some_and(|s| (200..300).contains(&s))
-        {
-            recommendation = "fix";
-            evidence.push(format!(
-                "Its robots.txt could not be fetched ({}), so, as the robots.txt standard asks, nothing was crawled: check that the site is up, then audit it again.",
-                f.robots_error
-                    .as_deref()
-                    .or(f.robots_status.map(|_| "an error status"))
-                    .unwrap_or("no answer")
-            ));
-        } else if f.ok_pages == 0 && f.home_blocked {
-            recommendation = "fix";
-            evidence.push(
-                "robots.txt forbids crawlers the site's pages, so nothing could be audited; if it blocks search engines too, citizens cannot find the site. Allow the audit, or run with --ignore-robots with the owner's agreement."
-                    .into(),
-            );
-        } else if f.ok_pages == 0 {
-            recommendation = "retire";
-            evidence.push(
-                "No page of the site could be fetched: if it still serves people, fix it; otherwise retire the domain."
-                    .into(),
-            );
-        } else if let Some(Some(j)) = retiring[i] {
-            let (copied, share) = copied_on(i, j);
-            recommendation = "retire";
-            merge_into = Some(sites[j].facts.origin.clone());
-            evidence.push(format!(
-                "{} of its {} pages ({}) are copies of pages on {}: nothing of its own would be lost; redirect it there.",
-                copied,
-                s.pages,
-                pct(share),
-                host(&sites[j].facts.origin)
-            ));
-            evidence.extend(copied_pages(copies_on(i, j)));
-        } else if let Some(&(j, copied, share, topic, score)) = others.iter().find(|o| {
-            // Topic alone never merges a live, maintained site: it needs copies there.
-            let maintained = !stale && !low_traffic;
-            o.4 >= rules.merge.merge_score
-                && bigger(s, &sites[o.0])
-                && retiring[o.0] != Some(None)
-                && (!maintained || o.2 >= rules.merge.min_copied_share)
-        }) {
-            recommendation = "merge";
-            let target = &sites[j].facts.origin;
-            merge_into = Some(target.clone());
-            let mut why = format!(
-                "Overlaps {}: {} of its {} pages ({}) repeat pages there and the two sites' topic similarity is {:.2} (merge score {:.2}, threshold {:.2})",
-                host(target),
-                copied,
-                s.pages,
-                pct(share),
-                topic,
-                score,
-                rules.merge.merge_score
-            );
-            let target_size = match (f.traffic, sites[j].facts.traffic) {
-                (Some(a), Some(b)) if all_have_traffic => format!(
-                    "; {} has more traffic ({} against {})",
-                    host(target),
-                    thousands(b),
-                    thousands(a)
-                ),
-                _ => format!(
-                    "; {} is bigger ({} pages against {})",
-                    host(target),
-                    sites[j].pages,
-                    s.pages
-                ),
-            };
-            why.push_str(&target_size);
-            why.push('.');
-            evidence.push(why);
-            evidence.extend(copied_pages(copies_on(i, j)));
-        }
+    /// The stored row: the decision completed with what needs fixing, the standing in words,
+    /// and the figures behind it.
+    fn site_audit(
+        &self,
+        i: usize,
+        st: &Standing,
+        mut recommendation: &'static str,
+        merge_into: Option<String>,
+        mut evidence: Vec<String>,
+    ) -> SiteAudit {
+        let s = &self.sites[i];
+        let (f, g) = (s.facts, s.governance);
         // What needs fixing, whatever the recommendation: a merged site's pages still move.
-        let mut problems: Vec<String> = Vec::new();
-        if g.failed_required > 0 || (checked > 0 && gov_score < rules.fix.fix_governance_score) {
-            problems.push(format!(
-                "governance: {} of {} checks pass; failing: {}",
-                g.passed,
-                checked,
-                g.failing.join("; ")
-            ));
-        }
-        if broken_rate >= rules.fix.fix_broken_link_rate && broken > 0 {
-            problems.push(format!(
-                "{broken} of its {} links ({}) lead to one of {broken_addresses} broken address{}",
-                f.links,
-                pct(broken_rate),
-                if broken_addresses == 1 { "" } else { "es" }
-            ));
-        }
-        if let Some(grade) = s.median_grade.filter(|g| *g > rules.fix.fix_median_grade) {
-            problems.push(format!(
-                "median reading grade {grade:.1} (above {:.0})",
-                rules.fix.fix_median_grade
-            ));
-        }
-        if answers as u32 >= rules.fix.fix_inconsistent_answers && answers > 0 {
-            problems.push(format!(
-                "{answers} {} answered differently than on other sites or channels",
-                if answers == 1 {
-                    "question"
-                } else {
-                    "questions"
-                }
-            ));
-        }
+        let problems = problems(s, st, self.rules);
         if recommendation == "keep" && !problems.is_empty() {
             recommendation = "fix";
         }
@@ -537,19 +500,19 @@ pub fn recommend(
             evidence.push(format!(
                 "Distinct content (no site above the merge score), governance {} of {} checks, {} broken address{}.",
                 g.passed,
-                checked,
-                broken_addresses,
-                if broken_addresses == 1 { "" } else { "es" }
+                st.checked,
+                st.broken_addresses,
+                if st.broken_addresses == 1 { "" } else { "es" }
             ));
         }
-        if stale {
+        if st.stale {
             evidence.push(format!(
                 "Stale: newest update {} ({} days ago).",
                 f.newest_update.as_deref().unwrap_or("?"),
-                age_days.unwrap_or(0)
+                st.age_days.unwrap_or(0)
             ));
         }
-        if let (Some(t), Some(share)) = (f.traffic, traffic_share) {
+        if let (Some(t), Some(share)) = (f.traffic, st.traffic_share) {
             evidence.push(format!(
                 "Traffic: {} ({} of the inventory's).",
                 thousands(t),
@@ -557,35 +520,35 @@ pub fn recommend(
             ));
         }
         let figures = json!({
-            "domain_status": domain_status,
+            "domain_status": domain_status(f),
             "final_url": f.final_url,
             "pages": s.pages,
             "traffic": f.traffic,
-            "traffic_share": traffic_share.map(|t| (t * 10000.0).round() / 10000.0),
+            "traffic_share": st.traffic_share.map(|t| (t * 10000.0).round() / 10000.0),
             "newest_update": f.newest_update,
-            "days_since_update": age_days,
-            "stale": stale,
+            "days_since_update": st.age_days,
+            "stale": st.stale,
             "links": f.links,
-            "broken_links": broken_addresses,
-            "links_to_broken_addresses": broken,
-            "broken_link_rate": (broken_rate * 10000.0).round() / 10000.0,
+            "broken_links": st.broken_addresses,
+            "links_to_broken_addresses": st.broken,
+            "broken_link_rate": (st.broken_rate * 10000.0).round() / 10000.0,
             "median_grade": s.median_grade,
-            "governance_score": (gov_score * 1000.0).round() / 1000.0,
+            "governance_score": (st.gov_score * 1000.0).round() / 1000.0,
             "governance_failed_rules": g.failed_rules,
             "governance_failing": g.failing,
             "governance_unknown": g.skipped,
             "newest_update_source": f.newest_update_source,
-            "inconsistent_answers": answers,
-            "overlap": others.iter().map(|&(j, copied, share, topic, score)| json!({
-                "site": sites[j].facts.origin,
+            "inconsistent_answers": st.answers,
+            "overlap": st.others.iter().map(|&(j, copied, share, topic, score)| json!({
+                "site": self.sites[j].facts.origin,
                 "duplicated_pages": copied,
-                "copies": copies_on(i, j).iter().map(|(page, copy)| json!({"page": page, "copy": copy})).collect::<Vec<_>>(),
+                "copies": self.copies_on(i, j).iter().map(|(page, copy)| json!({"page": page, "copy": copy})).collect::<Vec<_>>(),
                 "page_share": (share * 1000.0).round() / 1000.0,
                 "topic_similarity": topic,
                 "merge_score": score,
             })).collect::<Vec<_>>(),
         });
-        out.push(SiteAudit {
+        SiteAudit {
             site: f.origin.clone(),
             governance_passed: g.passed as i64,
             governance_failed: g.failed as i64,
@@ -594,14 +557,187 @@ pub fn recommend(
             merge_into,
             evidence,
             figures,
-        });
+        }
     }
-    // A site merging into one that itself merges goes straight to the last one.
+}
+
+/// The site's home page redirects off the site.
+fn moved(f: &SiteCrawlFacts) -> bool {
+    f.final_url
+        .as_deref()
+        .is_some_and(|u| url_origin(u) != Some(f.origin.as_str()))
+}
+
+/// As the .gov reform survey asks: does the domain serve pages, redirect, or neither?
+fn domain_status(f: &SiteCrawlFacts) -> &'static str {
+    if moved(f) {
+        "redirect"
+    } else if f.home_status.is_some_and(|s| (200..300).contains(&s)) || f.ok_pages > 0 {
+        "active"
+    } else if f.home_blocked && f.robots_status.is_some_and(|s| (200..300).contains(&s)) {
+        // robots.txt answered, so the site is up; it asked us not to look.
+        "active, closed to crawlers"
+    } else if f.home_status.is_none() {
+        "unreachable"
+    } else {
+        "inactive"
+    }
+}
+
+/// Keep, retire, merge (into which site) or fix, and why, before what needs fixing is added:
+/// a site that moved away or could not be crawled first, then retirement into a site holding
+/// its copies, then the most alike bigger site above the merge score.
+fn decide(
+    estate: &Estate<'_>,
+    retiring: &[Option<Option<usize>>],
+    i: usize,
+    st: &Standing,
+) -> (&'static str, Option<String>, Vec<String>) {
+    let (sites, rules) = (estate.sites, estate.rules);
+    let s = &sites[i];
+    let f = s.facts;
+    let mut evidence: Vec<String> = Vec::new();
+    if moved(f) {
+        let to = f
+            .home_moved_to
+            .clone()
+            .or_else(|| f.final_url.clone())
+            .unwrap_or_default();
+        evidence.push(format!(
+            "Its home page already redirects to {}: keep the redirect and retire the site.",
+            host(&to)
+        ));
+        return ("retire", None, evidence);
+    }
+    if f.ok_pages == 0
+        && f.home_blocked
+        && !f.robots_status.is_some_and(|s| (200..300).contains(&s))
+    {
+        evidence.push(format!(
+            "Its robots.txt could not be fetched ({}), so, as the robots.txt standard asks, nothing was crawled: check that the site is up, then audit it again.",
+            f.robots_error
+                .as_deref()
+                .or(f.robots_status.map(|_| "an error status"))
+                .unwrap_or("no answer")
+        ));
+        return ("fix", None, evidence);
+    }
+    if f.ok_pages == 0 && f.home_blocked {
+        evidence.push(
+            "robots.txt forbids crawlers the site's pages, so nothing could be audited; if it blocks search engines too, citizens cannot find the site. Allow the audit, or run with --ignore-robots with the owner's agreement."
+                .into(),
+        );
+        return ("fix", None, evidence);
+    }
+    if f.ok_pages == 0 {
+        evidence.push(
+            "No page of the site could be fetched: if it still serves people, fix it; otherwise retire the domain."
+                .into(),
+        );
+        return ("retire", None, evidence);
+    }
+    if let Some(Some(j)) = retiring[i] {
+        let (copied, share) = estate.copied_on(i, j);
+        evidence.push(format!(
+            "{} of its {} pages ({}) are copies of pages on {}: nothing of its own would be lost; redirect it there.",
+            copied,
+            s.pages,
+            pct(share),
+            host(&sites[j].facts.origin)
+        ));
+        evidence.extend(copied_pages(estate.copies_on(i, j)));
+        return ("retire", Some(sites[j].facts.origin.clone()), evidence);
+    }
+    // Topic alone never merges a live, maintained site: it needs copies there.
+    let maintained = !st.stale && !st.low_traffic;
+    let Some(&(j, copied, share, topic, score)) = st.others.iter().find(|o| {
+        o.4 >= rules.merge.merge_score
+            && estate.bigger(i, o.0)
+            && retiring[o.0] != Some(None)
+            && (!maintained || o.2 >= rules.merge.min_copied_share)
+    }) else {
+        return ("keep", None, evidence);
+    };
+    let target = &sites[j].facts.origin;
+    let mut why = format!(
+        "Overlaps {}: {} of its {} pages ({}) repeat pages there and the two sites' topic similarity is {:.2} (merge score {:.2}, threshold {:.2})",
+        host(target),
+        copied,
+        s.pages,
+        pct(share),
+        topic,
+        score,
+        rules.merge.merge_score
+    );
+    let target_size = match (f.traffic, sites[j].facts.traffic) {
+        (Some(a), Some(b)) if estate.all_have_traffic => format!(
+            "; {} has more traffic ({} against {})",
+            host(target),
+            thousands(b),
+            thousands(a)
+        ),
+        _ => format!(
+            "; {} is bigger ({} pages against {})",
+            host(target),
+            sites[j].pages,
+            s.pages
+        ),
+    };
+    why.push_str(&target_size);
+    why.push('.');
+    evidence.push(why);
+    evidence.extend(copied_pages(estate.copies_on(i, j)));
+    ("merge", Some(target.clone()), evidence)
+}
+
+/// What needs fixing on a site, in words: governance, broken links, reading grade, answers.
+fn problems(s: &SiteFigures<'_>, st: &Standing, rules: &ConsolidationRules) -> Vec<String> {
+    let (f, g) = (s.facts, s.governance);
+    let mut problems: Vec<String> = Vec::new();
+    if g.failed_required > 0 || (st.checked > 0 && st.gov_score < rules.fix.fix_governance_score) {
+        problems.push(format!(
+            "governance: {} of {} checks pass; failing: {}",
+            g.passed,
+            st.checked,
+            g.failing.join("; ")
+        ));
+    }
+    let (broken, broken_addresses) = (st.broken, st.broken_addresses);
+    if st.broken_rate >= rules.fix.fix_broken_link_rate && broken > 0 {
+        problems.push(format!(
+            "{broken} of its {} links ({}) lead to one of {broken_addresses} broken address{}",
+            f.links,
+            pct(st.broken_rate),
+            if broken_addresses == 1 { "" } else { "es" }
+        ));
+    }
+    if let Some(grade) = s.median_grade.filter(|g| *g > rules.fix.fix_median_grade) {
+        problems.push(format!(
+            "median reading grade {grade:.1} (above {:.0})",
+            rules.fix.fix_median_grade
+        ));
+    }
+    let answers = st.answers;
+    if answers as u32 >= rules.fix.fix_inconsistent_answers && answers > 0 {
+        problems.push(format!(
+            "{answers} {} answered differently than on other sites or channels",
+            if answers == 1 {
+                "question"
+            } else {
+                "questions"
+            }
+        ));
+    }
+    problems
+}
+
+/// A site merging into one that itself merges goes straight to the last one.
+fn follow_merges(out: &mut [SiteAudit]) {
     let targets: HashMap<String, Option<String>> = out
         .iter()
         .map(|a| (a.site.clone(), a.merge_into.clone()))
         .collect();
-    for a in &mut out {
+    for a in out.iter_mut() {
         let first = a.merge_into.clone();
         let mut hops = 0;
         while let Some(next) = a
@@ -609,7 +745,7 @@ pub fn recommend(
             .as_ref()
             .and_then(|t| targets.get(t).cloned().flatten())
         {
-            if hops > sites.len() || Some(&next) == Some(&a.site) {
+            if hops > targets.len() || Some(&next) == Some(&a.site) {
                 break;
             }
             a.merge_into = Some(next);
@@ -628,7 +764,6 @@ pub fn recommend(
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -651,7 +786,7 @@ mod tests {
         let mut extra = serde_json::Map::new();
         extra.insert("urls".into(), json!(urls));
         Finding {
-            kind: "near_duplicate".into(),
+            kind: crate::model::FindingKind::NearDuplicate,
             severity: crate::model::Severity::Warning,
             site: String::new(),
             url: urls[0].into(),
@@ -879,12 +1014,9 @@ mod tests {
         );
         assert_eq!(out[1].recommendation, "retire");
         assert_eq!(out[1].merge_into.as_deref(), Some("https://www.a.gov"));
-        assert_eq!(day_number("1970-01-01"), Some(0));
-        assert_eq!(
-            day_number("2026-11-23")
-                .zip(day_number("2025-11-23"))
-                .map(|(a, b)| a - b),
-            Some(365)
-        );
+        assert_eq!(days_between("2025-11-23", "2026-11-23"), Some(365));
+        assert_eq!(days_between("2024-02-28", "2024-03-01T10:00:00Z"), Some(2));
+        assert_eq!(days_between("2024-02-30", "2024-03-01"), None);
+        assert_eq!(days_between("soon", "2024-03-01"), None);
     }
 }

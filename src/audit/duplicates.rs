@@ -709,7 +709,7 @@ fn exact_finding(id: String, g: &Group, pages: &[&ComparedPage]) -> Finding {
     let others = members.len() - 1;
     let pages_word = if others == 1 { "page" } else { "pages" };
     Finding {
-        kind: "duplicate".into(),
+        kind: crate::model::FindingKind::Duplicate,
         severity: if sites.len() > 1 {
             Severity::Warning
         } else {
@@ -919,7 +919,7 @@ fn near_finding(id: String, g: &Group, pages: &[&ComparedPage], rules: &Duplicat
         extra.insert("older".into(), json!(older));
     }
     Finding {
-        kind: "near_duplicate".into(),
+        kind: crate::model::FindingKind::NearDuplicate,
         severity,
         site: first.site.clone(),
         url: first.url.clone(),
@@ -1190,7 +1190,7 @@ mod tests {
         let reversed: Vec<ComparedPage> = pages.iter().rev().cloned().collect();
         let f2 = audit(&reversed, &rules());
         assert_eq!(f1.len(), 1);
-        assert_eq!(f1[0].kind, "near_duplicate");
+        assert_eq!(f1[0].kind, crate::model::FindingKind::NearDuplicate);
         assert_eq!(f1[0].url, "https://a.gov/p");
         assert_eq!(f1[0].extra["group"], f2[0].extra["group"]);
         assert_eq!(f1[0].extra["urls"], f2[0].extra["urls"]);

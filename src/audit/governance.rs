@@ -82,7 +82,7 @@ pub struct PageSignals {
 }
 
 /// What the crawl stored about a site, for the site-level rules.
-pub use crate::store::SiteCrawlFacts as SiteFacts;
+pub use super::site_facts::SiteCrawlFacts as SiteFacts;
 
 /// A site's governance result.
 #[derive(Debug, Clone, Default)]
@@ -765,7 +765,7 @@ fn finding(rule: &GovernanceRule, site: &str, failure: Failure) -> Finding {
         extra.insert("pages".into(), json!(urls.len()));
     }
     Finding {
-        kind: "governance".into(),
+        kind: crate::model::FindingKind::Governance,
         severity: severity.unwrap_or(rule.severity),
         site: site.to_string(),
         url,
@@ -845,7 +845,7 @@ mod tests {
         let result = checker.site(&facts(), &pages);
         assert_eq!(failed(&result), vec!["link-no-fear", "link-privacy"]);
         let f = &result.findings[0];
-        assert_eq!(f.kind, "governance");
+        assert_eq!(f.kind, crate::model::FindingKind::Governance);
         assert_eq!(f.extra["rule"], "link-no-fear");
         assert!(f.extra["expected"]
             .as_str()

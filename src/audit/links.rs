@@ -27,7 +27,7 @@ use serde_json::{json, Map, Value};
 
 use super::similarity;
 use crate::extract::page::Page;
-use crate::model::{Finding, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::store::{AuditLink, AuditTarget};
 
 /// Most redirects followed through stored hops.
@@ -426,7 +426,7 @@ pub fn audit<E>(
         extra.insert("target".into(), json!(t.url));
         extra.insert("in_sitemap".into(), json!(true));
         out.push(Finding {
-            kind: "soft_404".into(),
+            kind: FindingKind::Soft404,
             severity: Severity::Warning,
             site: origin.to_string(),
             url: sitemap.clone(),
@@ -456,7 +456,7 @@ struct Auditor<'a, 'f> {
     pages: Pages<'f>,
     scope: &'a Scope,
     /// (page, kind, target) already reported.
-    seen: HashSet<(String, &'static str, String)>,
+    seen: HashSet<(String, FindingKind, String)>,
     out: Vec<Finding>,
 }
 
@@ -480,7 +480,7 @@ impl Auditor<'_, '_> {
         };
         let resolved = self.graph.resolve(target);
         let (seen, out) = (&mut self.seen, &mut self.out);
-        let mut push = |kind: &'static str,
+        let mut push = |kind: FindingKind,
                         severity,
                         target_text: String,
                         message: String,
@@ -490,7 +490,7 @@ impl Auditor<'_, '_> {
                 fields.insert("target".into(), Value::String(target_text));
                 fields.extend(extra);
                 out.push(Finding {
-                    kind: kind.to_string(),
+                    kind,
                     severity,
                     site: link.site.clone(),
                     url: link.page.clone(),
@@ -504,7 +504,7 @@ impl Auditor<'_, '_> {
             // the silence for a working link (it is not a broken one either).
             Resolved::Unknown if target.state == crate::store::schema::url_state::BLOCKED => {
                 push(
-                    "blocked_link",
+                    FindingKind::BlockedLink,
                     Severity::Info,
                     target.url.clone(),
                     format!(
@@ -528,7 +528,7 @@ impl Auditor<'_, '_> {
                     extra.insert("final_url".into(), json!(end.url));
                     extra.insert("loop".into(), json!(true));
                     push(
-                        "redirect_chain",
+                        FindingKind::RedirectChain,
                         Severity::Error,
                         target.url.clone(),
                         format!(
@@ -555,7 +555,7 @@ impl Auditor<'_, '_> {
                 extra.insert("status".into(), json!(status));
                 extra.insert("error".into(), json!(error));
                 push(
-                    "broken_link",
+                    FindingKind::BrokenLink,
                     Severity::Error,
                     target.url.clone(),
                     format!("The link to {} is broken: {what}{after}.", target.url),
@@ -577,7 +577,7 @@ impl Auditor<'_, '_> {
                         String::new()
                     };
                     push(
-                        "soft_404",
+                        FindingKind::Soft404,
                         Severity::Error,
                         target.url.clone(),
                         format!(
@@ -593,7 +593,7 @@ impl Auditor<'_, '_> {
                     extra.insert("hops".into(), json!(hops));
                     extra.insert("final_url".into(), json!(end.url));
                     push(
-                        "redirect_chain",
+                        FindingKind::RedirectChain,
                         Severity::Warning,
                         target.url.clone(),
                         format!(
@@ -630,7 +630,7 @@ impl Auditor<'_, '_> {
                     // A script may create the element when the page runs: say what we could
                     // not check rather than call it broken.
                     push(
-                        "unverified_fragment",
+                        FindingKind::UnverifiedFragment,
                         Severity::Info,
                         format!("{}#{fragment}", target.url),
                         format!(
@@ -654,7 +654,7 @@ impl Auditor<'_, '_> {
                     )
                 };
                 push(
-                    "broken_fragment",
+                    FindingKind::BrokenFragment,
                     Severity::Warning,
                     format!("{}#{fragment}", target.url),
                     message,

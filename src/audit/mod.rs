@@ -22,6 +22,7 @@ mod page_pass;
 pub mod plain_language;
 pub mod readability;
 pub mod similarity;
+pub mod site_facts;
 
 use std::collections::HashMap;
 
@@ -78,7 +79,7 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
     let started = std::time::Instant::now();
     let listed = store.content_pages(run_id)?;
     let same_as = same_page_addresses(&listed);
-    let mut site_facts = store.site_crawl_facts(run_id)?;
+    let mut site_facts = site_facts::site_crawl_facts(store, run_id)?;
     let mut scope = links::Scope {
         sitemaps: site_facts
             .iter()
@@ -243,7 +244,7 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
                 facts,
                 governance,
                 pages: measured.map_or(0, |m| m.0),
-                median_grade: measured.and_then(|m| median(&m.1)),
+                median_grade: measured.and_then(|m| median_grade(&m.1)),
             }
         })
         .collect();
@@ -265,11 +266,16 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
     let page_text = content.measured;
     let blocks = content.blocks;
     findings.sort_by(|a, b| {
-        (&a.site, &a.url, &a.kind, a.target()).cmp(&(&b.site, &b.url, &b.kind, b.target()))
+        (&a.site, &a.url, a.kind.as_str(), a.target()).cmp(&(
+            &b.site,
+            &b.url,
+            b.kind.as_str(),
+            b.target(),
+        ))
     });
     let mut counts = std::mem::take(&mut content.counts);
     for f in &findings {
-        *counts.entry(f.kind.clone()).or_default() += 1;
+        *counts.entry(f.kind.to_string()).or_default() += 1;
     }
     let total = counts.values().sum();
     // Pages that stand for another address are never read: not counted.
@@ -343,10 +349,20 @@ fn same_page_addresses(pages: &[ContentPage]) -> HashMap<String, String> {
 }
 
 /// The median of some values, to two decimals as `govaudit sites` shows it.
-fn median(values: &[f64]) -> Option<f64> {
+fn median_grade(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    store::median(&v).map(|m| (m * 100.0).round() / 100.0)
+    median(&v).map(|m| (m * 100.0).round() / 100.0)
+}
+
+/// The median of ascending values.
+pub fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
 }
 
 /// A finding's `rule` field.

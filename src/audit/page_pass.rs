@@ -761,7 +761,7 @@ impl Content {
             return Ok(());
         }
         for f in &self.readability {
-            *self.counts.entry(f.kind.clone()).or_default() += 1;
+            *self.counts.entry(f.kind.to_string()).or_default() += 1;
         }
         writer.send(store::WriteOp::StageFindings(std::mem::take(
             &mut self.readability,

@@ -1056,7 +1056,7 @@ fn finding(
     );
     extra.insert("count".into(), Value::from(h.count));
     Finding {
-        kind: "plain_language".into(),
+        kind: crate::model::FindingKind::PlainLanguage,
         severity,
         site: String::new(),
         url: String::new(),

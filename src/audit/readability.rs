@@ -82,7 +82,7 @@ pub fn check(counts: &Counts, rules: &ReadabilityRules, what: &str) -> Vec<Findi
         extra.insert("value".into(), number(value));
         extra.insert("threshold".into(), number(threshold));
         out.push(Finding {
-            kind: "readability".into(),
+            kind: crate::model::FindingKind::Readability,
             severity: rule.severity,
             site: String::new(),
             url: String::new(),

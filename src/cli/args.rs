@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use govaudit::FindingKind;
 
 use govaudit::crawl::{
     DEFAULT_CONCURRENCY, DEFAULT_DELAY_MS, DEFAULT_MAX_BODY_MB, DEFAULT_MAX_DEPTH,
@@ -34,6 +37,42 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How the listing commands (`findings`, `pages`, `sites`) print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One JSON object per line (NDJSON).
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// An aligned table for a terminal.
+    Table,
+}
+
+impl From<ListFormat> for govaudit::report::Format {
+    fn from(f: ListFormat) -> Self {
+        match f {
+            ListFormat::Json => govaudit::report::Format::Json,
+            ListFormat::Csv => govaudit::report::Format::Csv,
+            ListFormat::Table => govaudit::report::Format::Table,
+        }
+    }
+}
+
+/// How `lint` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// One JSON object per file (NDJSON).
+    Json,
+    /// A table for a terminal.
+    Table,
+}
+
+/// `--kind`: one of the finding kinds as outputs spell them; `--help` and errors list them all.
+fn finding_kind_parser() -> impl TypedValueParser<Value = FindingKind> {
+    PossibleValuesParser::new(FindingKind::ALL.map(FindingKind::as_str))
+        .try_map(|s| FindingKind::parse(&s).ok_or("not a finding kind"))
 }
 
 /// The commands.
@@ -93,8 +132,8 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Output format: json (one object per file) or table.
-        #[arg(long, default_value = "table", value_parser = ["json", "table"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = LintFormat::Table)]
+        format: LintFormat,
         /// Folder of rule files to use instead of the built-in ones.
         ///
         /// Default: the built-in rules. Example: --rules my-rules
@@ -103,16 +142,17 @@ pub enum Command {
     },
     /// List findings (after `audit`).
     Findings {
-        /// Only findings of this kind (repeatable): broken_link, broken_fragment, redirect_chain,
-        /// soft_404, blocked_link, duplicate, near_duplicate, readability, plain_language.
-        #[arg(long = "kind", value_name = "K")]
-        kinds: Vec<String>,
+        /// Only findings of this kind (repeatable; every kind when absent).
+        ///
+        /// Example: --kind broken_link --kind redirect_chain
+        #[arg(long = "kind", value_name = "K", value_parser = finding_kind_parser())]
+        kinds: Vec<FindingKind>,
         /// Only findings on this site (origin or host name).
         #[arg(long, value_name = "HOST")]
         site: Option<String>,
         /// Output format: json (NDJSON), csv, or table (grouped by target: one fix each).
-        #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// List fetched pages.
     Pages {
@@ -120,8 +160,8 @@ pub enum Command {
         #[arg(long, value_name = "HOST")]
         site: Option<String>,
         /// Output format: json (NDJSON), csv or table.
-        #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Write the report: index.html (one self-contained file), report.md, CSV and NDJSON files.
     Report {
@@ -140,8 +180,8 @@ pub enum Command {
     /// List the inventory's sites with their crawl figures.
     Sites {
         /// Output format: json (NDJSON), csv or table.
-        #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Work with inventory files.
     Inventory {
@@ -262,5 +302,35 @@ mod tests {
         assert_eq!(cli.db, Some(PathBuf::from("x.db")));
         assert!(Cli::try_parse_from(["govaudit", "crawl", "i.csv", "--concurrency", "0"]).is_err());
         assert!(Cli::try_parse_from(["govaudit", "pages", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn kinds_and_formats_parse_to_types() {
+        let cli = Cli::try_parse_from([
+            "govaudit",
+            "findings",
+            "--kind",
+            "soft_404",
+            "--kind",
+            "inconsistent_answer",
+            "--format",
+            "csv",
+        ])
+        .expect("parses");
+        let Command::Findings { kinds, format, .. } = cli.command else {
+            panic!("not findings")
+        };
+        assert_eq!(
+            kinds,
+            vec![FindingKind::Soft404, FindingKind::InconsistentAnswer]
+        );
+        assert_eq!(format, ListFormat::Csv);
+        let err = Cli::try_parse_from(["govaudit", "findings", "--kind", "broken-links"])
+            .expect_err("an unknown kind is refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("broken_link") && text.contains("governance"),
+            "{text}"
+        );
     }
 }

@@ -58,15 +58,15 @@ pub fn run() -> Result<()> {
             format,
         } => {
             let store = open_listing(&db)?;
-            print_findings(&store, &kinds, site.as_deref(), parse_format(&format)?)
+            print_findings(&store, &kinds, site.as_deref(), format.into())
         }
         Command::Pages { site, format } => {
             let store = open_listing(&db)?;
-            print_pages(&store, site.as_deref(), parse_format(&format)?)
+            print_pages(&store, site.as_deref(), format.into())
         }
         Command::Sites { format } => {
             let store = open_listing(&db)?;
-            print_sites(&store, parse_format(&format)?)
+            print_sites(&store, format.into())
         }
         Command::Inventory {
             action: InventoryAction::Check { file },
@@ -76,7 +76,7 @@ pub fn run() -> Result<()> {
             files,
             format,
             rules,
-        } => lint(&files, &format, &config::rules(&rules)?),
+        } => lint(&files, format, &config::rules(&rules)?),
     }
 }
 
@@ -88,10 +88,6 @@ fn init_logging(debug: bool) {
         .format_timestamp(None)
         .target(env_logger::Target::Stderr)
         .try_init();
-}
-
-fn parse_format(s: &str) -> Result<Format> {
-    s.parse::<Format>().map_err(|e| BadInput(e).into())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -186,7 +182,7 @@ fn counts_text(summary: &govaudit::audit::AuditSummary) -> String {
 
 fn print_findings(
     store: &Store,
-    kinds: &[String],
+    kinds: &[govaudit::FindingKind],
     site: Option<&str>,
     format: Format,
 ) -> Result<()> {
@@ -464,7 +460,7 @@ fn demo(out: &Path, db: Option<&Path>, quiet: bool) -> Result<()> {
 
 fn lint(
     files: &[std::path::PathBuf],
-    format: &str,
+    format: args::LintFormat,
     rules: &govaudit::rules::RuleSet,
 ) -> Result<()> {
     let mut reports = Vec::with_capacity(files.len());
@@ -472,7 +468,7 @@ fn lint(
         reports.push(govaudit::lint::lint_file(f, rules).map_err(govaudit::Error::from)?);
     }
     let mut out = std::io::stdout().lock();
-    if format == "json" {
+    if format == args::LintFormat::Json {
         for r in &reports {
             let mut m = Map::new();
             m.insert("file".into(), Value::String(r.file.clone()));
@@ -490,7 +486,7 @@ fn lint(
                 .iter()
                 .map(|f| {
                     let mut o = Map::new();
-                    o.insert("kind".into(), Value::String(f.kind.clone()));
+                    o.insert("kind".into(), Value::String(f.kind.to_string()));
                     o.insert("severity".into(), Value::String(f.severity.as_str().into()));
                     o.insert("message".into(), Value::String(f.message.clone()));
                     o.extend(f.extra.clone());

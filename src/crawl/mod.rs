@@ -32,6 +32,7 @@ pub mod fetch;
 pub mod network;
 pub mod normalize;
 pub mod robots;
+pub mod scheduler;
 pub mod sitemap;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -47,13 +48,14 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::extract;
 use crate::model::{Channel, Site};
-use crate::store::schema::url_state;
+use crate::store::schema::{url_state, FoundVia};
 use crate::store::{
-    self, Discovery, FetchRecord, HopRecord, LinkRecord, Queued, SiteInput, Store, WriteOp,
+    self, Discovery, FetchRecord, HopRecord, LinkRecord, SiteInput, Store, WriteOp,
 };
 use fetch::{Body, Failure, FetchSettings, Fetcher, OriginMap, Response};
 use normalize::Scope;
 use robots::Robots;
+use scheduler::{Dispatch, Gate, Item, Scheduler};
 
 /// Default for `--concurrency`: requests in flight over the whole crawl.
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -211,43 +213,6 @@ pub struct CrawlSummary {
     pub interrupted: bool,
 }
 
-/// One host's politeness: concurrent requests, spacing, and pauses asked for by the server.
-#[derive(Debug, Clone)]
-pub struct Gate {
-    in_flight: usize,
-    max: usize,
-    interval: Duration,
-    next_at: Instant,
-}
-
-impl Gate {
-    fn new(max: usize, interval: Duration) -> Gate {
-        Gate {
-            in_flight: 0,
-            max: max.max(1),
-            interval,
-            next_at: Instant::now(),
-        }
-    }
-
-    fn ready(&self, now: Instant) -> bool {
-        self.in_flight < self.max && now >= self.next_at
-    }
-
-    fn take(&mut self, now: Instant) {
-        self.in_flight += 1;
-        self.next_at = now + self.interval;
-    }
-
-    fn release(&mut self) {
-        self.in_flight = self.in_flight.saturating_sub(1);
-    }
-
-    fn pause_until(&mut self, t: Instant) {
-        self.next_at = self.next_at.max(t);
-    }
-}
-
 /// Shared, read-only (but for the query-variant counter) state of a crawl, used by fetch tasks.
 struct Ctx {
     fetcher: Arc<Fetcher>,
@@ -311,13 +276,7 @@ impl Ctx {
     }
 
     /// Decides what becomes of a URL met during the crawl.
-    fn classify(
-        &self,
-        mut url: Url,
-        depth: u32,
-        redirect_depth: u32,
-        via: &'static str,
-    ) -> Discovery {
+    fn classify(&self, mut url: Url, depth: u32, redirect_depth: u32, via: FoundVia) -> Discovery {
         let mut d = Discovery {
             url: String::new(),
             site_id: None,
@@ -392,26 +351,6 @@ impl Ctx {
 }
 
 /// The pieces of a site's frontier the coordinator keeps in memory.
-struct Slot {
-    site_id: Option<i64>,
-    buffer: VecDeque<Item>,
-    /// The last claim found nothing more.
-    exhausted: bool,
-    /// Sequence number of the newest write that queued URLs here; claim again once committed.
-    pending_new: Option<u64>,
-    gate: Gate,
-    started: u64,
-    cap: u64,
-    /// 429/503 answers in a row from this site, with no other answer between.
-    throttled: u32,
-}
-
-struct Item {
-    q: Queued,
-    not_before: Option<Instant>,
-    attempt: u32,
-}
-
 enum Outcome {
     Finished(Box<FetchRecord>),
     Retry {
@@ -422,9 +361,7 @@ enum Outcome {
 }
 
 struct TaskDone {
-    slot: usize,
-    host: Option<String>,
-    item: Item,
+    dispatch: Dispatch,
     outcome: Outcome,
 }
 
@@ -472,6 +409,116 @@ pub async fn crawl(
         })
         .collect();
     // 1b. The other channels (kb, publications): their files, read into the store.
+    read_channels(config, &site_ids, &writer, prepared.run_id)?;
+    let scope = Scope::new(&web_ids);
+    let fetcher = make_fetcher(config, &web)?;
+
+    // 2. robots.txt and sitemaps.
+    let fetcher = Arc::new(fetcher);
+    let (seeds, robots) = seed_sites(config, &web, &prepared, &fetcher, &writer).await?;
+    let this_year = crate::store::this_year();
+    let ctx = Arc::new(Ctx {
+        fetcher,
+        scope,
+        robots,
+        run_id: prepared.run_id,
+        max_depth: config.max_depth,
+        check_external: config.check_external,
+        max_body: config.max_body,
+        this_year,
+        query_variants: Mutex::new(HashMap::new()),
+        hasher: RandomState::new(),
+        moved: Mutex::new(HashMap::new()),
+    });
+    for (site_id, urls) in seeds {
+        for (url, depth, lastmod, via) in urls {
+            let mut d = ctx.classify(url, depth, 0, via);
+            d.lastmod = lastmod;
+            if d.site_id == Some(site_id) || via == FoundVia::Seed || via == FoundVia::Probe {
+                writer.send(WriteOp::Discover(d))?;
+            }
+        }
+        writer.send(WriteOp::Seeded {
+            site_id,
+            run_id: prepared.run_id,
+        })?;
+    }
+    writer.flush().await?;
+    log::info!("seeded after {:.2} s", started.elapsed().as_secs_f64());
+
+    // 3. The crawl loop.
+    let sites = web_ids
+        .iter()
+        .map(|(id, _)| -> Result<(i64, Gate, u64), Error> {
+            let crawl_delay = ctx.robots.get(id).and_then(Robots::crawl_delay);
+            let interval = crawl_delay.map_or(config.delay, |d| d.max(config.delay));
+            let started = store.pages_done(*id, prepared.run_id)?;
+            Ok((
+                *id,
+                Gate::new(config.per_host, interval, Instant::now()),
+                started,
+            ))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut scheduler = Scheduler::new(
+        sites,
+        config.max_pages_per_site,
+        config.per_host,
+        config.delay,
+    );
+    let site_id_list: Vec<i64> = web_ids.iter().map(|(id, _)| *id).collect();
+    let (mut stats, interrupted) = fetch_all(
+        config,
+        store,
+        &writer,
+        &ctx,
+        &mut scheduler,
+        &site_id_list,
+        started,
+        progress,
+    )
+    .await?;
+
+    // 4. Finish the run when the frontier is empty.
+    log::info!(
+        "fetching done after {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    writer.flush().await?;
+    let queued_left = store.queued_count(&site_id_list)?;
+    if !interrupted && queued_left == 0 {
+        writer.send(WriteOp::Finish {
+            run_id: prepared.run_id,
+        })?;
+    }
+    writer.close()?;
+    log::info!(
+        "database closed after {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    stats.elapsed_s = started.elapsed().as_secs_f64();
+    stats.queued = queued_left;
+    progress(&stats);
+    Ok(CrawlSummary {
+        run_id: prepared.run_id,
+        resumed: prepared.resumed,
+        sites: web.len(),
+        pages: stats.pages,
+        checks: stats.checks,
+        errors: stats.errors,
+        queued_left,
+        elapsed_s: stats.elapsed_s,
+        interrupted,
+    })
+}
+
+/// Reads the inventory's other channels (kb exports, publications) into the store.
+fn read_channels(
+    config: &CrawlConfig,
+    site_ids: &HashMap<&str, i64>,
+    writer: &store::Writer,
+    run_id: i64,
+) -> Result<(), Error> {
     for site in config.sites.iter().filter(|s| s.channel != Channel::Web) {
         let Some(&site_id) = site_ids.get(site.origin.as_str()) else {
             continue;
@@ -482,15 +529,20 @@ pub async fn crawl(
         }
         writer.send(WriteOp::ChannelDoc {
             site_id,
-            run_id: prepared.run_id,
+            run_id,
             path: site.path_as_written.clone().unwrap_or_default(),
             format: format.to_string(),
             error: read.as_ref().err().cloned(),
             text: read.ok(),
         })?;
     }
-    let scope = Scope::new(&web_ids);
-    let fetcher = Fetcher::new(
+    Ok(())
+}
+
+/// The HTTP client of the crawl, held to the network scope (the inventory's sites, the
+/// `--map` targets, `--allow-net`).
+fn make_fetcher(config: &CrawlConfig, web: &[&Site]) -> Result<Fetcher, Error> {
+    Fetcher::new(
         FetchSettings {
             user_agent: config.user_agent.clone(),
             timeout: config.timeout,
@@ -507,14 +559,22 @@ pub async fn crawl(
         },
         config.map.clone(),
     )
-    .map_err(Error::Client)?;
+    .map_err(Error::Client)
+}
 
-    // 2. robots.txt and sitemaps.
-    let fetcher = Arc::new(fetcher);
+/// robots.txt and sitemaps of every site not seeded yet (a resumed run keeps what it read),
+/// fetched concurrently and stored: the URLs to queue per site, and each site's rules.
+async fn seed_sites(
+    config: &CrawlConfig,
+    web: &[&Site],
+    prepared: &store::Prepared,
+    fetcher: &Arc<Fetcher>,
+    writer: &store::Writer,
+) -> Result<(Vec<(i64, Vec<SeedUrl>)>, HashMap<i64, Robots>), Error> {
     let mut seeds: Vec<(i64, Vec<SeedUrl>)> = Vec::new();
     let mut robots: HashMap<i64, Robots> = HashMap::new();
     let mut to_seed = JoinSet::new();
-    for site in &web {
+    for site in web {
         let Some(p) = prepared.sites.iter().find(|p| p.origin == site.origin) else {
             continue;
         };
@@ -558,7 +618,11 @@ pub async fn crawl(
             site_id: seeded.site_id,
             url: seeded.sitemap_url.clone(),
             status: seeded.sitemap_status,
-            urls: seeded.urls.iter().filter(|u| u.3 == "sitemap").count() as i64,
+            urls: seeded
+                .urls
+                .iter()
+                .filter(|u| u.3 == FoundVia::Sitemap)
+                .count() as i64,
             error: seeded.sitemap_error.clone(),
         })?;
         let body = seeded.robots_txt.clone().unwrap_or_default();
@@ -568,75 +632,23 @@ pub async fn crawl(
         );
         seeds.push((seeded.site_id, seeded.urls));
     }
-    let this_year = this_year();
-    let ctx = Arc::new(Ctx {
-        fetcher,
-        scope,
-        robots,
-        run_id: prepared.run_id,
-        max_depth: config.max_depth,
-        check_external: config.check_external,
-        max_body: config.max_body,
-        this_year,
-        query_variants: Mutex::new(HashMap::new()),
-        hasher: RandomState::new(),
-        moved: Mutex::new(HashMap::new()),
-    });
-    for (site_id, urls) in seeds {
-        for (url, depth, lastmod, via) in urls {
-            let mut d = ctx.classify(url, depth, 0, via);
-            d.lastmod = lastmod;
-            if d.site_id == Some(site_id) || via == "seed" || via == "probe" {
-                writer.send(WriteOp::Discover(d))?;
-            }
-        }
-        writer.send(WriteOp::Seeded {
-            site_id,
-            run_id: prepared.run_id,
-        })?;
-    }
-    writer.flush().await?;
-    log::info!("seeded after {:.2} s", started.elapsed().as_secs_f64());
+    Ok((seeds, robots))
+}
 
-    // 3. The crawl loop.
-    let mut slots: Vec<Slot> = web_ids
-        .iter()
-        .map(|(id, _)| -> Result<Slot, Error> {
-            let crawl_delay = ctx.robots.get(id).and_then(Robots::crawl_delay);
-            let interval = crawl_delay.map_or(config.delay, |d| d.max(config.delay));
-            Ok(Slot {
-                site_id: Some(*id),
-                buffer: VecDeque::new(),
-                exhausted: false,
-                pending_new: None,
-                gate: Gate::new(config.per_host, interval),
-                started: store.pages_done(*id, prepared.run_id)?,
-                cap: config.max_pages_per_site,
-                throttled: 0,
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let slot_of: HashMap<i64, usize> = slots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| s.site_id.map(|id| (id, i)))
-        .collect();
-    let site_id_list: Vec<i64> = web_ids.iter().map(|(id, _)| *id).collect();
-    let external_slot = slots.len();
-    slots.push(Slot {
-        site_id: None,
-        buffer: VecDeque::new(),
-        exhausted: false,
-        pending_new: None,
-        gate: Gate::new(usize::MAX, Duration::ZERO),
-        started: 0,
-        cap: u64::MAX,
-        throttled: 0,
-    });
-    let mut external_gates: HashMap<String, Gate> = HashMap::new();
-    // Claimed ids: None while buffered or in flight, Some(seq) once the outcome went to the writer.
-    let mut claimed: HashMap<i64, Option<u64>> = HashMap::new();
-    let mut attempt_errors: HashMap<i64, Vec<(u32, &'static str, String)>> = HashMap::new();
+/// Step 3 of [`crawl`]: fetches what the scheduler hands out until the frontier is empty (or
+/// Ctrl-C), sending every outcome to the writer. Returns the figures and whether it was
+/// interrupted.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_all(
+    config: &CrawlConfig,
+    store: &Store,
+    writer: &store::Writer,
+    ctx: &Arc<Ctx>,
+    scheduler: &mut Scheduler,
+    site_id_list: &[i64],
+    started: Instant,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<(Progress, bool), Error> {
     let mut tasks: JoinSet<TaskDone> = JoinSet::new();
     let mut stats = Progress::default();
     let mut last_progress = Instant::now();
@@ -644,151 +656,41 @@ pub async fn crawl(
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    let mut round_robin = 0usize;
 
     loop {
         if let Some(e) = writer.failure() {
             return Err(e.into());
         }
         let committed = writer.committed();
-        claimed.retain(|_, s| s.is_none_or(|seq| seq > committed));
+        scheduler.committed(committed);
         let now = Instant::now();
         let mut next_wake: Option<Instant> = None;
-        let n = slots.len();
-        for k in 0..n {
-            let i = (round_robin + k) % n;
-            // Refill from the frontier.
-            let slot = &mut slots[i];
-            let capped = slot.started >= slot.cap;
-            let fresh = slot.pending_new.is_some_and(|s| s <= committed);
-            let low = if slot.site_id.is_some() {
-                CLAIM_BATCH / 4
-            } else {
-                CLAIM_BATCH_EXTERNAL / 4
-            };
-            if !capped && slot.buffer.len() < low && (!slot.exhausted || fresh) {
-                if fresh {
-                    slot.pending_new = None;
-                }
-                let want = if slot.site_id.is_some() {
-                    CLAIM_BATCH
-                } else {
-                    CLAIM_BATCH_EXTERNAL
-                };
-                let rows = store.claim(slot.site_id, want, &|id| claimed.contains_key(&id))?;
-                slot.exhausted = rows.len() < want;
-                for q in rows {
-                    claimed.insert(q.id, None);
-                    slot.buffer.push_back(Item {
-                        q,
-                        not_before: None,
-                        attempt: 1,
-                    });
-                }
+        for i in scheduler.round() {
+            if let Some((site_id, want)) = scheduler.claim_want(i, committed) {
+                let rows = store.claim(site_id, want, &|id| scheduler.is_claimed(id))?;
+                scheduler.fill(i, rows, want);
             }
-            // Dispatch.
-            if slot.site_id.is_some() {
-                loop {
-                    if tasks.len() >= config.concurrency {
-                        break;
-                    }
-                    let Some(front) = slot.buffer.front() else {
-                        break;
+            let free = config.concurrency.saturating_sub(tasks.len());
+            let (ready, wake) = scheduler.dispatch(i, now, free);
+            if let Some(w) = wake {
+                next_wake = Some(next_wake.map_or(w, |n| n.min(w)));
+            }
+            for dispatch in ready {
+                let ctx = ctx.clone();
+                tasks.spawn(async move {
+                    let outcome = match dispatch.site_id {
+                        Some(site_id) => fetch_page(&ctx, site_id, &dispatch.item).await,
+                        None => check_external(&ctx, &dispatch.item).await,
                     };
-                    if front.attempt == 1 && slot.started >= slot.cap {
-                        break;
-                    }
-                    let due = front.not_before.unwrap_or(now);
-                    if !slot.gate.ready(now) || due > now {
-                        // With every request slot of the host busy, the next finished request
-                        // wakes the loop; a timer would only spin.
-                        if slot.gate.in_flight < slot.gate.max {
-                            let wake = slot.gate.next_at.max(due);
-                            next_wake = Some(next_wake.map_or(wake, |w| w.min(wake)));
-                        }
-                        break;
-                    }
-                    let Some(mut item) = slot.buffer.pop_front() else {
-                        break;
-                    };
-                    // A site that only ever answers "try later" is not waited for without end:
-                    // after HOST_GIVE_UP such answers in a row, each remaining page is asked once
-                    // and its answer (429, 503) recorded.
-                    if item.attempt == 1 {
-                        slot.started += 1;
-                    }
-                    if slot.throttled >= HOST_GIVE_UP {
-                        item.attempt = item.attempt.max(MAX_ATTEMPTS);
-                    }
-                    slot.gate.take(now);
-                    let ctx = ctx.clone();
-                    let site_id = slot.site_id.unwrap_or_default();
-                    tasks.spawn(async move {
-                        let outcome = fetch_page(&ctx, site_id, &item).await;
-                        TaskDone {
-                            slot: i,
-                            host: None,
-                            item,
-                            outcome,
-                        }
-                    });
-                }
-                if slot.started >= slot.cap {
-                    // The page cap is reached: first attempts go back to the frontier untouched,
-                    // for a later run with a higher cap; retries of started pages still run.
-                    slot.buffer.retain(|it| {
-                        let keep = it.attempt > 1;
-                        if !keep {
-                            claimed.remove(&it.q.id);
-                        }
-                        keep
-                    });
-                }
-            } else {
-                // External checks: many hosts share the slot; skip over items whose host is busy.
-                let mut kept = VecDeque::with_capacity(slot.buffer.len());
-                while let Some(item) = slot.buffer.pop_front() {
-                    if tasks.len() >= config.concurrency {
-                        kept.push_back(item);
-                        continue;
-                    }
-                    let host = Url::parse(&item.q.url)
-                        .ok()
-                        .and_then(|u| u.host_str().map(str::to_string))
-                        .unwrap_or_default();
-                    let gate = external_gates
-                        .entry(host.clone())
-                        .or_insert_with(|| Gate::new(config.per_host, config.delay));
-                    let due = item.not_before.unwrap_or(now);
-                    if !gate.ready(now) || due > now {
-                        if gate.in_flight < gate.max {
-                            let wake = gate.next_at.max(due);
-                            next_wake = Some(next_wake.map_or(wake, |w| w.min(wake)));
-                        }
-                        kept.push_back(item);
-                        continue;
-                    }
-                    gate.take(now);
-                    let ctx = ctx.clone();
-                    tasks.spawn(async move {
-                        let outcome = check_external(&ctx, &item).await;
-                        TaskDone {
-                            slot: i,
-                            host: Some(host),
-                            item,
-                            outcome,
-                        }
-                    });
-                }
-                slot.buffer = kept;
+                    TaskDone { dispatch, outcome }
+                });
             }
         }
-        round_robin = (round_robin + 1) % n;
 
         // Progress.
         if last_progress.elapsed() >= Duration::from_millis(200) {
             if last_queued_count.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
-                stats.queued = store.queued_count(&site_id_list)?;
+                stats.queued = store.queued_count(site_id_list)?;
                 last_queued_count = Some(Instant::now());
             }
             stats.in_flight = tasks.len() as u64;
@@ -798,21 +700,12 @@ pub async fn crawl(
         }
 
         // Done?
-        if tasks.is_empty() {
-            let idle = slots
-                .iter()
-                .all(|s| s.buffer.is_empty() && (s.exhausted || s.started >= s.cap));
-            if idle {
-                // A capped site never claims again, so URLs queued for it do not keep us waiting.
-                let waiting = slots
-                    .iter()
-                    .any(|s| s.pending_new.is_some() && s.started < s.cap);
-                if !waiting && writer.sent() <= writer.committed() {
-                    break;
-                }
-                writer.flush().await?;
-                continue;
+        if tasks.is_empty() && scheduler.idle() {
+            if !scheduler.awaiting_commit() && writer.sent() <= writer.committed() {
+                break;
             }
+            writer.flush().await?;
+            continue;
         }
 
         // Wait for an outcome, a host to become ready, or a commit that may bring new URLs.
@@ -823,7 +716,7 @@ pub async fn crawl(
         tokio::select! {
             done = tasks.join_next(), if !tasks.is_empty() => {
                 let Some(done) = done else { continue };
-                let done = match done {
+                let TaskDone { dispatch, outcome } = match done {
                     Ok(d) => d,
                     Err(e) => {
                         // A fetch task panicked: a bug, but one page must not stop the crawl.
@@ -831,26 +724,11 @@ pub async fn crawl(
                         continue;
                     }
                 };
-                let now = Instant::now();
-                let slot = &mut slots[done.slot];
-                let gate = match &done.host {
-                    Some(h) => external_gates.get_mut(h),
-                    None => Some(&mut slot.gate),
-                };
-                match done.outcome {
+                match outcome {
                     Outcome::Finished(mut rec) => {
-                        if let Some(g) = gate { g.release(); }
-                        if done.host.is_none() && rec.status.is_some_and(|s| !matches!(s, 429 | 503)) {
-                            slot.throttled = 0;
-                        }
-                        let id = done.item.q.id;
-                        if let Some(mut errs) = attempt_errors.remove(&id) {
-                            errs.append(&mut rec.attempt_errors);
-                            rec.attempt_errors = errs;
-                        }
-                        rec.attempts = done.item.attempt;
+                        scheduler.finished(dispatch.slot, &dispatch.host, &dispatch.item, &mut rec);
                         if !rec.blocked {
-                            if done.host.is_some() {
+                            if dispatch.host.is_some() {
                                 stats.checks += 1;
                             } else {
                                 stats.pages += 1;
@@ -859,38 +737,25 @@ pub async fn crawl(
                                 stats.errors += 1;
                             }
                         }
-                        let new_for: Vec<usize> = rec
+                        let new_for: Vec<Option<i64>> = rec
                             .links
                             .iter()
                             .filter(|l| l.target.state == url_state::QUEUED)
-                            .map(|l| l.target.site_id.and_then(|s| slot_of.get(&s).copied()).unwrap_or(external_slot))
+                            .map(|l| l.target.site_id)
                             .collect();
                         let seq = writer.send(WriteOp::Fetched(rec))?;
-                        claimed.insert(id, Some(seq));
-                        for s in new_for {
-                            slots[s].pending_new = Some(seq);
-                        }
+                        scheduler.sent(dispatch.item.q.id, seq, new_for);
                     }
                     Outcome::Retry { wait, pause_host, error } => {
-                        if let Some(g) = gate {
-                            g.release();
-                            if pause_host { g.pause_until(now + wait); }
-                        }
-                        if pause_host && done.host.is_none() {
-                            slot.throttled += 1;
-                            if slot.throttled == HOST_GIVE_UP {
-                                log::warn!(
-                                    "{}: {HOST_GIVE_UP} answers in a row said to try later; its remaining pages are asked once each",
-                                    done.item.q.url
-                                );
-                            }
-                        }
-                        let mut item = done.item;
-                        attempt_errors.entry(item.q.id).or_default().push((item.attempt, error.0, error.1));
-                        item.attempt += 1;
-                        item.not_before = Some(now + wait);
-                        // At the back: the URLs queued behind it need not wait for its backoff.
-                        slots[done.slot].buffer.push_back(item);
+                        scheduler.retry(
+                            dispatch.slot,
+                            &dispatch.host,
+                            dispatch.item,
+                            Instant::now(),
+                            wait,
+                            pause_host,
+                            error,
+                        );
                     }
                 }
             }
@@ -903,38 +768,7 @@ pub async fn crawl(
             }
         }
     }
-
-    // 4. Finish the run when the frontier is empty.
-    log::info!(
-        "fetching done after {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
-    writer.flush().await?;
-    let queued_left = store.queued_count(&site_id_list)?;
-    if !interrupted && queued_left == 0 {
-        writer.send(WriteOp::Finish {
-            run_id: prepared.run_id,
-        })?;
-    }
-    writer.close()?;
-    log::info!(
-        "database closed after {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
-    stats.elapsed_s = started.elapsed().as_secs_f64();
-    stats.queued = queued_left;
-    progress(&stats);
-    Ok(CrawlSummary {
-        run_id: prepared.run_id,
-        resumed: prepared.resumed,
-        sites: web.len(),
-        pages: stats.pages,
-        checks: stats.checks,
-        errors: stats.errors,
-        queued_left,
-        elapsed_s: stats.elapsed_s,
-        interrupted,
-    })
+    Ok((stats, interrupted))
 }
 
 fn make_robots(config: &CrawlConfig, status: Option<u16>, body: &[u8]) -> Robots {
@@ -994,17 +828,12 @@ fn settings_json(c: &CrawlConfig) -> String {
     .to_string()
 }
 
-fn this_year() -> i32 {
-    let now = crate::store::now_rfc3339();
-    now.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026)
-}
-
 fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6))
 }
 
 /// A URL to queue when a site is seeded: (URL, depth, sitemap lastmod, how it was found).
-type SeedUrl = (Url, u32, Option<String>, &'static str);
+type SeedUrl = (Url, u32, Option<String>, FoundVia);
 
 /// What seeding a site found.
 struct Seeded {
@@ -1091,7 +920,7 @@ async fn seed_site(
     if let Some(start) = start.and_then(|s| Url::parse(s).ok()) {
         let mut start = start;
         normalize::clean(&mut start);
-        out.urls.push((start, 0, None, "seed"));
+        out.urls.push((start, 0, None, FoundVia::Seed));
     }
     // The soft-404 probe: a path no site has. A site that answers it with 200 serves its
     // "not found" page as a normal page, and the audits need that page to recognise soft 404s.
@@ -1100,7 +929,7 @@ async fn seed_site(
     let nonce = RandomState::new().hash_one((site_id, std::time::SystemTime::now()));
     let probe = format!("/govaudit-probe-{nonce:016x}/");
     if let Ok(url) = base.join(&probe) {
-        out.urls.push((url, 0, None, "probe"));
+        out.urls.push((url, 0, None, FoundVia::Probe));
     }
     let robots_url = base.join("/robots.txt").unwrap_or_else(|_| base.clone());
     // robots.txt itself is always allowed (RFC 9309); its redirects are followed on the site
@@ -1196,7 +1025,7 @@ async fn seed_site(
         for (loc, lastmod) in parsed.urls {
             if let Ok(mut u) = base.join(&loc) {
                 normalize::clean(&mut u);
-                out.urls.push((u, 1, lastmod, "sitemap"));
+                out.urls.push((u, 1, lastmod, FoundVia::Sitemap));
             }
         }
     }
@@ -1299,7 +1128,7 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
                     clean_target,
                     item.q.depth,
                     item.q.redirect_depth + 1,
-                    "redirect",
+                    FoundVia::Redirect,
                 );
                 rec.links.push(LinkRecord {
                     target: d,
@@ -1332,7 +1161,7 @@ async fn fetch_page(ctx: &Ctx, site_id: i64, item: &Item) -> Outcome {
             let Some((target, fragment)) = normalize::resolve(&base, &link.href) else {
                 continue;
             };
-            let mut d = ctx.classify(target, item.q.depth + 1, 0, "link");
+            let mut d = ctx.classify(target, item.q.depth + 1, 0, FoundVia::Link);
             if page.nofollow && d.state == url_state::QUEUED && d.site_id.is_some() {
                 d.state = url_state::SEEN;
                 d.reason = Some("meta robots nofollow");

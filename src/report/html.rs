@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::story::{details, overlap, FixGroup, Report};
-use crate::model::{origin_host as host, Finding, Severity};
+use crate::model::{origin_host as host, Finding, FindingKind, Severity};
 
 /// Rows shown in the findings table; the full list is in `findings.csv`.
 pub const MAX_FINDING_ROWS: usize = 5000;
@@ -24,23 +24,28 @@ pub const FIX_ROWS: usize = 1500;
 pub const FIX_ROWS_PER_KIND: usize = 25;
 
 /// What each kind of finding means, in a reader's words.
-fn kind_meaning(kind: &str) -> &'static str {
+fn kind_meaning(kind: FindingKind) -> &'static str {
     match kind {
-        "broken_link" => "links to addresses that answer with an error or not at all",
-        "redirect_chain" => "links that go through two or more redirects, or loop",
-        "soft_404" => "links to \"not found\" pages served as if they worked",
-        "broken_fragment" => "links to a part of a page (#section) that does not exist",
-        "unverified_fragment" => {
+        FindingKind::BrokenLink => "links to addresses that answer with an error or not at all",
+        FindingKind::RedirectChain => "links that go through two or more redirects, or loop",
+        FindingKind::Soft404 => "links to \"not found\" pages served as if they worked",
+        FindingKind::BrokenFragment => "links to a part of a page (#section) that does not exist",
+        FindingKind::UnverifiedFragment => {
             "links to a part of a page that only its scripts may create: check in a browser"
         }
-        "blocked_link" => "links not checked because robots.txt asks crawlers to stay away",
-        "duplicate" => "the same text published at several addresses",
-        "near_duplicate" => "nearly the same text at several addresses (copies, some edited)",
-        "inconsistent_answer" => "the same question answered with different facts",
-        "plain_language" => "words and habits the Federal Plain Language Guidelines advise against",
-        "readability" => "pages above the target reading grade",
-        "governance" => "links and elements every federal site must have",
-        _ => "",
+        FindingKind::BlockedLink => {
+            "links not checked because robots.txt asks crawlers to stay away"
+        }
+        FindingKind::Duplicate => "the same text published at several addresses",
+        FindingKind::NearDuplicate => {
+            "nearly the same text at several addresses (copies, some edited)"
+        }
+        FindingKind::InconsistentAnswer => "the same question answered with different facts",
+        FindingKind::PlainLanguage => {
+            "words and habits the Federal Plain Language Guidelines advise against"
+        }
+        FindingKind::Readability => "pages above the target reading grade",
+        FindingKind::Governance => "links and elements every federal site must have",
     }
 }
 /// Rows shown in the pages-to-fix table; the full list is in `pages.csv` and `findings.csv`.
@@ -274,7 +279,7 @@ fn fix_row(report: &Report, g: &FixGroup<'_>) -> Markup {
     }
 }
 
-fn filters(table_id: &str, report: &Report, kinds: &[String]) -> Markup {
+fn filters(table_id: &str, report: &Report, kinds: &[&str]) -> Markup {
     let sites: Vec<String> = report
         .sites
         .iter()
@@ -305,13 +310,13 @@ pub fn render(report: &Report) -> String {
     } else {
         format!("govaudit report: {}", agencies.join(", "))
     };
-    let kinds: Vec<String> = report
+    let kinds: Vec<&str> = report
         .counts_by_kind()
         .into_iter()
-        .map(|(k, _)| k)
+        .map(|(k, _)| k.as_str())
         .collect();
     let pages = report.pages_to_fix();
-    let answers: Vec<&Finding> = report.of_kind("inconsistent_answer").collect();
+    let answers: Vec<&Finding> = report.of_kind(FindingKind::InconsistentAnswer).collect();
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -431,7 +436,7 @@ pub fn render(report: &Report) -> String {
                             thead { tr { th { "Kind" } th { "What it means" } th.num { "Errors" } th.num { "Warnings" } th.num { "Notes" } th.num { "Fixes" } th.num { "Pages concerned" } } }
                             tbody {
                                 @for (k, c, n, p) in report.kinds_summary() {
-                                    tr { td { (k) } td { (kind_meaning(&k)) } td.num { (c[0]) } td.num { (c[1]) } td.num { (c[2]) } td.num { (n) } td.num { (p) } }
+                                    tr { td { (k) } td { (kind_meaning(k)) } td.num { (c[0]) } td.num { (c[1]) } td.num { (c[2]) } td.num { (n) } td.num { (p) } }
                                 }
                             }
                         }

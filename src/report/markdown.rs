@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::story::{details, overlap, Report};
 use crate::model::origin_host as host;
+use crate::model::FindingKind;
 
 /// Rows of the pages-to-fix list in Markdown (the CSV files have everything).
 pub const MAX_PAGE_ROWS: usize = 100;
@@ -200,7 +201,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(md, "- {}: {}", escape(&site), escape(&list.join("; ")));
         }
     }
-    let answers: Vec<_> = report.of_kind("inconsistent_answer").collect();
+    let answers: Vec<_> = report.of_kind(FindingKind::InconsistentAnswer).collect();
     if !answers.is_empty() {
         let _ = writeln!(md, "\n## Questions answered differently\n");
         for f in answers {

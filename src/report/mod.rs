@@ -7,6 +7,7 @@
 
 pub mod html;
 pub mod markdown;
+pub mod sites;
 pub mod story;
 pub mod tables;
 
@@ -289,19 +290,6 @@ pub enum Format {
     Csv,
     /// An aligned text table for a terminal.
     Table,
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "json" | "ndjson" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "table" | "text" => Ok(Format::Table),
-            other => Err(format!("unknown format {other:?}; use json, csv or table")),
-        }
-    }
 }
 
 /// Longest cell shown in a table (CSV and JSON are never cut).

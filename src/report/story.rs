@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::model::{origin_host as host, Finding, Severity};
+use crate::model::{origin_host as host, Finding, FindingKind, Severity};
 use crate::store::{self, EarlierRun, SiteRow, Store};
 
 /// Everything a report shows.
@@ -72,7 +72,7 @@ pub struct PageToFix {
 /// rule (governance, plain language, readability) or group (copies, answers).
 pub struct FixGroup<'a> {
     /// The kind.
-    pub kind: &'a str,
+    pub kind: FindingKind,
     /// The site.
     pub site: &'a str,
     /// What they are about: the target, rule or group.
@@ -126,9 +126,13 @@ pub fn pages_of(f: &Finding) -> usize {
 /// What one fix of a finding is about (see [`FixGroup`]).
 pub fn fix_key(f: &Finding) -> String {
     let s = |k: &str| f.extra.get(k).and_then(Value::as_str).unwrap_or("");
-    match f.kind.as_str() {
-        "governance" | "plain_language" | "readability" => s("rule").to_string(),
-        "duplicate" | "near_duplicate" | "inconsistent_answer" => s("group").to_string(),
+    match f.kind {
+        FindingKind::Governance | FindingKind::PlainLanguage | FindingKind::Readability => {
+            s("rule").to_string()
+        }
+        FindingKind::Duplicate | FindingKind::NearDuplicate | FindingKind::InconsistentAnswer => {
+            s("group").to_string()
+        }
         _ => f.target().unwrap_or(&f.url).to_string(),
     }
 }
@@ -160,6 +164,21 @@ fn severity_rank(s: Severity) -> u8 {
     }
 }
 
+/// Indexes of `findings`, most severe first, then by kind, site and page.
+fn rank(findings: &[Finding]) -> Vec<usize> {
+    let mut ranked: Vec<usize> = (0..findings.len()).collect();
+    ranked.sort_by(|&a, &b| {
+        let (a, b) = (&findings[a], &findings[b]);
+        (severity_rank(a.severity), a.kind.as_str(), &a.site, &a.url).cmp(&(
+            severity_rank(b.severity),
+            b.kind.as_str(),
+            &b.site,
+            &b.url,
+        ))
+    });
+    ranked
+}
+
 impl Report {
     /// Gathers the newest run's report from the store.
     pub fn load(store: &Store) -> Result<Option<Report>, store::Error> {
@@ -168,16 +187,7 @@ impl Report {
         };
         let (inventory, crawled_at) = store.run_info(run_id)?.unwrap_or_default();
         let findings = store.findings(run_id, &[], None)?;
-        let mut ranked: Vec<usize> = (0..findings.len()).collect();
-        ranked.sort_by(|&a, &b| {
-            let (a, b) = (&findings[a], &findings[b]);
-            (severity_rank(a.severity), &a.kind, &a.site, &a.url).cmp(&(
-                severity_rank(b.severity),
-                &b.kind,
-                &b.site,
-                &b.url,
-            ))
-        });
+        let ranked = rank(&findings);
         let pages = store.pages(None)?;
         let titles: HashMap<String, String> = pages
             .iter()
@@ -214,7 +224,7 @@ impl Report {
             run_id,
             inventory,
             crawled_at,
-            sites: store.sites()?,
+            sites: super::sites::sites(store)?,
             findings,
             ranked,
             pages,
@@ -307,17 +317,19 @@ impl Report {
     }
 
     /// Findings of one kind, most severe first.
-    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+    pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> + '_ {
         self.ranked().filter(move |f| f.kind == kind)
     }
 
     /// Finding counts per kind: (kind, errors, warnings, notes), most severe first.
-    pub fn counts_by_kind(&self) -> Vec<(String, [usize; 3])> {
-        let mut m: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+    pub fn counts_by_kind(&self) -> Vec<(FindingKind, [usize; 3])> {
+        // Keyed by spelling, so that kinds with equal counts keep alphabetical order.
+        let mut m: BTreeMap<&str, (FindingKind, [usize; 3])> = BTreeMap::new();
         for f in &self.findings {
-            m.entry(f.kind.clone()).or_default()[severity_rank(f.severity) as usize] += 1;
+            m.entry(f.kind.as_str()).or_insert((f.kind, [0; 3])).1
+                [severity_rank(f.severity) as usize] += 1;
         }
-        let mut v: Vec<(String, [usize; 3])> = m.into_iter().collect();
+        let mut v: Vec<(FindingKind, [usize; 3])> = m.into_values().collect();
         v.sort_by(|a, b| (b.1[0], b.1[1], b.1[2]).cmp(&(a.1[0], a.1[1], a.1[2])));
         v
     }
@@ -330,7 +342,7 @@ impl Report {
         for f in self
             .findings
             .iter()
-            .filter(|f| f.kind == "broken_link" && site.is_none_or(|s| f.site == s))
+            .filter(|f| f.kind == FindingKind::BrokenLink && site.is_none_or(|s| f.site == s))
         {
             addresses.insert(f.target().unwrap_or(""));
             links += pages_of(f);
@@ -355,13 +367,13 @@ impl Report {
 
     /// Findings grouped by fix, most severe first, then the most pages.
     pub fn fixes(&self) -> Vec<FixGroup<'_>> {
-        let mut groups: HashMap<(&str, &str, String), FixGroup> = HashMap::new();
+        let mut groups: HashMap<(FindingKind, &str, String), FixGroup> = HashMap::new();
         for f in self.ranked() {
             let key = fix_key(f);
             let g = groups
-                .entry((f.kind.as_str(), f.site.as_str(), key.clone()))
+                .entry((f.kind, f.site.as_str(), key.clone()))
                 .or_insert_with(|| FixGroup {
-                    kind: &f.kind,
+                    kind: f.kind,
                     site: &f.site,
                     key,
                     severity: f.severity,
@@ -381,14 +393,14 @@ impl Report {
             (
                 severity_rank(a.severity),
                 std::cmp::Reverse(a.pages),
-                a.kind,
+                a.kind.as_str(),
                 a.site,
                 &a.key,
             )
                 .cmp(&(
                     severity_rank(b.severity),
                     std::cmp::Reverse(b.pages),
-                    b.kind,
+                    b.kind.as_str(),
                     b.site,
                     &b.key,
                 ))
@@ -405,17 +417,17 @@ impl Report {
         floor: usize,
     ) -> (Vec<FixGroup<'_>>, Vec<(String, usize)>) {
         let all = self.fixes();
-        let mut per_kind: HashMap<&str, usize> = HashMap::new();
+        let mut per_kind: HashMap<FindingKind, usize> = HashMap::new();
         for g in &all {
             *per_kind.entry(g.kind).or_default() += 1;
         }
         let total = all.len().max(1);
-        let cap = |kind: &str| {
-            let n = per_kind.get(kind).copied().unwrap_or(0);
+        let cap = |kind: FindingKind| {
+            let n = per_kind.get(&kind).copied().unwrap_or(0);
             let share = (budget as f64 * n as f64 / total as f64).round() as usize;
             share.max(floor).min(n)
         };
-        let mut shown: HashMap<&str, usize> = HashMap::new();
+        let mut shown: HashMap<FindingKind, usize> = HashMap::new();
         let mut left: BTreeMap<String, usize> = BTreeMap::new();
         let mut out = Vec::new();
         for g in all {
@@ -432,7 +444,7 @@ impl Report {
 
     /// Per kind of finding: (kind, findings by severity, fixes, pages concerned), most severe
     /// first.
-    pub fn kinds_summary(&self) -> Vec<(String, [usize; 3], usize, usize)> {
+    pub fn kinds_summary(&self) -> Vec<(FindingKind, [usize; 3], usize, usize)> {
         let fixes = self.fixes();
         let mut pages: HashMap<&str, HashSet<&str>> = HashMap::new();
         for f in &self.findings {
@@ -447,10 +459,7 @@ impl Report {
                 .filter_map(Value::as_str)
             {
                 if f.extra.contains_key("pages")
-                    || !matches!(
-                        f.kind.as_str(),
-                        "duplicate" | "near_duplicate" | "inconsistent_answer"
-                    )
+                    || !(f.kind.is_copy() || f.kind == FindingKind::InconsistentAnswer)
                 {
                     e.insert(u);
                 }
@@ -469,12 +478,12 @@ impl Report {
     /// The top problems, as sentences a CIO reads first.
     pub fn top_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let answers: Vec<&Finding> = self.of_kind("inconsistent_answer").collect();
+        let answers: Vec<&Finding> = self.of_kind(FindingKind::InconsistentAnswer).collect();
         if let Some(first) = answers.first() {
             out.push(format!(
-                "{} question{} get different answers depending on where citizens ask (web, call centre, publications); for example {}",
+                "{} {} different answers depending on where citizens ask (web, call centre, publications); for example {}",
                 answers.len(),
-                if answers.len() == 1 { "" } else { "s" },
+                if answers.len() == 1 { "question gets" } else { "questions get" },
                 first.message
             ));
         }
@@ -483,11 +492,7 @@ impl Report {
             out.push(format!("{}.", capitalise(&broken.sentence())));
         }
         let dup_pages: i64 = self.web_sites().filter_map(|s| s.duplicate_pages).sum();
-        let groups = self
-            .findings
-            .iter()
-            .filter(|f| f.kind == "duplicate" || f.kind == "near_duplicate")
-            .count();
+        let groups = self.findings.iter().filter(|f| f.kind.is_copy()).count();
         if dup_pages > 0 {
             out.push(format!(
                 "{dup_pages} pages repeat content published on another of the agency's sites ({groups} group{} of copies): one of each group should go.",
@@ -534,7 +539,7 @@ impl Report {
                 hard.join(", ")
             ));
         }
-        let plain = self.of_kind("plain_language").count();
+        let plain = self.of_kind(FindingKind::PlainLanguage).count();
         if plain > 0 {
             out.push(format!(
                 "{plain} plain-language issues (long sentences, jargon, passive voice…) on pages web teams can rewrite."
@@ -569,7 +574,7 @@ impl Report {
             // A kind of problem with its rule: every broken link of a page is one problem.
             let problem = match f.extra.get("rule").and_then(Value::as_str) {
                 Some(rule) => format!("{}/{rule}", f.kind),
-                None => f.kind.clone(),
+                None => f.kind.to_string(),
             };
             e.problems[rank].insert(problem);
             *e.kinds.entry(f.kind.as_str()).or_default() += 1;
@@ -641,16 +646,18 @@ pub fn overlap(site: &SiteRow, other: &str) -> Option<(f64, f64, f64)> {
 /// A short line of a finding's details (target, rule, values…).
 pub fn details(f: &Finding) -> String {
     let s = |k: &str| f.extra.get(k).and_then(Value::as_str).map(str::to_string);
-    match f.kind.as_str() {
-        "broken_link" | "redirect_chain" | "broken_fragment" | "soft_404" | "blocked_link" => {
-            s("target").unwrap_or_default()
-        }
-        "governance" => format!(
+    match f.kind {
+        FindingKind::BrokenLink
+        | FindingKind::RedirectChain
+        | FindingKind::BrokenFragment
+        | FindingKind::Soft404
+        | FindingKind::BlockedLink => s("target").unwrap_or_default(),
+        FindingKind::Governance => format!(
             "{}: expected {}",
             s("rule").unwrap_or_default(),
             s("expected").unwrap_or_default()
         ),
-        "plain_language" => {
+        FindingKind::PlainLanguage => {
             let mut t = format!(
                 "{}: “{}”",
                 s("rule").unwrap_or_default(),
@@ -661,7 +668,7 @@ pub fn details(f: &Finding) -> String {
             }
             t
         }
-        "readability" => format!(
+        FindingKind::Readability => format!(
             "{} {} (limit {})",
             s("metric").unwrap_or_default(),
             f.extra
@@ -673,7 +680,7 @@ pub fn details(f: &Finding) -> String {
                 .map(Value::to_string)
                 .unwrap_or_default()
         ),
-        "inconsistent_answer" => {
+        FindingKind::InconsistentAnswer => {
             let values: Vec<String> = f
                 .extra
                 .get("values")
@@ -696,7 +703,7 @@ pub fn details(f: &Finding) -> String {
                 values.join(" vs ")
             )
         }
-        "duplicate" | "near_duplicate" => {
+        FindingKind::Duplicate | FindingKind::NearDuplicate => {
             let n = f
                 .extra
                 .get("urls")
@@ -729,5 +736,199 @@ pub fn details(f: &Finding) -> String {
             t
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(kind: FindingKind, severity: Severity, url: &str, extra: Value) -> Finding {
+        let site = crate::model::url_origin(url).unwrap_or(url).to_string();
+        Finding {
+            kind,
+            severity,
+            site,
+            url: url.into(),
+            message: format!("{kind} on {url}"),
+            extra: extra.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn site(origin: &str, recommendation: &str, pages: i64) -> SiteRow {
+        SiteRow {
+            site: origin.into(),
+            channel: "web".into(),
+            html_pages: pages,
+            audited_pages: Some(pages),
+            recommendation: Some(recommendation.into()),
+            ..SiteRow::default()
+        }
+    }
+
+    fn report(sites: Vec<SiteRow>, findings: Vec<Finding>, partial: Option<i64>) -> Report {
+        Report {
+            generated_at: "2026-12-02T00:00:00Z".into(),
+            run_id: 1,
+            inventory: "agency.csv".into(),
+            crawled_at: "2026-12-01T00:00:00Z".into(),
+            sites,
+            ranked: rank(&findings),
+            findings,
+            pages: Vec::new(),
+            titles: HashMap::new(),
+            progress: None,
+            partial,
+        }
+    }
+
+    fn broken(url: &str, target: &str) -> Finding {
+        finding(
+            FindingKind::BrokenLink,
+            Severity::Error,
+            url,
+            json!({"target": target, "status": 404}),
+        )
+    }
+
+    #[test]
+    fn the_headline_gives_the_answer_and_says_when_the_crawl_is_partial() {
+        let sites = vec![
+            site("https://a.gov", "keep", 40),
+            site("https://b.gov", "merge", 10),
+            site("https://c.gov", "merge", 5),
+        ];
+        let r = report(sites.clone(), Vec::new(), None);
+        assert_eq!(
+            r.headline(),
+            "3 websites (55 pages) audited: merge 2, keep 1."
+        );
+        let r = report(sites, Vec::new(), Some(12));
+        let h = r.headline();
+        assert!(h.starts_with("PARTIAL CRAWL"), "{h}");
+        assert!(h.contains("12 addresses still queued"), "{h}");
+    }
+
+    #[test]
+    fn one_fix_per_target_worst_first() {
+        let findings = vec![
+            broken("https://a.gov/1", "https://a.gov/gone"),
+            broken("https://a.gov/2", "https://a.gov/gone"),
+            broken("https://a.gov/3", "https://a.gov/other"),
+            finding(
+                FindingKind::PlainLanguage,
+                Severity::Info,
+                "https://a.gov/1",
+                json!({"rule": "jargon"}),
+            ),
+            finding(
+                FindingKind::PlainLanguage,
+                Severity::Info,
+                "https://a.gov/2",
+                json!({"rule": "jargon"}),
+            ),
+        ];
+        let r = report(vec![site("https://a.gov", "fix", 3)], findings, None);
+        let fixes = r.fixes();
+        let summary: Vec<(FindingKind, &str, usize, usize)> = fixes
+            .iter()
+            .map(|g| (g.kind, g.key.as_str(), g.findings, g.pages))
+            .collect();
+        // Errors before notes; among errors, the fix that mends the most pages first.
+        assert_eq!(
+            summary,
+            vec![
+                (FindingKind::BrokenLink, "https://a.gov/gone", 2, 2),
+                (FindingKind::BrokenLink, "https://a.gov/other", 1, 1),
+                (FindingKind::PlainLanguage, "jargon", 2, 2),
+            ]
+        );
+        assert_eq!(fixes[0].sample, vec!["https://a.gov/1", "https://a.gov/2"]);
+        let counts = r.broken(None);
+        assert_eq!((counts.addresses, counts.links, counts.pages), (2, 3, 3));
+        assert_eq!(
+            counts.sentence(),
+            "2 broken addresses, linked 3 times from 3 pages"
+        );
+    }
+
+    #[test]
+    fn no_kind_of_fix_hides_the_others() {
+        // 50 broken-link fixes and 2 plain-language ones, 10 rows to show, 2 at least per kind.
+        let mut findings: Vec<Finding> = (0..50)
+            .map(|i| broken("https://a.gov/p", &format!("https://a.gov/gone/{i}")))
+            .collect();
+        for rule in ["jargon", "passive"] {
+            findings.push(finding(
+                FindingKind::PlainLanguage,
+                Severity::Info,
+                "https://a.gov/p",
+                json!({ "rule": rule }),
+            ));
+        }
+        let r = report(vec![site("https://a.gov", "fix", 1)], findings, None);
+        let (shown, left) = r.fixes_shown(10, 2);
+        let plain = shown
+            .iter()
+            .filter(|g| g.kind == FindingKind::PlainLanguage)
+            .count();
+        assert_eq!(plain, 2);
+        assert_eq!(shown.len() - plain, 10);
+        assert_eq!(left, vec![("broken_link".to_string(), 40)]);
+    }
+
+    #[test]
+    fn pages_with_the_most_distinct_problems_come_first() {
+        let findings = vec![
+            // Many broken links on one page are one problem.
+            broken("https://a.gov/links", "https://x.gov/1"),
+            broken("https://a.gov/links", "https://x.gov/2"),
+            broken("https://a.gov/links", "https://x.gov/3"),
+            broken("https://a.gov/mixed", "https://x.gov/1"),
+            finding(
+                FindingKind::Governance,
+                Severity::Error,
+                "https://a.gov/mixed",
+                json!({"rule": "privacy-link"}),
+            ),
+            // Channel rows are not pages a web team fixes.
+            finding(
+                FindingKind::InconsistentAnswer,
+                Severity::Warning,
+                "kb:kb.csv#row=2",
+                json!({}),
+            ),
+        ];
+        let r = report(vec![site("https://a.gov", "fix", 2)], findings, None);
+        let pages = r.pages_to_fix();
+        let urls: Vec<&str> = pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(urls, vec!["https://a.gov/mixed", "https://a.gov/links"]);
+        assert_eq!(pages[0].problems, [2, 0, 0]);
+        assert_eq!(pages[1].problems, [1, 0, 0]);
+        assert_eq!(pages[1].counts, [3, 0, 0]);
+    }
+
+    #[test]
+    fn top_problems_lead_with_answers_then_broken_links() {
+        let findings = vec![
+            finding(
+                FindingKind::InconsistentAnswer,
+                Severity::Warning,
+                "https://a.gov/fees",
+                json!({"group": "g1"}),
+            ),
+            broken("https://a.gov/1", "https://a.gov/gone"),
+        ];
+        let r = report(vec![site("https://a.gov", "fix", 2)], findings, None);
+        let top = r.top_problems();
+        assert_eq!(top.len(), 2, "{top:?}");
+        assert!(
+            top[0].starts_with("1 question gets different answers"),
+            "{}",
+            top[0]
+        );
+        assert!(top[0].ends_with("inconsistent_answer on https://a.gov/fees"));
+        assert_eq!(top[1], "1 broken address, linked 1 time from 1 page.");
     }
 }

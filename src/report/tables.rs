@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::FindingKind;
 use crate::store::{self, Store};
 
 /// Columns of the findings listing.
@@ -38,7 +39,7 @@ pub const FINDING_COLUMNS: &[&str] = &[
 /// The newest run's findings (of the given kinds, on one site when given) as rows.
 pub fn finding_rows(
     store: &Store,
-    kinds: &[String],
+    kinds: &[FindingKind],
     site: Option<&str>,
 ) -> Result<Vec<Map<String, Value>>, store::Error> {
     let Some(run_id) = store.latest_run_id()? else {
@@ -51,7 +52,7 @@ pub fn finding_rows(
 /// [`finding_rows`] one at a time, as the store reads them.
 pub fn each_finding_row(
     store: &Store,
-    kinds: &[String],
+    kinds: &[FindingKind],
     site: Option<&str>,
     f: &mut dyn FnMut(Map<String, Value>),
 ) -> Result<(), store::Error> {
@@ -164,6 +165,6 @@ pub const SITE_TABLE_COLUMNS: &[&str] = &[
 
 /// Every inventory entry as a row.
 pub fn site_rows(store: &Store) -> Result<Vec<Map<String, Value>>, store::Error> {
-    let sites = store.sites()?;
+    let sites = super::sites::sites(store)?;
     Ok(sites.into_iter().map(|s| to_row(&s)).collect())
 }

@@ -16,24 +16,16 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 
+use crate::model::FindingKind;
 use rusqlite::{params, Connection, OptionalExtension};
+use schema::url_state_sql;
 use serde::Serialize;
 
-pub use site_audit::{EarlierRun, SiteAudit, SiteCrawlFacts};
+pub use site_audit::{EarlierRun, Fetch, SiteAudit, WebSite};
 pub use writer::{
-    compress, day_of, decompress, now_rfc3339, today, Discovery, FetchRecord, HopRecord, KeptPage,
-    LinkRecord, PageText, Prepared, PreparedSite, SiteInput, WriteOp, Writer,
+    compress, day_of, decompress, now_rfc3339, this_year, today, Discovery, FetchRecord, HopRecord,
+    KeptPage, LinkRecord, PageText, Prepared, PreparedSite, SiteInput, WriteOp, Writer,
 };
-
-/// The median of ascending values.
-pub(crate) fn median(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
-}
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -257,7 +249,7 @@ pub struct ChannelDoc {
 }
 
 /// Crawl figures for one site, as the `sites` command prints them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SiteRow {
     /// The origin.
     pub site: String,
@@ -333,6 +325,19 @@ pub struct SiteRow {
     pub start_url: Option<String>,
 }
 
+/// A page with enough words to score, as [`Store::scored_pages`] reads it.
+#[derive(Debug, Clone)]
+pub struct ScoredPage {
+    /// The site's origin.
+    pub site: String,
+    /// The page.
+    pub url: String,
+    /// Its Flesch-Kincaid grade.
+    pub grade: f64,
+    /// Whether the grade is over the target grade of the rules the audit ran with.
+    pub over_target: bool,
+}
+
 /// Overall crawl figures for a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunTotals {
@@ -348,6 +353,22 @@ pub struct RunTotals {
     pub errors: i64,
     /// Links stored.
     pub links: i64,
+}
+
+/// Finding kinds are stored as they are spelled in outputs (`broken_link`).
+impl rusqlite::types::ToSql for FindingKind {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for FindingKind {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        FindingKind::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown finding kind {text:?}").into())
+        })
+    }
 }
 
 impl Store {
@@ -465,9 +486,13 @@ impl Store {
         skip: &dyn Fn(i64) -> bool,
     ) -> Result<Vec<Queued>, Error> {
         let sql = if site_id.is_some() {
-            "SELECT id, url, depth, redirect_depth FROM urls WHERE site_id = ?1 AND state = 1 ORDER BY depth, id LIMIT ?2"
+            concat!(
+                "SELECT id, url, depth, redirect_depth FROM urls WHERE site_id = ?1 AND state = ",
+                url_state_sql!(QUEUED),
+                " ORDER BY depth, id LIMIT ?2"
+            )
         } else {
-            "SELECT id, url, depth, redirect_depth FROM urls WHERE site_id IS NULL AND state = 1 ORDER BY depth, id LIMIT ?2"
+            concat!("SELECT id, url, depth, redirect_depth FROM urls WHERE site_id IS NULL AND state = ", url_state_sql!(QUEUED), " ORDER BY depth, id LIMIT ?2")
         };
         let mut out = Vec::new();
         let mut offset_limit = limit;
@@ -522,7 +547,11 @@ impl Store {
         self.conn
             .query_row(
                 &format!(
-                    "SELECT COUNT(*) FROM urls WHERE state = 1 AND (site_id IS NULL OR site_id IN ({}))",
+                    concat!(
+                        "SELECT COUNT(*) FROM urls WHERE state = ",
+                        url_state_sql!(QUEUED),
+                        " AND (site_id IS NULL OR site_id IN ({}))"
+                    ),
                     ids.join(",")
                 ),
                 [],
@@ -561,13 +590,13 @@ impl Store {
     pub fn run_totals(&self, run_id: i64) -> Result<RunTotals, Error> {
         self.conn
             .query_row(
-                "SELECT
+                concat!("SELECT
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NOT NULL AND u.found_via <> 'probe'),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE p.run_id = ?1 AND u.site_id IS NULL),
-                   (SELECT COUNT(*) FROM urls WHERE state = 1),
-                   (SELECT COUNT(*) FROM urls WHERE state = 3),
+                   (SELECT COUNT(*) FROM urls WHERE state = ", url_state_sql!(QUEUED), "),
+                   (SELECT COUNT(*) FROM urls WHERE state = ", url_state_sql!(BLOCKED), "),
                    (SELECT COUNT(*) FROM pages WHERE run_id = ?1 AND status IS NULL),
-                   (SELECT COUNT(*) FROM links l JOIN pages p ON p.url_id = l.from_id WHERE p.run_id = ?1)",
+                   (SELECT COUNT(*) FROM links l JOIN pages p ON p.url_id = l.from_id WHERE p.run_id = ?1)"),
                 params![run_id],
                 |r| {
                     Ok(RunTotals {
@@ -632,30 +661,32 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Crawl figures per site, in inventory order.
+    /// The inventory's sites with their crawl counts, in inventory order. The figures computed
+    /// from the audit's results (medians, shares, top rules, recommendation) are left empty:
+    /// [`crate::report::sites`] fills them.
     pub fn sites(&self) -> Result<Vec<SiteRow>, Error> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.origin, s.name, s.agency, s.office, s.channel,
+                concat!("SELECT s.origin, s.name, s.agency, s.office, s.channel,
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id
                         WHERE u.site_id = s.id AND u.found_via <> 'probe'),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id
                         AND u.found_via <> 'probe' AND p.status = 200 AND p.content_type = 'text/html'),
                    CASE WHEN (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NULL THEN NULL
                         ELSE (SELECT COUNT(DISTINCT f.target) FROM findings f
-                              WHERE f.site = s.origin AND f.kind = 'broken_link'
+                              WHERE f.site = s.origin AND f.kind = ?1
                                 AND f.run_id = (SELECT MAX(id) FROM runs)) END,
                    CASE WHEN (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NULL THEN NULL
                         ELSE (SELECT COUNT(DISTINCT j.value)
                               FROM findings f, json_each(f.data, '$.urls') j
                               WHERE f.run_id = (SELECT MAX(id) FROM runs)
-                                AND f.kind IN ('duplicate', 'near_duplicate')
+                                AND f.kind IN (?2, ?3)
                                 AND json_array_length(f.data, '$.sites') > 1
                                 AND substr(j.value, 1, length(s.origin) + 1) = s.origin || '/') END,
-                   (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 3),
+                   (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = ", url_state_sql!(BLOCKED), "),
                    (SELECT COUNT(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.site_id = s.id AND p.status IS NULL),
-                   (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = 1),
+                   (SELECT COUNT(*) FROM urls u WHERE u.site_id = s.id AND u.state = ", url_state_sql!(QUEUED), "),
                    s.robots_status,
                    (SELECT p.status FROM pages p JOIN urls u ON u.id = p.url_id
                         WHERE u.site_id = s.id AND u.found_via = 'probe' ORDER BY p.fetched_at DESC LIMIT 1),
@@ -664,186 +695,131 @@ impl Store {
                         ELSE (SELECT COUNT(*) FROM page_text t JOIN urls u ON u.id = t.url_id
                               WHERE u.site_id = s.id AND t.not_a_page IS NULL
                                 AND t.run_id = (SELECT MAX(id) FROM runs)) END
-                 FROM sites s ORDER BY s.inventory_line, s.id",
+                 FROM sites s ORDER BY s.inventory_line, s.id"),
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(SiteRow {
-                    site: r.get(0)?,
-                    name: r.get(1)?,
-                    agency: r.get(2)?,
-                    office: r.get(3)?,
-                    channel: r.get(4)?,
-                    pages: r.get(5)?,
-                    html_pages: r.get(6)?,
-                    broken_links: r.get(7)?,
-                    duplicate_pages: r.get(8)?,
-                    duplicate_share: None,
-                    median_grade: None,
-                    scored_pages: None,
-                    over_target_grade_share: None,
-                    inconsistent_answers: None,
-                    plain_language_findings: None,
-                    top_plain_language_rules: None,
-                    hardest_pages: None,
-                    blocked_by_robots: r.get(9)?,
-                    fetch_errors: r.get(10)?,
-                    queued: r.get(11)?,
-                    robots_status: r.get(12)?,
-                    missing_page_status: r.get(13)?,
-                    governance_passed: None,
-                    governance_failed: None,
-                    governance_skipped: None,
-                    recommendation: None,
-                    merge_into: None,
-                    evidence: None,
-                    figures: None,
-                    inventory_row: r
-                        .get::<_, Option<String>>(14)?
-                        .and_then(|e| serde_json::from_str(&e).ok())
-                        .unwrap_or_default(),
-                    start_url: r.get(15)?,
-                    audited_pages: r.get(16)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        let mut sites: Vec<SiteRow> = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
-        let audited = sites.iter().any(|s| s.broken_links.is_some());
-        if audited {
-            self.plain_writing_figures(&mut sites)?;
-        }
-        if let Some(run) = self.latest_run_id()? {
-            let audits = self.site_audits(run)?;
-            for s in &mut sites {
-                if let Some(a) = audits.get(&s.site) {
-                    s.governance_passed = Some(a.governance_passed);
-                    s.governance_failed = Some(a.governance_failed);
-                    s.governance_skipped = Some(a.governance_skipped);
-                    s.recommendation = Some(a.recommendation.clone());
-                    s.merge_into = a.merge_into.clone();
-                    s.evidence = Some(a.evidence.clone());
-                    s.figures = Some(a.figures.clone());
-                }
-            }
-        }
-        let grades = self.scored_grades()?;
-        for s in &mut sites {
-            if let Some((grades, over)) = grades.get(&s.site) {
-                s.scored_pages = Some(grades.len() as i64);
-                s.median_grade = median(grades).map(|m| (m * 100.0).round() / 100.0);
-                s.over_target_grade_share = (!grades.is_empty())
-                    .then(|| (*over as f64 / grades.len() as f64 * 1000.0).round() / 1000.0);
-            } else if s.broken_links.is_some() && s.channel == "web" {
-                s.scored_pages = Some(0);
-            }
-        }
-        for s in &mut sites {
-            let pages = s.audited_pages.unwrap_or(s.html_pages);
-            s.duplicate_share = s.duplicate_pages.map(|d| {
-                if pages == 0 {
-                    0.0
-                } else {
-                    (d as f64 / pages as f64 * 1000.0).round() / 1000.0
-                }
-            });
-        }
-        Ok(sites)
-    }
-
-    /// Fills the plain-writing figures of each site: finding count, top rules, hardest pages.
-    fn plain_writing_figures(&self, sites: &mut [SiteRow]) -> Result<(), Error> {
-        use serde_json::json;
-        let q = |sql: &str| -> Result<Vec<(String, String, f64)>, Error> {
-            let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
-        };
-        let rules = q("SELECT f.site, json_extract(f.data, '$.rule'), CAST(COUNT(*) AS REAL)
-             FROM findings f WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = 'plain_language'
-             GROUP BY f.site, json_extract(f.data, '$.rule')
-             ORDER BY f.site, COUNT(*) DESC, json_extract(f.data, '$.rule')")?;
-        let hardest = q("SELECT s.origin, u.url, t.flesch_kincaid_grade
-             FROM page_text t JOIN pages p ON p.url_id = t.url_id AND p.run_id = t.run_id
-             JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
-             WHERE t.scored = 1 AND t.run_id = (SELECT MAX(id) FROM runs)
-             ORDER BY s.origin, t.flesch_kincaid_grade DESC, u.url")?;
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT f.data FROM findings f
-                 WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = 'inconsistent_answer'",
+            .query_map(
+                params![
+                    FindingKind::BrokenLink,
+                    FindingKind::Duplicate,
+                    FindingKind::NearDuplicate
+                ],
+                |r| {
+                    Ok(SiteRow {
+                        site: r.get(0)?,
+                        name: r.get(1)?,
+                        agency: r.get(2)?,
+                        office: r.get(3)?,
+                        channel: r.get(4)?,
+                        pages: r.get(5)?,
+                        html_pages: r.get(6)?,
+                        broken_links: r.get(7)?,
+                        duplicate_pages: r.get(8)?,
+                        duplicate_share: None,
+                        median_grade: None,
+                        scored_pages: None,
+                        over_target_grade_share: None,
+                        inconsistent_answers: None,
+                        plain_language_findings: None,
+                        top_plain_language_rules: None,
+                        hardest_pages: None,
+                        blocked_by_robots: r.get(9)?,
+                        fetch_errors: r.get(10)?,
+                        queued: r.get(11)?,
+                        robots_status: r.get(12)?,
+                        missing_page_status: r.get(13)?,
+                        governance_passed: None,
+                        governance_failed: None,
+                        governance_skipped: None,
+                        recommendation: None,
+                        merge_into: None,
+                        evidence: None,
+                        figures: None,
+                        inventory_row: r
+                            .get::<_, Option<String>>(14)?
+                            .and_then(|e| serde_json::from_str(&e).ok())
+                            .unwrap_or_default(),
+                        start_url: r.get(15)?,
+                        audited_pages: r.get(16)?,
+                    })
+                },
             )
             .map_err(|e| self.err(e))?;
-        let answers: Vec<Vec<String>> = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(e))?
-            .filter_map(Result::ok)
-            .map(|data| {
-                serde_json::from_str::<serde_json::Value>(&data)
-                    .ok()
-                    .and_then(|v| v.get("urls").cloned())
-                    .and_then(|u| serde_json::from_value::<Vec<String>>(u).ok())
-                    .unwrap_or_default()
-            })
-            .collect();
-        for site in sites.iter_mut() {
-            let prefix = if site.channel == "web" {
-                format!("{}/", site.site)
-            } else {
-                format!("{}#", site.site)
-            };
-            let mine = |u: &String| u.starts_with(&prefix) || *u == site.site;
-            site.inconsistent_answers =
-                Some(answers.iter().filter(|urls| urls.iter().any(mine)).count() as i64);
-            let mine: Vec<&(String, String, f64)> =
-                rules.iter().filter(|r| r.0 == site.site).collect();
-            site.plain_language_findings = Some(mine.iter().map(|r| r.2 as i64).sum());
-            site.top_plain_language_rules = Some(json!(mine
-                .iter()
-                .take(5)
-                .map(|r| json!({"rule": r.1, "pages": r.2 as i64}))
-                .collect::<Vec<_>>()));
-            site.hardest_pages = Some(json!(hardest
-                .iter()
-                .filter(|r| r.0 == site.site)
-                .take(5)
-                .map(|r| json!({"url": r.1, "grade": (r.2 * 100.0).round() / 100.0}))
-                .collect::<Vec<_>>()));
-        }
-        Ok(())
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Per site origin: the grades of its scored pages (ascending) and how many are over target.
-    fn scored_grades(&self) -> Result<std::collections::HashMap<String, (Vec<f64>, usize)>, Error> {
+    /// Plain-language findings of the newest run per site and rule: (site, rule, findings),
+    /// by site, then most findings first, then rule.
+    pub fn plain_language_counts(&self) -> Result<Vec<(String, String, i64)>, Error> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.origin, t.flesch_kincaid_grade, t.over_target
+                "SELECT f.site, json_extract(f.data, '$.rule'), COUNT(*)
+                 FROM findings f WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = ?1
+                 GROUP BY f.site, json_extract(f.data, '$.rule')
+                 ORDER BY f.site, COUNT(*) DESC, json_extract(f.data, '$.rule')",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![FindingKind::PlainLanguage], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The pages of the newest run with enough words to score, by site, hardest first (then by
+    /// address).
+    pub fn scored_pages(&self) -> Result<Vec<ScoredPage>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.origin, u.url, t.flesch_kincaid_grade, t.over_target
                  FROM page_text t JOIN pages p ON p.url_id = t.url_id AND p.run_id = t.run_id
                  JOIN urls u ON u.id = t.url_id JOIN sites s ON s.id = u.site_id
                  WHERE t.scored = 1 AND t.flesch_kincaid_grade IS NOT NULL
                    AND t.run_id = (SELECT MAX(id) FROM runs)
-                 ORDER BY s.origin, t.flesch_kincaid_grade",
+                 ORDER BY s.origin, t.flesch_kincaid_grade DESC, u.url",
             )
             .map_err(|e| self.err(e))?;
-        let mut out: std::collections::HashMap<String, (Vec<f64>, usize)> = Default::default();
         let rows = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, f64>(1)?,
-                    r.get::<_, bool>(2)?,
-                ))
+                Ok(ScoredPage {
+                    site: r.get(0)?,
+                    url: r.get(1)?,
+                    grade: r.get(2)?,
+                    over_target: r.get(3)?,
+                })
             })
             .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (site, grade, over) = row.map_err(|e| self.err(e))?;
-            let e = out.entry(site).or_default();
-            e.0.push(grade);
-            e.1 += usize::from(over);
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The members (`urls`) of each inconsistent answer of the newest run.
+    pub fn inconsistent_answer_members(&self) -> Result<Vec<Vec<String>>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.data FROM findings f
+                 WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![FindingKind::InconsistentAnswer], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for data in rows {
+            let data = data.map_err(|e| self.err(e))?;
+            out.push(
+                serde_json::from_str::<serde_json::Value>(&data)
+                    .ok()
+                    .and_then(|v| v.get("urls").cloned())
+                    .and_then(|u| serde_json::from_value::<Vec<String>>(u).ok())
+                    .unwrap_or_default(),
+            );
         }
         Ok(out)
     }
@@ -1035,7 +1011,7 @@ impl Store {
     pub fn findings(
         &self,
         run_id: i64,
-        kinds: &[String],
+        kinds: &[FindingKind],
         site: Option<&str>,
     ) -> Result<Vec<crate::model::Finding>, Error> {
         let mut out = Vec::new();
@@ -1048,7 +1024,7 @@ impl Store {
     pub fn each_finding(
         &self,
         run_id: i64,
-        kinds: &[String],
+        kinds: &[FindingKind],
         site: Option<&str>,
         f: &mut dyn FnMut(crate::model::Finding),
     ) -> Result<(), Error> {
@@ -1063,7 +1039,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![run_id, site]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let kind: String = r.get(0).map_err(|e| self.err(e))?;
+            let kind: FindingKind = r.get(0).map_err(|e| self.err(e))?;
             if !kinds.is_empty() && !kinds.contains(&kind) {
                 continue;
             }

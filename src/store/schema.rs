@@ -98,9 +98,69 @@ pub mod url_state {
     pub const BLOCKED: i64 = 3;
 }
 
+/// How the crawl found a URL: the `urls.found_via` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FoundVia {
+    /// The inventory's start URL.
+    Seed,
+    /// Listed in the site's sitemap.
+    Sitemap,
+    /// A link on a fetched page.
+    Link,
+    /// The target of a redirect.
+    Redirect,
+    /// The made-up address that shows how the site answers a missing page.
+    Probe,
+}
+
+impl FoundVia {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FoundVia::Seed => "seed",
+            FoundVia::Sitemap => "sitemap",
+            FoundVia::Link => "link",
+            FoundVia::Redirect => "redirect",
+            FoundVia::Probe => "probe",
+        }
+    }
+}
+
+impl rusqlite::types::ToSql for FoundVia {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+/// A [`url_state`] as an SQL literal, for statements written with `concat!` (so the numbers are
+/// written in one place and the statements stay `&'static str` for the statement cache).
+macro_rules! url_state_sql {
+    (SEEN) => {
+        "0"
+    };
+    (QUEUED) => {
+        "1"
+    };
+    (DONE) => {
+        "2"
+    };
+    (BLOCKED) => {
+        "3"
+    };
+}
+pub(crate) use url_state_sql;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_state_literals_are_the_states() {
+        assert_eq!(url_state_sql!(SEEN), url_state::SEEN.to_string());
+        assert_eq!(url_state_sql!(QUEUED), url_state::QUEUED.to_string());
+        assert_eq!(url_state_sql!(DONE), url_state::DONE.to_string());
+        assert_eq!(url_state_sql!(BLOCKED), url_state::BLOCKED.to_string());
+    }
 
     #[test]
     fn migrations_are_valid() {

@@ -1,6 +1,7 @@
 //! Per-site reads and rows for the governance and consolidation audits and the reports: what
-//! the crawl stored about each site (robots.txt, sitemap, the 404 probe, headers, traffic,
-//! updates), the `site_audit` rows the audit writes, and findings of earlier runs.
+//! the crawl stored about each site (robots.txt, sitemap, fetches, server dates), the
+//! `site_audit` rows the audit writes, and findings of earlier runs. Rows only: what they add up
+//! to is worked out in `audit::site_facts`.
 //!
 //! Reads: `sites`, `pages`, `urls`, `runs`, `site_audit`, `findings`. Writes nothing (the
 //! writer stores [`SiteAudit`] rows with the findings).
@@ -12,27 +13,15 @@ use serde::Serialize;
 
 use super::{Error, Store};
 
-/// What the crawl stored about one web site, as the governance and consolidation audits read it.
-#[derive(Debug, Clone, Default)]
-pub struct SiteCrawlFacts {
-    /// The site's origin.
+/// A web site of the inventory as the crawl left it.
+#[derive(Debug, Clone)]
+pub struct WebSite {
+    /// Row id.
+    pub id: i64,
+    /// Origin.
     pub origin: String,
-    /// The home page as fetched (the start URL, after redirects within the site).
-    pub home: Option<String>,
-    /// The other inventory site the home page redirects to, if any.
-    pub home_moved_to: Option<String>,
-    /// Where the start URL's redirects end (on the site or elsewhere).
-    pub final_url: Option<String>,
-    /// The status of the page the start URL's redirects end at (null: no response).
-    pub home_status: Option<i64>,
-    /// robots.txt kept the crawl from the home page.
-    pub home_blocked: bool,
-    /// Pages of the site that redirect to plain http.
-    pub downgrades: Vec<String>,
-    /// The home page's Strict-Transport-Security header.
-    pub hsts: Option<String>,
-    /// The site was fetched through `--map` from another origin.
-    pub mapped: bool,
+    /// The inventory's start URL.
+    pub start_url: Option<String>,
     /// robots.txt status.
     pub robots_status: Option<i64>,
     /// robots.txt as fetched.
@@ -47,21 +36,36 @@ pub struct SiteCrawlFacts {
     pub sitemap_urls: Option<i64>,
     /// Why it could not be read.
     pub sitemap_error: Option<String>,
-    /// The made-up address: its URL, status and where it redirected.
-    pub probe: Option<(String, Option<i64>, Option<String>)>,
-    /// Where the probe's redirects end: that page's status.
-    pub probe_end_status: Option<i64>,
-    /// Pages fetched with status 200 (any type).
-    pub ok_pages: i64,
-    /// Page views or visits from the inventory's `pageviews`/`visits` column.
-    pub traffic: Option<f64>,
-    /// When the site's content last changed (`YYYY-MM-DD`), as the audit judges it from the
-    /// dates its pages carry (filled in by the audit, not the store).
-    pub newest_update: Option<String>,
-    /// Which dates `newest_update` came from, in words.
-    pub newest_update_source: Option<String>,
-    /// Links on the site's pages people read (page-link pairs; filled in by the audit).
-    pub links: i64,
+    /// The inventory columns the tool does not interpret, as a JSON object.
+    pub extra: Option<String>,
+}
+
+/// One fetch of a URL in a run.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// The URL.
+    pub url: String,
+    /// HTTP status (none: no response).
+    pub status: Option<i64>,
+    /// Where a redirect points.
+    pub final_url: Option<String>,
+    /// The Strict-Transport-Security header.
+    pub hsts: Option<String>,
+    /// The inventory site the URL belongs to.
+    pub site_id: Option<i64>,
+    /// How the crawl found it (`urls.found_via`).
+    pub found_via: String,
+}
+
+fn fetch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Fetch> {
+    Ok(Fetch {
+        url: r.get(0)?,
+        status: r.get(1)?,
+        final_url: r.get(2)?,
+        hsts: r.get(3)?,
+        site_id: r.get(4)?,
+        found_via: r.get(5)?,
+    })
 }
 
 /// The governance counts and the consolidation recommendation of one site, as stored.
@@ -103,36 +107,9 @@ fn http_day(s: &str) -> Option<String> {
     httpdate::parse_http_date(s.trim()).ok().map(super::day_of)
 }
 
-/// The traffic figure of an inventory row's extra columns (`pageviews`, `visits`, …).
-fn traffic_of(extra: &str) -> Option<f64> {
-    let v: serde_json::Value = serde_json::from_str(extra).ok()?;
-    let obj = v.as_object()?;
-    let key = |k: &str| {
-        k.chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase()
-    };
-    for wanted in ["pageviews", "views", "visits", "sessions", "users"] {
-        for (k, v) in obj {
-            if key(k).contains(wanted) {
-                let text = v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string());
-                let digits: String = text.chars().filter(|c| *c != ',' && *c != ' ').collect();
-                if let Ok(n) = digits.parse::<f64>() {
-                    return Some(n);
-                }
-            }
-        }
-    }
-    None
-}
-
 impl Store {
-    /// What the crawl stored about each web site of the run, in inventory order.
-    pub fn site_crawl_facts(&self, run_id: i64) -> Result<Vec<SiteCrawlFacts>, Error> {
+    /// The `--map` origins the run's crawl used (its stored settings).
+    pub fn mapped_origins(&self, run_id: i64) -> Result<Vec<String>, Error> {
         let settings: Option<String> = self
             .conn
             .query_row(
@@ -141,12 +118,18 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?;
-        let mapped: Vec<String> = settings
+            .map_err(|e| self.err(e))?
+            .flatten();
+        Ok(settings
             .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
             .and_then(|v| v.get("map").cloned())
             .and_then(|m| serde_json::from_value(m).ok())
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+
+    /// The inventory's web sites as the crawl left them (robots.txt, sitemap), in inventory
+    /// order.
+    pub fn web_sites(&self) -> Result<Vec<WebSite>, Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -156,175 +139,63 @@ impl Store {
                  FROM sites s WHERE s.channel = 'web' ORDER BY s.inventory_line, s.id",
             )
             .map_err(|e| self.err(e))?;
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = stmt
+        let rows = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.err(e))?;
-        let origins: HashMap<i64, String> = rows.iter().map(|r| (r.0, r.1.clone())).collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for (
-            id,
-            origin,
-            start,
-            robots_status,
-            robots_txt,
-            robots_error,
-            sm_url,
-            sm_status,
-            sm_urls,
-            sm_error,
-            extra,
-        ) in rows
-        {
-            let mut f = SiteCrawlFacts {
-                mapped: mapped.contains(&origin),
-                robots_status,
-                robots_txt,
-                robots_error,
-                sitemap_url: sm_url,
-                sitemap_status: sm_status,
-                sitemap_urls: sm_urls,
-                sitemap_error: sm_error,
-                traffic: extra.as_deref().and_then(traffic_of),
-                ..SiteCrawlFacts::default()
-            };
-            // The home page: the start URL, following redirects while they stay on the site.
-            let mut url = start.unwrap_or_else(|| format!("{origin}/"));
-            for _ in 0..6 {
-                type Hop = (Option<i64>, Option<String>, Option<String>, Option<i64>);
-                let row: Option<Hop> = self
-                    .conn
-                    .query_row(
-                        "SELECT p.status, p.final_url, p.hsts, u.site_id FROM urls u
-                         JOIN pages p ON p.url_id = u.id WHERE u.url = ?1 AND p.run_id = ?2",
-                        params![url, run_id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .optional()
-                    .map_err(|e| self.err(e))?;
-                f.final_url = Some(url.clone());
-                let Some((status, final_url, hsts, site_id)) = row else {
-                    let state: Option<i64> = self
-                        .conn
-                        .query_row("SELECT state FROM urls WHERE url = ?1", params![url], |r| {
-                            r.get(0)
-                        })
-                        .optional()
-                        .map_err(|e| self.err(e))?;
-                    f.home_blocked = state == Some(super::schema::url_state::BLOCKED);
-                    break;
-                };
-                f.home_status = status;
-                if site_id != Some(id) {
-                    f.home_moved_to = site_id.and_then(|s| origins.get(&s).cloned());
-                    break;
-                }
-                if f.hsts.is_none() {
-                    f.hsts = hsts;
-                }
-                match (status, final_url) {
-                    (Some(s), Some(next)) if (300..400).contains(&s) && next != url => url = next,
-                    _ => {
-                        f.home = Some(url.clone());
-                        break;
-                    }
-                }
-            }
-            let host_rest = origin
-                .strip_prefix("https://")
-                .map(|h| format!("http://{h}/"));
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT u.url, p.status, p.final_url, u.found_via
-                     FROM pages p JOIN urls u ON u.id = p.url_id
-                     WHERE u.site_id = ?1 AND p.run_id = ?2",
-                )
-                .map_err(|e| self.err(e))?;
-            let pages = stmt
-                .query_map(params![id, run_id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<i64>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
+                Ok(WebSite {
+                    id: r.get(0)?,
+                    origin: r.get(1)?,
+                    start_url: r.get(2)?,
+                    robots_status: r.get(3)?,
+                    robots_txt: r.get(4)?,
+                    robots_error: r.get(5)?,
+                    sitemap_url: r.get(6)?,
+                    sitemap_status: r.get(7)?,
+                    sitemap_urls: r.get(8)?,
+                    sitemap_error: r.get(9)?,
+                    extra: r.get(10)?,
                 })
-                .map_err(|e| self.err(e))?;
-            for p in pages {
-                let (url, status, final_url, via) = p.map_err(|e| self.err(e))?;
-                if via == "probe" {
-                    f.probe = Some((url, status, final_url));
-                    continue;
-                }
-                if status == Some(200) {
-                    f.ok_pages += 1;
-                }
-                if let (Some(prefix), Some(fin)) = (&host_rest, &final_url) {
-                    if fin.starts_with(prefix.as_str()) {
-                        f.downgrades.push(url.clone());
-                    }
-                }
-            }
-            f.downgrades.sort();
-            // Follow the probe's redirects through the pages this run fetched.
-            if let Some((_, Some(status), Some(next))) = &f.probe {
-                let (mut status, mut next) = (*status, next.clone());
-                for _ in 0..5 {
-                    if !(300..400).contains(&status) {
-                        break;
-                    }
-                    let row: Option<(Option<i64>, Option<String>)> = self
-                        .conn
-                        .query_row(
-                            "SELECT p.status, p.final_url FROM urls u JOIN pages p ON p.url_id = u.id
-                             WHERE u.url = ?1 AND p.run_id = ?2",
-                            params![next, run_id],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )
-                        .optional()
-                        .map_err(|e| self.err(e))?;
-                    let Some((Some(s), fin)) = row else { break };
-                    status = s;
-                    match fin {
-                        Some(n) => next = n,
-                        None => break,
-                    }
-                }
-                f.probe_end_status = Some(status);
-            }
-            f.origin = origin;
-            out.push(f);
-        }
-        Ok(out)
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// How `url` was fetched in the run, if it was.
+    pub fn fetch_in_run(&self, url: &str, run_id: i64) -> Result<Option<Fetch>, Error> {
+        self.conn
+            .prepare_cached(
+                "SELECT u.url, p.status, p.final_url, p.hsts, u.site_id, u.found_via
+                 FROM urls u JOIN pages p ON p.url_id = u.id WHERE u.url = ?1 AND p.run_id = ?2",
+            )
+            .map_err(|e| self.err(e))?
+            .query_row(params![url, run_id], fetch_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The frontier state of `url` ([`super::schema::url_state`]), if it was ever seen.
+    pub fn url_state(&self, url: &str) -> Result<Option<i64>, Error> {
+        self.conn
+            .query_row("SELECT state FROM urls WHERE url = ?1", params![url], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every fetch of one site's URLs in the run (pages, redirects, failures, the probe).
+    pub fn site_fetches(&self, site_id: i64, run_id: i64) -> Result<Vec<Fetch>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT u.url, p.status, p.final_url, p.hsts, u.site_id, u.found_via
+                 FROM pages p JOIN urls u ON u.id = p.url_id
+                 WHERE u.site_id = ?1 AND p.run_id = ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![site_id, run_id], fetch_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// The dates servers and sitemaps gave each page fetched in the newest run, by `urls` id:
@@ -427,17 +298,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_traffic() {
+    fn http_dates() {
         assert_eq!(
             http_day("Tue, 15 Nov 1994 08:12:31 GMT").as_deref(),
             Some("1994-11-15")
         );
-        assert_eq!(
-            traffic_of(r#"{"pageviews":"1,200,000"}"#),
-            Some(1_200_000.0)
-        );
-        assert_eq!(traffic_of(r#"{"Monthly Visits":"42"}"#), Some(42.0));
-        assert_eq!(traffic_of(r#"{"Pageviews (30 days)":"7"}"#), Some(7.0));
-        assert_eq!(traffic_of(r#"{"topic":"x"}"#), None);
+        assert_eq!(http_day("yesterday"), None);
     }
 }

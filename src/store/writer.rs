@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
-use super::schema::url_state;
+use super::schema::{url_state, url_state_sql, FoundVia};
 use super::Error;
 
 /// Indexes a crawl drops while it bulk-loads, recreated when the writer closes. The definitions are
@@ -111,8 +111,8 @@ pub struct Discovery {
     pub state: i64,
     /// Why it is not queued (for states 0 and 3).
     pub reason: Option<&'static str>,
-    /// `seed`, `sitemap`, `link`, `redirect`.
-    pub via: &'static str,
+    /// How the crawl found it.
+    pub via: FoundVia,
     /// Redirects that led here.
     pub redirect_depth: u32,
     /// `<lastmod>` from a sitemap.
@@ -849,8 +849,19 @@ impl WriterState {
             let ids: Vec<String> = out.iter().map(|p| p.id.to_string()).collect();
             self.conn.execute(
                 &format!(
-                    "UPDATE urls SET state = 0, reason = 'previous run'
-                     WHERE (site_id IN ({}) AND state <> 0) OR (site_id IS NULL AND state IN (2, 3))",
+                    concat!(
+                        "UPDATE urls SET state = ",
+                        url_state_sql!(SEEN),
+                        ", reason = 'previous run'
+                     WHERE (site_id IN ({}) AND state <> ",
+                        url_state_sql!(SEEN),
+                        ") OR (site_id IS NULL AND state IN (",
+                        url_state_sql!(DONE),
+                        ", ",
+                        url_state_sql!(BLOCKED),
+                        ")",
+                        ")"
+                    ),
                     ids.join(",")
                 ),
                 [],
@@ -867,22 +878,22 @@ impl WriterState {
         let key = self.hasher.hash_one(&d.url);
         if let Some(&(id, state)) = self.urls.get(&key) {
             let upgrade = state == url_state::SEEN && d.state != url_state::SEEN;
-            if !upgrade && d.lastmod.is_none() && d.via != "sitemap" {
+            if !upgrade && d.lastmod.is_none() && d.via != FoundVia::Sitemap {
                 return Ok(id);
             }
         }
         let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO urls (url, site_id, depth, state, reason, found_via, redirect_depth, sitemap_lastmod, in_sitemap)
+            concat!("INSERT INTO urls (url, site_id, depth, state, reason, found_via, redirect_depth, sitemap_lastmod, in_sitemap)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6 = 'sitemap')
              ON CONFLICT(url) DO UPDATE SET
-                depth = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.depth ELSE urls.depth END,
-                reason = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.reason ELSE urls.reason END,
-                found_via = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.found_via ELSE urls.found_via END,
-                redirect_depth = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.redirect_depth ELSE urls.redirect_depth END,
-                state = CASE WHEN urls.state = 0 AND excluded.state <> 0 THEN excluded.state ELSE urls.state END,
+                depth = CASE WHEN urls.state = ", url_state_sql!(SEEN), " AND excluded.state <> ", url_state_sql!(SEEN), " THEN excluded.depth ELSE urls.depth END,
+                reason = CASE WHEN urls.state = ", url_state_sql!(SEEN), " AND excluded.state <> ", url_state_sql!(SEEN), " THEN excluded.reason ELSE urls.reason END,
+                found_via = CASE WHEN urls.state = ", url_state_sql!(SEEN), " AND excluded.state <> ", url_state_sql!(SEEN), " THEN excluded.found_via ELSE urls.found_via END,
+                redirect_depth = CASE WHEN urls.state = ", url_state_sql!(SEEN), " AND excluded.state <> ", url_state_sql!(SEEN), " THEN excluded.redirect_depth ELSE urls.redirect_depth END,
+                state = CASE WHEN urls.state = ", url_state_sql!(SEEN), " AND excluded.state <> ", url_state_sql!(SEEN), " THEN excluded.state ELSE urls.state END,
                 sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, urls.sitemap_lastmod),
                 in_sitemap = MAX(urls.in_sitemap, excluded.in_sitemap)
-             RETURNING id, state",
+             RETURNING id, state"),
         )?;
         let (id, state): (i64, i64) = stmt.query_row(
             params![
@@ -926,12 +937,20 @@ impl WriterState {
         let id = rec.url_id;
         if rec.blocked {
             self.conn
-                .prepare_cached("UPDATE urls SET state = 3, reason = 'robots.txt' WHERE id = ?1")?
+                .prepare_cached(concat!(
+                    "UPDATE urls SET state = ",
+                    url_state_sql!(BLOCKED),
+                    ", reason = 'robots.txt' WHERE id = ?1"
+                ))?
                 .execute(params![id])?;
             return Ok(());
         }
         self.conn
-            .prepare_cached("UPDATE urls SET state = 2 WHERE id = ?1")?
+            .prepare_cached(concat!(
+                "UPDATE urls SET state = ",
+                url_state_sql!(DONE),
+                " WHERE id = ?1"
+            ))?
             .execute(params![id])?;
         self.conn
             .prepare_cached(
@@ -1028,16 +1047,28 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// Today's date (UTC) as `YYYY-MM-DD`.
+/// Today's date (UTC) as `YYYY-MM-DD`: the form dates are stored and compared in (ISO dates
+/// sort as the days they name).
 pub fn today() -> String {
     day_of(std::time::SystemTime::now())
 }
 
 /// The date (UTC) of a moment as `YYYY-MM-DD`.
 pub fn day_of(t: std::time::SystemTime) -> String {
-    let mut s = humantime::format_rfc3339_seconds(t).to_string();
-    s.truncate(10);
-    s
+    match jiff::Timestamp::try_from(t) {
+        Ok(ts) => ts.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+        // Outside jiff's years -9999..=9999: no date a page or server gives is that far off.
+        Err(_) => String::new(),
+    }
+}
+
+/// The current year (UTC).
+pub fn this_year() -> i32 {
+    i32::from(
+        jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .year(),
+    )
 }
 
 #[cfg(test)]

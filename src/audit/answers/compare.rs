@@ -34,6 +34,7 @@ use super::claims::{Claim, Vocabulary, BOUND};
 use super::Named;
 use crate::extract::facts::FactType;
 use crate::model::{Finding, Severity};
+use crate::rules::AnswerRules;
 
 /// A word on more claims than this proposes no pairs: pairs would grow with its square, and a
 /// word that common says little about which thing a claim is about.
@@ -301,6 +302,12 @@ impl<'c, 'v> Pairs<'c, 'v> {
 }
 
 /// Compares the claims and returns the disputes.
+///
+/// In steps: claims alike enough to be about one thing ([`Pairs::alike`]); the variants
+/// sources tell apart ([`variants`]) and the newest period near each claim ([`newest_near`]);
+/// which alike pairs are one question ([`same_question`]); the pairs that disagree, grouped
+/// ([`disputes`]); groups that are one dispute found twice, joined ([`join_groups`]); and each
+/// group settled into a finding or dropped ([`settle`]).
 pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<Finding> {
     let rules = v.rules;
     let pairs = Pairs {
@@ -310,12 +317,30 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
         threshold: rules.threshold,
     };
     let alike = pairs.alike();
+    let variants = variants(claims, &alike, v);
+    let newest_near = newest_near(claims, &alike);
+    let same_question = same_question(claims, sources, &alike, &variants, &newest_near, rules);
+    let (groups, neighbours) = disputes(claims, sources, &same_question);
+    let groups = join_groups(claims, &alike, groups);
+    let mut out: Vec<Finding> = groups
+        .into_iter()
+        .filter_map(|members| settle(claims, &members, &neighbours, rules))
+        .map(|all| finding(claims, &all, sources, v))
+        .collect();
+    out.sort_by(|a, b| (&a.site, &a.url, &a.message).cmp(&(&b.site, &b.url, &b.message)));
+    out
+}
 
-    // Variants, learned from sources that give two values for one thing: the content words that
-    // tell the two clauses apart. Not from contacts: a page that lists two mailboxes or phone
-    // lines names two contacts, whose purposes their subjects already tell apart.
+/// Each claim's variant, learned from sources that give two values for one thing: the content
+/// words that tell the two clauses apart. Not from contacts: a page that lists two mailboxes or
+/// phone lines names two contacts, whose purposes their subjects already tell apart.
+fn variants<'c>(
+    claims: &'c [Claim],
+    alike: &[(usize, usize, f64)],
+    v: &Vocabulary<'_>,
+) -> Vec<BTreeSet<&'c str>> {
     let mut variant_words: HashMap<(FactType, Option<usize>), BTreeSet<String>> = HashMap::new();
-    for &(a, b, _) in &alike {
+    for &(a, b, _) in alike {
         let (ca, cb) = (&claims[a], &claims[b]);
         if ca.source != cb.source
             || same_value(ca, cb)
@@ -332,7 +357,7 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
     }
     // A claim's variant: the variant words in its clause or subject, and words built on one
     // ("non-service-connected" names the other variant of "service-connected").
-    let variants: Vec<BTreeSet<&str>> = claims
+    claims
         .iter()
         .map(|c| {
             let Some(words) = variant_words.get(&(c.kind, c.attribute)) else {
@@ -350,15 +375,31 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
                 .map(String::as_str)
                 .collect()
         })
-        .collect();
+        .collect()
+}
 
-    // The newest period given for each claim's subject (its own or an alike claim's).
+/// The newest period given for each claim's subject (its own or an alike claim's).
+fn newest_near<'c>(claims: &'c [Claim], alike: &[(usize, usize, f64)]) -> Vec<Option<&'c str>> {
     let mut newest_near: Vec<Option<&str>> = claims.iter().map(newest).collect();
-    for &(a, b, _) in &alike {
+    for &(a, b, _) in alike {
         let (na, nb) = (newest(&claims[a]), newest(&claims[b]));
         newest_near[a] = newest_near[a].max(nb);
         newest_near[b] = newest_near[b].max(na);
     }
+    newest_near
+}
+
+/// The alike pairs that ask one question: different sources, and nothing that sets them apart
+/// (other topics, opposite cases, sibling pages, parallel sections, qualifiers, periods,
+/// variants, other mailboxes).
+fn same_question(
+    claims: &[Claim],
+    sources: &[Named],
+    alike: &[(usize, usize, f64)],
+    variants: &[BTreeSet<&str>],
+    newest_near: &[Option<&str>],
+    rules: &AnswerRules,
+) -> Vec<(usize, usize)> {
     let periods_agree = |a: usize, b: usize| -> bool {
         let (pa, pb) = (
             claims[a].qualifiers.get("period"),
@@ -377,42 +418,6 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
     let variants_agree = |a: usize, b: usize| {
         (variants[a].is_empty() && variants[b].is_empty()) || !variants[a].is_disjoint(&variants[b])
     };
-    let email_comparable = |a: &Claim, b: &Claim| -> bool {
-        if a.kind != FactType::Email || a.value == b.value {
-            return true;
-        }
-        let (la, da) = a.value.split_once('@').unwrap_or(("", ""));
-        let (lb, db) = b.value.split_once('@').unwrap_or(("", ""));
-        let general = |l: &str| rules.general_mailboxes.iter().any(|g| g == l);
-        // Another organisation's mailbox is another contact, unless it is the same mailbox
-        // moved to a new domain (dap@old.gov, dap@new.gov). In one organisation: a named subject
-        // both are given for (the records office), or two general mailboxes.
-        if da != db {
-            return la == lb;
-        }
-        // A mailbox named for the section its page is in ("pages-support@" on /pages/…) is that
-        // section's own, not a rival to the organisation's "support@".
-        let own_section = |c: &Claim, local: &str, other: &str| {
-            let path = sources[c.source]
-                .name
-                .split_once("://")
-                .map_or("", |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p))
-                .to_lowercase();
-            let words: Vec<&str> = local.split(['-', '_', '.', '+']).collect();
-            let other: Vec<&str> = other.split(['-', '_', '.', '+']).collect();
-            other.iter().all(|w| words.contains(w))
-                && words
-                    .iter()
-                    .filter(|w| w.len() > 2 && !other.contains(w))
-                    .any(|w| path.split(['/', '-', '_', '.']).any(|seg| seg == *w))
-        };
-        if own_section(a, la, lb) || own_section(b, lb, la) {
-            return false;
-        }
-        let named = !a.subject.is_empty() && !b.subject.is_empty();
-        named || (general(la) && general(lb))
-    };
-
     // Sibling pages (`/partners/license-plates/` and `/partners/license-designation/`) that
     // name different topics are about different things, however alike their words.
     let parent: Vec<Option<&str>> = sources
@@ -458,7 +463,7 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
                 "periods"
             } else if !variants_agree(a, b) {
                 "variants"
-            } else if !email_comparable(ca, cb) {
+            } else if !email_comparable(ca, cb, sources, rules) {
                 "other mailboxes"
             } else {
                 return true;
@@ -483,8 +488,55 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
             claims[b].evidence
         );
     }
+    same_question
+}
+
+/// Whether two mailboxes can answer one question (another value of a phone, fee… always can).
+fn email_comparable(a: &Claim, b: &Claim, sources: &[Named], rules: &AnswerRules) -> bool {
+    if a.kind != FactType::Email || a.value == b.value {
+        return true;
+    }
+    let (la, da) = a.value.split_once('@').unwrap_or(("", ""));
+    let (lb, db) = b.value.split_once('@').unwrap_or(("", ""));
+    let general = |l: &str| rules.general_mailboxes.iter().any(|g| g == l);
+    // Another organisation's mailbox is another contact, unless it is the same mailbox
+    // moved to a new domain (dap@old.gov, dap@new.gov). In one organisation: a named subject
+    // both are given for (the records office), or two general mailboxes.
+    if da != db {
+        return la == lb;
+    }
+    // A mailbox named for the section its page is in ("pages-support@" on /pages/…) is that
+    // section's own, not a rival to the organisation's "support@".
+    let own_section = |c: &Claim, local: &str, other: &str| {
+        let path = sources[c.source]
+            .name
+            .split_once("://")
+            .map_or("", |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p))
+            .to_lowercase();
+        let words: Vec<&str> = local.split(['-', '_', '.', '+']).collect();
+        let other: Vec<&str> = other.split(['-', '_', '.', '+']).collect();
+        other.iter().all(|w| words.contains(w))
+            && words
+                .iter()
+                .filter(|w| w.len() > 2 && !other.contains(w))
+                .any(|w| path.split(['/', '-', '_', '.']).any(|seg| seg == *w))
+    };
+    if own_section(a, la, lb) || own_section(b, lb, la) {
+        return false;
+    }
+    let named = !a.subject.is_empty() && !b.subject.is_empty();
+    named || (general(la) && general(lb))
+}
+
+/// The one-question pairs that disagree, grouped (claims joined by disagreements), and each
+/// claim's one-question neighbours (sorted).
+fn disputes(
+    claims: &[Claim],
+    sources: &[Named],
+    same_question: &[(usize, usize)],
+) -> (Vec<BTreeSet<usize>>, Vec<Vec<usize>>) {
     let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); claims.len()];
-    for &(a, b) in &same_question {
+    for &(a, b) in same_question {
         neighbours[a].push(b);
         neighbours[b].push(a);
     }
@@ -509,15 +561,8 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
         })
     };
     let mut sets: Vec<usize> = (0..claims.len()).collect();
-    fn find(sets: &mut [usize], mut x: usize) -> usize {
-        while sets[x] != x {
-            sets[x] = sets[sets[x]];
-            x = sets[x];
-        }
-        x
-    }
     let mut disputed = vec![false; claims.len()];
-    for &(a, b) in &same_question {
+    for &(a, b) in same_question {
         let (ca, cb) = (&claims[a], &claims[b]);
         if same_value(ca, cb) || states(ca.source, b, &cb.value) || states(cb.source, a, &ca.value)
         {
@@ -542,12 +587,20 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
         let root = find(&mut sets, i);
         groups.entry(root).or_default().insert(i);
     }
+    (groups.into_values().collect(), neighbours)
+}
+
+/// Joins groups that are one dispute found twice.
+fn join_groups(
+    claims: &[Claim],
+    alike: &[(usize, usize, f64)],
+    groups: Vec<BTreeSet<usize>>,
+) -> Vec<BTreeSet<usize>> {
     // One dispute found twice (the records mailbox on two sets of pages that never mention each
     // other's wording) is one finding: groups of one attribute that dispute the same two values
     // and hold alike claims merge.
     // Each group's key and top subject are computed once, and groups that hold alike claims are
     // found from the alike pairs, so merging costs pairs of groups, not pairs of claims.
-    let groups: Vec<BTreeSet<usize>> = groups.into_values().collect();
     let mut group_of: HashMap<usize, usize> = HashMap::new();
     for (g, members) in groups.iter().enumerate() {
         for &i in members {
@@ -555,7 +608,7 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
         }
     }
     let mut alike_groups: HashSet<(usize, usize)> = HashSet::new();
-    for &(a, b, _) in &alike {
+    for &(a, b, _) in alike {
         if let (Some(&ga), Some(&gb)) = (group_of.get(&a), group_of.get(&b)) {
             if ga != gb {
                 alike_groups.insert((ga.min(gb), ga.max(gb)));
@@ -602,53 +655,68 @@ pub fn compare(claims: &[Claim], sources: &[Named], v: &Vocabulary<'_>) -> Vec<F
         let root = find(&mut roots, g);
         joined.entry(root).or_default().extend(members);
     }
-    let groups: Vec<BTreeSet<usize>> = joined.into_values().collect();
-    let mut out: Vec<Finding> = Vec::new();
-    for members in groups {
-        // The claims that agree with one of the disputed values.
-        let values: BTreeSet<&str> = members.iter().map(|&i| claims[i].value.as_str()).collect();
-        let mut all = members.clone();
-        for &i in &members {
-            for &j in &neighbours[i] {
-                if values.contains(claims[j].value.as_str()) {
-                    all.insert(j);
-                }
+    joined.into_values().collect()
+}
+
+/// The claims of one dispute as reported (its members and the claims that agree with one of
+/// its values, less sources that give several of them), or `None` when what is left is no
+/// dispute: one value, too few sources behind any value, or many mailboxes in use.
+fn settle(
+    claims: &[Claim],
+    members: &BTreeSet<usize>,
+    neighbours: &[Vec<usize>],
+    rules: &AnswerRules,
+) -> Option<BTreeSet<usize>> {
+    // The claims that agree with one of the disputed values.
+    let values: BTreeSet<&str> = members.iter().map(|&i| claims[i].value.as_str()).collect();
+    let mut all = members.clone();
+    for &i in members {
+        for &j in &neighbours[i] {
+            if values.contains(claims[j].value.as_str()) {
+                all.insert(j);
             }
         }
-        // A source giving several of the values lists them.
-        let mut per_source: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
-        for &i in &all {
-            per_source
-                .entry(claims[i].source)
-                .or_default()
-                .insert(claims[i].value.as_str());
-        }
-        all.retain(|&i| per_source[&claims[i].source].len() == 1);
-        let distinct: BTreeSet<&str> = all.iter().map(|&i| claims[i].value.as_str()).collect();
-        if distinct.len() < 2 {
-            continue;
-        }
-        // Each remaining source gives one value: count the sources behind each.
-        let mut backing: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-        for &i in &all {
-            backing
-                .entry(claims[i].value.as_str())
-                .or_default()
-                .insert(claims[i].source);
-        }
-        if backing.values().map(BTreeSet::len).max().unwrap_or(0) < rules.min_majority {
-            continue;
-        }
-        // Mailboxes that many pages each give (support@ on thirty pages, inquiries@ on twenty)
-        // are several mailboxes in use; a changed mailbox shows as a few pages left behind.
-        let kind = claims[*all.iter().next().expect("a dispute has claims")].kind;
-        if kind == FactType::Email && backing.values().all(|s| s.len() >= MANY_SOURCES) {
-            continue;
-        }
-        out.push(finding(claims, &all, sources, v));
     }
-    out.sort_by(|a, b| (&a.site, &a.url, &a.message).cmp(&(&b.site, &b.url, &b.message)));
-    out
+    // A source giving several of the values lists them.
+    let mut per_source: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
+    for &i in &all {
+        per_source
+            .entry(claims[i].source)
+            .or_default()
+            .insert(claims[i].value.as_str());
+    }
+    all.retain(|&i| per_source[&claims[i].source].len() == 1);
+    let distinct: BTreeSet<&str> = all.iter().map(|&i| claims[i].value.as_str()).collect();
+    if distinct.len() < 2 {
+        return None;
+    }
+    // Each remaining source gives one value: count the sources behind each.
+    let mut backing: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for &i in &all {
+        backing
+            .entry(claims[i].value.as_str())
+            .or_default()
+            .insert(claims[i].source);
+    }
+    if backing.values().map(BTreeSet::len).max().unwrap_or(0) < rules.min_majority {
+        return None;
+    }
+    // Mailboxes that many pages each give (support@ on thirty pages, inquiries@ on twenty)
+    // are several mailboxes in use; a changed mailbox shows as a few pages left behind.
+    let kind = claims[*all.iter().next().expect("a dispute has claims")].kind;
+    if kind == FactType::Email && backing.values().all(|s| s.len() >= MANY_SOURCES) {
+        return None;
+    }
+    Some(all)
+}
+
+/// The root of `x`'s set (union-find with path halving).
+fn find(sets: &mut [usize], mut x: usize) -> usize {
+    while sets[x] != x {
+        sets[x] = sets[sets[x]];
+        x = sets[x];
+    }
+    x
 }
 
 /// One value of a dispute: how it is written, its sources and what each says.
@@ -775,7 +843,7 @@ fn finding(
     );
     extra.insert("urls".into(), json!(urls.iter().collect::<Vec<_>>()));
     Finding {
-        kind: "inconsistent_answer".into(),
+        kind: crate::model::FindingKind::InconsistentAnswer,
         severity: Severity::Warning,
         site,
         url: url.to_string(),
