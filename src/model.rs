@@ -134,9 +134,10 @@ impl Severity {
 }
 
 /// What kind of problem a finding is: the `kind` field of every finding, and `findings --kind`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
+///
+/// Not `Ord` on purpose: outputs sort kinds by their spelling ([`FindingKind::as_str`]), which
+/// the variant order does not follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// A link whose target fails (4xx, 5xx, no answer).

@@ -998,7 +998,7 @@ impl Store {
                     hops: r.get(9)?,
                     refresh_to: r.get(10)?,
                     title: r.get(11)?,
-                    probe: r.get::<_, String>(12)? == "probe",
+                    probe: r.get::<_, String>(12)? == schema::FoundVia::Probe.as_str(),
                     in_sitemap: r.get(13)?,
                 })
             })
