@@ -56,6 +56,10 @@ pub struct Fingerprint {
     /// Where each number stands (word position) and its hash, by position: a shared passage
     /// whose numbers differ is a changed figure.
     pub numbers: Vec<(u32, u64)>,
+    /// `runs` holds only the runs the index samples ([`Fingerprint::sample`]); the full list is
+    /// kept elsewhere and read when a pair is measured (see [`audit_with`]).
+    #[serde(default)]
+    pub sampled: bool,
 }
 
 /// A fingerprint's passage hashes as the audit keeps them between runs: one base64 string of
@@ -139,6 +143,107 @@ impl Fingerprint {
             words,
             figures,
             numbers,
+            sampled: false,
+        }
+    }
+
+    /// Keeps only the runs the candidate index reads (one in `sample`, by hash) and returns the
+    /// full list as bytes (4 each, little-endian) to keep elsewhere: what a page costs in
+    /// memory until its pairs are measured.
+    pub fn sample(&mut self, sample: u32) -> Vec<u8> {
+        let bytes = self.runs.iter().flat_map(|r| r.to_le_bytes()).collect();
+        let sample = sample.max(1);
+        self.runs.retain(|r| r % sample == 0);
+        self.runs.shrink_to_fit();
+        self.sampled = true;
+        bytes
+    }
+
+    /// Whether the text has a run of `passage_words` words to compare.
+    pub fn has_passages(&self, rules: &DuplicateRules) -> bool {
+        self.words >= rules.passage_words.max(1)
+    }
+}
+
+/// Passage hashes as [`Fingerprint::sample`] returns them, back to a list.
+pub fn runs_from_bytes(bytes: &[u8]) -> Vec<u32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Reads the full passage hashes of a page whose fingerprint holds only the sampled ones.
+pub type LoadRuns<'a> = dyn Fn(&ComparedPage) -> Option<Vec<u32>> + 'a;
+
+/// The fingerprints the comparison measures with: each doc's own when it holds every run, else
+/// loaded (and kept for the next pairs: candidate pairs come sorted, so a page's pairs are
+/// measured together).
+struct Full<'a, D> {
+    docs: &'a [D],
+    load: &'a dyn Fn(usize) -> Option<Vec<u32>>,
+    cache: std::cell::RefCell<HashMap<usize, std::rc::Rc<Fingerprint>>>,
+}
+
+/// Loaded fingerprints kept at once (a few MB).
+const FULL_CACHE: usize = 512;
+
+impl<'a, D: std::borrow::Borrow<Fingerprint>> Full<'a, D> {
+    fn get(&self, i: usize) -> Print<'a> {
+        let doc: &'a Fingerprint = self.docs[i].borrow();
+        if !doc.sampled {
+            return Print::Own(doc);
+        }
+        if let Some(f) = self.cache.borrow().get(&i) {
+            return Print::Loaded(f.clone());
+        }
+        let runs = (self.load)(i).unwrap_or_else(|| {
+            log::warn!("a page's passage hashes are missing: it is compared by its sample only");
+            doc.runs.clone()
+        });
+        let full = std::rc::Rc::new(Fingerprint {
+            runs,
+            sampled: false,
+            ..doc.clone_without_runs()
+        });
+        let mut cache = self.cache.borrow_mut();
+        if cache.len() >= FULL_CACHE {
+            cache.clear();
+        }
+        cache.insert(i, full.clone());
+        Print::Loaded(full)
+    }
+
+    fn overlap(&self, a: usize, b: usize, rules: &DuplicateRules) -> Overlap {
+        overlap(&self.get(a), &self.get(b), rules)
+    }
+}
+
+/// A fingerprint with every run: a doc's own, or loaded.
+enum Print<'a> {
+    Own(&'a Fingerprint),
+    Loaded(std::rc::Rc<Fingerprint>),
+}
+
+impl std::ops::Deref for Print<'_> {
+    type Target = Fingerprint;
+    fn deref(&self) -> &Fingerprint {
+        match self {
+            Print::Own(f) => f,
+            Print::Loaded(f) => f,
+        }
+    }
+}
+
+impl Fingerprint {
+    fn clone_without_runs(&self) -> Fingerprint {
+        Fingerprint {
+            hash: self.hash.clone(),
+            runs: Vec::new(),
+            words: self.words,
+            figures: self.figures.clone(),
+            numbers: self.numbers.clone(),
+            sampled: self.sampled,
         }
     }
 }
@@ -338,6 +443,22 @@ pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
     series: &[Option<String>],
     rules: &DuplicateRules,
 ) -> Groups {
+    find_groups_loading(docs, series, rules, &|_| None)
+}
+
+/// [`find_groups_with`] where some docs hold only their sampled runs ([`Fingerprint::sample`]):
+/// `load(i)` reads doc `i`'s full list when a pair of it is measured.
+pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
+    docs: &[D],
+    series: &[Option<String>],
+    rules: &DuplicateRules,
+    load: &dyn Fn(usize) -> Option<Vec<u32>>,
+) -> Groups {
+    let full = Full {
+        docs,
+        load,
+        cache: Default::default(),
+    };
     // 1. Exact groups; the first member of each stands for it from here on.
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, d) in docs.iter().enumerate() {
@@ -408,7 +529,7 @@ pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
     let verified = candidates.len();
     for (a, b) in candidates {
         let (a, b) = (a as usize, b as usize);
-        let o = overlap(reps[a], reps[b], rules);
+        let o = full.overlap(classes[a][0], classes[b][0], rules);
         if o.similarity >= rules.threshold {
             let (ra, rb) = (sets.find(a), sets.find(b));
             sets.union(ra, rb);
@@ -463,7 +584,7 @@ pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
         let mut sim = |a: usize, b: usize| -> f64 {
             *alike
                 .entry((a.min(b), a.max(b)))
-                .or_insert_with(|| overlap(reps[a], reps[b], rules).similarity)
+                .or_insert_with(|| full.overlap(classes[a][0], classes[b][0], rules).similarity)
         };
         if rest.len() <= MAX_CLIQUE_COMPONENT {
             for &r in &rest {
@@ -610,6 +731,10 @@ pub struct ComparedPage {
     pub date: Option<String>,
     /// Its main text's fingerprint.
     pub fingerprint: Fingerprint,
+    /// Its `urls` id, by which its full passage hashes are found when the fingerprint holds
+    /// only a sample.
+    #[serde(default)]
+    pub url_id: Option<i64>,
 }
 
 /// The duplicate audit: one finding per group, on its first member (members sorted by URL).
@@ -618,9 +743,20 @@ pub struct ComparedPage {
 /// `/page//`, `/page/index.html`) is one page to a reader, so only its shortest address is
 /// compared. Pages with no words to compare are not compared.
 pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
+    audit_with(pages, rules, &|_| None)
+}
+
+/// [`audit`] where pages may hold only their sampled passage hashes ([`Fingerprint::sample`]):
+/// `load` reads a page's full list when one of its pairs is measured. The findings are the
+/// same as with every fingerprint whole.
+pub fn audit_with(
+    pages: &[ComparedPage],
+    rules: &DuplicateRules,
+    load: &LoadRuns<'_>,
+) -> Vec<Finding> {
     let mut order: Vec<&ComparedPage> = pages
         .iter()
-        .filter(|p| !p.fingerprint.runs.is_empty() && !is_listing(&p.url))
+        .filter(|p| p.fingerprint.has_passages(rules) && !is_listing(&p.url))
         .collect();
     order.sort_by(|a, b| (a.url.len(), &a.url).cmp(&(b.url.len(), &b.url)));
     let mut seen: HashSet<(String, &str)> = HashSet::new();
@@ -634,7 +770,7 @@ pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
         .collect();
     let fps: Vec<&Fingerprint> = pages.iter().map(|p| &p.fingerprint).collect();
     let series = series_keys(&pages);
-    let groups = find_groups_with(&fps, &series, rules);
+    let groups = find_groups_loading(&fps, &series, rules, &|i| load(pages[i]));
     let mut out = Vec::new();
     for g in &groups.exact {
         let hash = &pages[g.members[0]].fingerprint.hash;
@@ -1088,6 +1224,7 @@ mod tests {
             title: Some(title.into()),
             date: None,
             fingerprint: Fingerprint::of(&words.join(" "), &r),
+            url_id: None,
         };
         // The same post on a second site, with an introduction of its own.
         let mut with_intro = text(41, 60);
@@ -1181,6 +1318,7 @@ mod tests {
             title: None,
             date: None,
             fingerprint: fp(w),
+            url_id: None,
         };
         let pages = vec![
             page("https://b.gov/p", "https://b.gov", &edited),
@@ -1198,6 +1336,53 @@ mod tests {
     }
 
     #[test]
+    fn sampled_fingerprints_with_their_runs_loaded_give_the_same_findings() {
+        let r = rules();
+        let a = text(21, 400);
+        let mut b = a.clone();
+        for (i, w) in b.iter_mut().take(60).enumerate() {
+            *w = format!("changed{i}");
+        }
+        let mut c = a.clone();
+        c.truncate(250);
+        let pages: Vec<ComparedPage> = [
+            ("https://a.gov/x", &a),
+            ("https://b.gov/x", &b),
+            ("https://c.gov/x", &c),
+            ("https://c.gov/other", &text(22, 300)),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (url, words))| ComparedPage {
+            url: url.to_string(),
+            site: crate::model::url_origin(url)
+                .unwrap_or_default()
+                .to_string(),
+            title: None,
+            date: None,
+            fingerprint: Fingerprint::of(&words.join(" "), &r),
+            url_id: Some(i as i64),
+        })
+        .collect();
+        let whole = audit(&pages, &r);
+        assert!(!whole.is_empty());
+        let mut kept: HashMap<i64, Vec<u8>> = HashMap::new();
+        let mut sampled = pages.clone();
+        for p in &mut sampled {
+            let full = p.fingerprint.runs.len();
+            kept.insert(p.url_id.unwrap_or_default(), p.fingerprint.sample(r.sample));
+            assert!(p.fingerprint.runs.len() < full / 2, "only a sample stays");
+        }
+        let loads = std::cell::Cell::new(0);
+        let load = |p: &ComparedPage| {
+            loads.set(loads.get() + 1);
+            kept.get(&p.url_id?).map(|b| runs_from_bytes(b))
+        };
+        assert_eq!(audit_with(&sampled, &r, &load), whole);
+        assert!(loads.get() > 0, "pairs were measured on loaded runs");
+    }
+
+    #[test]
     fn query_string_variants_of_one_page_are_one_page() {
         let base = text(9, 300);
         let page = |url: &str| ComparedPage {
@@ -1206,6 +1391,7 @@ mod tests {
             title: None,
             date: None,
             fingerprint: fp(&base),
+            url_id: None,
         };
         let one = vec![
             page("https://a.gov/p?promo"),
@@ -1273,6 +1459,7 @@ mod tests {
             title: None,
             date: None,
             fingerprint: Fingerprint::of(&t, &rules()),
+            url_id: None,
         };
         let pages = vec![
             page(

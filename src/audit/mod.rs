@@ -158,6 +158,36 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
         },
         reuse,
     )?;
+    if log::log_enabled!(log::Level::Debug) {
+        let runs: usize = content
+            .compared
+            .iter()
+            .map(|p| p.fingerprint.runs.len())
+            .sum();
+        let numbers: usize = content
+            .compared
+            .iter()
+            .map(|p| p.fingerprint.numbers.len())
+            .sum();
+        let figures: usize = content
+            .compared
+            .iter()
+            .map(|p| p.fingerprint.figures.len())
+            .sum();
+        let claims: usize = content.claims.iter().map(|c| c.len()).sum();
+        log::debug!(
+            "page pass kept: {} compared pages ({:.0} MB of passage hashes, {:.0} MB of numbers), {} claims, {} measured rows",
+            content.compared.len(),
+            (runs * 4) as f64 / 1e6,
+            (numbers * 16 + figures * 8) as f64 / 1e6,
+            claims,
+            content.measured.len()
+        );
+    }
+    log::info!(
+        "audit memory before claims are collected: {}",
+        peak_memory()
+    );
     for claims in std::mem::take(&mut content.claims) {
         collector.add_claims(claims);
     }
@@ -201,7 +231,24 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
             }
         }
     }
-    findings.extend(duplicates::audit(&content.compared, &rules.duplicates));
+    // The pages' full passage hashes are in the store (the page pass sent them with its kept
+    // results): read there, pair by pair.
+    writer.flush_blocking()?;
+    let load = |p: &duplicates::ComparedPage| {
+        let id = p.url_id?;
+        match store.page_passages(id) {
+            Ok(bytes) => bytes.map(|b| duplicates::runs_from_bytes(&b)),
+            Err(e) => {
+                log::warn!("{}: {e}", p.url);
+                None
+            }
+        }
+    };
+    findings.extend(duplicates::audit_with(
+        &content.compared,
+        &rules.duplicates,
+        &load,
+    ));
     let t_duplicates = started.elapsed();
     log::info!("audit memory after duplicates: {}", peak_memory());
     // Governance per site, then the recommendation, which weighs every other audit's results.

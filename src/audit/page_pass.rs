@@ -186,8 +186,9 @@ struct Measured {
 }
 
 /// A page measured in this audit: what was measured, the time each part took (fingerprint,
-/// answer source, plain language), and the encoded result to keep.
-type MeasuredNow = (Measured, [Duration; 3], Vec<u8>);
+/// answer source, plain language), the encoded result to keep, and a compared page's passage
+/// hashes, kept beside it (the result and the audit hold only a sample of them).
+type MeasuredNow = (Measured, [Duration; 3], Vec<u8>, Option<Vec<u8>>);
 
 /// What the page pass keeps of one page for the next audit (`page_audit.result`).
 #[derive(Serialize, Deserialize)]
@@ -543,6 +544,7 @@ impl Pass<'_> {
                                 context: String::new(),
                                 keys: Vec::new(),
                                 result: KeptRef::NotAPage(&why).encode(),
+                                passages: None,
                             });
                         }
                         out.measured.push(not_measured(p.url_id, &why));
@@ -704,16 +706,24 @@ impl Pass<'_> {
                 .zip(rows.par_iter())
                 .map(|((e, _), row)| match e {
                     Entry::Fresh(r, signals) => {
-                        let (m, times) = measure(row, r, &shared, checker, names, ctx);
+                        let (mut m, times) = measure(row, r, &shared, checker, names, ctx);
+                        // With a kept row to hold them, a compared page's passage hashes leave
+                        // memory but for the index's sample.
+                        let passages = match (&mut m.compared, &row.body_hash) {
+                            (Some((p, _)), Some(_)) => {
+                                Some(p.fingerprint.sample(ctx.rules.duplicates.sample))
+                            }
+                            _ => None,
+                        };
                         let kept = KeptRef::Page(signals, &m).encode();
-                        Some((m, times, kept))
+                        Some((m, times, kept, passages))
                     }
                     Entry::Kept { .. } => None,
                 })
                 .collect();
             for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {
                 let (signals, m) = match (e, fresh) {
-                    (Entry::Fresh(r, signals), Some((m, times, kept))) => {
+                    (Entry::Fresh(r, signals), Some((m, times, kept, passages))) => {
                         spent.0[2] += times[0];
                         spent.0[3] += times[1];
                         spent.0[4] += times[2];
@@ -725,6 +735,7 @@ impl Pass<'_> {
                                 context,
                                 keys: keys_to_bytes(&[&r.keys[..], &r.exact[..]].concat()),
                                 result: kept,
+                                passages,
                             });
                         }
                         (signals, m)
@@ -999,6 +1010,7 @@ fn measure(
                 title: pg.title.clone(),
                 date: None,
                 fingerprint,
+                url_id: Some(row.url_id),
             },
             super::canonical_elsewhere(&row.url, pg),
         )

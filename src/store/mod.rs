@@ -936,10 +936,24 @@ impl Store {
                         context: r.get(2)?,
                         keys: r.get(3)?,
                         result: r.get(4)?,
+                        passages: None,
                     })
                 })
                 .optional()
             })
+            .map_err(|e| self.err(e))
+    }
+
+    /// A compared page's passage hashes as the page pass kept them (4 bytes each,
+    /// little-endian, in text order).
+    pub fn page_passages(&self, url_id: i64) -> Result<Option<Vec<u8>>, Error> {
+        self.conn
+            .prepare_cached("SELECT passages FROM page_audit WHERE url_id = ?1")
+            .and_then(|mut st| {
+                st.query_row(params![url_id], |r| r.get::<_, Option<Vec<u8>>>(0))
+                    .optional()
+            })
+            .map(Option::flatten)
             .map_err(|e| self.err(e))
     }
 

@@ -74,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_governance.sql"),
     include_str!("migrations/0007_pages_and_sitemaps.sql"),
     include_str!("migrations/0008_page_audit.sql"),
+    include_str!("migrations/0009_page_passages.sql"),
 ];
 
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).

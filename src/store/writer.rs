@@ -309,6 +309,9 @@ pub struct KeptPage {
     pub keys: Vec<u8>,
     /// The result, compressed.
     pub result: Vec<u8>,
+    /// A compared page's passage hashes (4 bytes each, little-endian), which the result holds
+    /// only a sample of.
+    pub passages: Option<Vec<u8>>,
 }
 
 /// What the audits measured on one page's main content (a `page_text` row).
@@ -417,6 +420,13 @@ impl Writer {
                 path: self.path.clone(),
                 message,
             })
+    }
+
+    /// [`Writer::flush`] for code outside the async runtime (the audit): blocks the thread.
+    pub fn flush_blocking(&self) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.send(WriteOp::Flush(tx))?;
+        rx.blocking_recv().map_err(|_| self.gone())
     }
 
     /// Commits everything sent so far and waits until it is durable.
@@ -718,8 +728,8 @@ impl WriterState {
             }
             WriteOp::KeepPages(kept) => {
                 let mut stmt = self.conn.prepare_cached(
-                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, result)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, result, passages)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
                 for k in &kept {
                     stmt.execute(params![
@@ -728,7 +738,8 @@ impl WriterState {
                         k.program,
                         k.context,
                         k.keys,
-                        k.result
+                        k.result,
+                        k.passages
                     ])?;
                 }
                 Ok(false)

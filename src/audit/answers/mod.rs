@@ -407,6 +407,18 @@ pub struct SourceClaims {
     claims: Vec<claims::Claim>,
 }
 
+impl SourceClaims {
+    /// How many claims the source makes.
+    pub fn len(&self) -> usize {
+        self.claims.len()
+    }
+
+    /// Whether it makes none.
+    pub fn is_empty(&self) -> bool {
+        self.claims.is_empty()
+    }
+}
+
 /// A source's name and site.
 struct Named {
     name: String,
