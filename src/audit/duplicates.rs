@@ -422,6 +422,10 @@ pub struct Groups {
 /// copy (every pair measured); larger ones are grouped by their linked pairs.
 const MAX_CLIQUE_COMPONENT: usize = 200;
 
+/// The candidate index is built in `2^INDEX_PART_BITS` parts (by the runs' top bits).
+const INDEX_PART_BITS: u32 = 3;
+const INDEX_PARTS: u32 = 1 << INDEX_PART_BITS;
+
 /// Indexed runs two texts must share to be measured.
 const MIN_SHARED_RUNS: u16 = 2;
 
@@ -480,42 +484,46 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     let n = reps.len();
 
     // 2. The index of sampled runs (sorted (run, text) pairs: no map of small lists), then the
-    // pairs of texts that share enough of them.
+    // pairs of texts that share enough of them. Built in parts by the runs' top bits, one part
+    // at a time: a run's texts are all in its part, so the counts are the same, and the index
+    // of a million pages never stands whole in memory.
     let sample = rules.sample.max(1);
-    let mut index: Vec<(u32, u32)> = Vec::new();
-    for (d, f) in reps.iter().enumerate() {
-        let start = index.len();
-        index.extend(
-            f.runs
-                .iter()
-                .filter(|r| *r % sample == 0)
-                .map(|&r| (r, d as u32)),
-        );
-        // A run a text repeats counts once for it.
-        index[start..].sort_unstable();
-        let mut kept = start;
-        for i in start..index.len() {
-            if i == start || index[i].0 != index[kept - 1].0 {
-                index[kept] = index[i];
-                kept += 1;
-            }
-        }
-        index.truncate(kept);
-    }
-    index.sort_unstable();
     let mut shared: HashMap<(u32, u32), u16, foldhash::fast::RandomState> = HashMap::default();
-    for same_run in index.chunk_by(|a, b| a.0 == b.0) {
-        if same_run.len() < 2 || same_run.len() > rules.max_pages_per_passage {
-            continue;
+    for part in 0..INDEX_PARTS {
+        let in_part = |r: u32| (r >> (32 - INDEX_PART_BITS)) == part;
+        let mut index: Vec<(u32, u32)> = Vec::new();
+        for (d, f) in reps.iter().enumerate() {
+            let start = index.len();
+            index.extend(
+                f.runs
+                    .iter()
+                    .filter(|&&r| r % sample == 0 && in_part(r))
+                    .map(|&r| (r, d as u32)),
+            );
+            // A run a text repeats counts once for it.
+            index[start..].sort_unstable();
+            let mut kept = start;
+            for i in start..index.len() {
+                if i == start || index[i].0 != index[kept - 1].0 {
+                    index[kept] = index[i];
+                    kept += 1;
+                }
+            }
+            index.truncate(kept);
         }
-        for (x, &(_, a)) in same_run.iter().enumerate() {
-            for &(_, b) in &same_run[..x] {
-                let c = shared.entry((b.min(a), b.max(a))).or_default();
-                *c = c.saturating_add(1);
+        index.sort_unstable();
+        for same_run in index.chunk_by(|a, b| a.0 == b.0) {
+            if same_run.len() < 2 || same_run.len() > rules.max_pages_per_passage {
+                continue;
+            }
+            for (x, &(_, a)) in same_run.iter().enumerate() {
+                for &(_, b) in &same_run[..x] {
+                    let c = shared.entry((b.min(a), b.max(a))).or_default();
+                    *c = c.saturating_add(1);
+                }
             }
         }
     }
-    drop(index);
     let mut candidates: Vec<(u32, u32)> = shared
         .into_iter()
         .filter(|&(_, c)| c >= MIN_SHARED_RUNS)

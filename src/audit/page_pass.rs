@@ -41,6 +41,12 @@ use super::Error;
 /// the compressed bodies held at once.
 const READ_CHUNK: usize = 512;
 
+/// A site with more pages than this holds them packed (compressed) between the read and
+/// measure steps: its template needs all of them read first, and a site of 100,000 pages must
+/// not need their parsed text in memory at once. Packing costs a little CPU per page, so small
+/// sites do without it.
+const PACK_ABOVE: usize = 2_000;
+
 /// What the page pass produced.
 pub(super) struct Content {
     /// Pages the duplicate audit compares.
@@ -103,7 +109,10 @@ enum Read {
 
 /// A page as read, before its site's template is known.
 struct ReadPage {
+    /// The page (empty while packed).
     page: Page,
+    /// `page` and `marked`, deflated JSON, while the page waits for its site's template.
+    packed: Option<Vec<u8>>,
     /// Each block's key ([`page::block_key`]) before template removal.
     keys: Vec<u128>,
     /// Each block as written ([`exact_key`]), parallel to `keys`.
@@ -121,6 +130,61 @@ fn exact_key(b: &page::Block) -> u128 {
     h.update(format!("{:?}|{:?}|{}|", b.kind, b.code, b.link_words).as_bytes());
     h.update(b.text.as_bytes());
     h.digest128()
+}
+
+impl ReadPage {
+    /// Packs the page until its site's template is known (see [`PACK_ABOVE`]).
+    fn pack(&mut self) {
+        let page = std::mem::take(&mut self.page);
+        let marked = std::mem::take(&mut self.marked);
+        let json = serde_json::to_string(&(&page, &marked)).unwrap_or_default();
+        self.packed = Some(store::compress(&json));
+    }
+
+    /// The page and its marked answers, packed or not.
+    fn parts(&self) -> Option<(Page, Vec<AnswerUnit>)> {
+        let bytes = self.packed.as_ref()?;
+        let json = store::decompress("deflate", bytes)?;
+        serde_json::from_str(&json).ok()
+    }
+
+    /// Unpacks a packed page and removes its site's template from it, as the unpacked pages'
+    /// was removed when the template became known.
+    fn unpack(&mut self, template: &HashSet<u128>) {
+        let Some((page, marked)) = self.parts() else {
+            return;
+        };
+        self.packed = None;
+        self.page = page;
+        self.marked = marked;
+        remove_template(&mut self.page, &self.keys, template);
+    }
+
+    /// Block `i` of the page without its template (`post_template` order).
+    fn block_after_template(&self, i: usize, template: &HashSet<u128>) -> Option<page::Block> {
+        if self.packed.is_none() {
+            return self.page.blocks.get(i).cloned();
+        }
+        let (mut page, _) = self.parts()?;
+        remove_template(&mut page, &self.keys, template);
+        page.blocks.get(i).cloned()
+    }
+}
+
+/// A page as read, packed when its site is large (see [`PACK_ABOVE`]).
+fn packed(mut read: Read, pack: bool) -> Read {
+    if let (Read::Page(r, _), true) = (&mut read, pack) {
+        r.pack();
+    }
+    read
+}
+
+/// Removes the blocks whose keys are the template's (`keys` parallel to the page's blocks).
+fn remove_template(page: &mut Page, keys: &[u128], template: &HashSet<u128>) {
+    if !template.is_empty() {
+        let mut keep_block = keys.iter().map(|k| !template.contains(k));
+        page.blocks.retain(|_| keep_block.next().unwrap_or(true));
+    }
 }
 
 /// The read step of one page.
@@ -150,11 +214,17 @@ fn read(url: &str, body: Option<(String, Vec<u8>)>, ctx: &Context<'_>) -> Read {
     }
     let signals = ctx.governance.page(url, &doc);
     let marked = crate::extract::answers::from_document(&doc);
+    // The page's ids are the links audit's (read from the crawl's anchors), not the page pass's.
+    let page = Page {
+        anchors: Default::default(),
+        ..page
+    };
     let keys = page.blocks.iter().map(page::block_key).collect();
     let exact = page.blocks.iter().map(exact_key).collect();
     Read::Page(
         Box::new(ReadPage {
             page,
+            packed: None,
             keys,
             exact,
             post_template: Vec::new(),
@@ -481,6 +551,7 @@ impl Pass<'_> {
         let (store, ctx, reuse) = (self.store, self.ctx, self.reuse);
         let program =
             |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
+        let pack = site_pages.len() > PACK_ABOVE;
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut entries: Vec<Entry> = Vec::with_capacity(site_pages.len());
         for chunk in site_pages.chunks(READ_CHUNK) {
@@ -506,7 +577,7 @@ impl Pass<'_> {
                 .zip(work.into_par_iter())
                 .map(|(p, w)| match w {
                     Work::Skip => Done::Read(Read::NoBody),
-                    Work::Read(body) => Done::Read(read(&p.url, body, ctx)),
+                    Work::Read(body) => Done::Read(packed(read(&p.url, body, ctx), pack)),
                     Work::Kept(k) => match Kept::decode(&k.result) {
                         Some(mut kept) => {
                             if let Kept::Page(_, m) = &mut kept {
@@ -530,7 +601,9 @@ impl Pass<'_> {
                 }
                 let d = match d {
                     // A kept result this build cannot read: read the page again.
-                    Done::Unreadable => Done::Read(read(&p.url, store.raw_body(p.url_id)?, ctx)),
+                    Done::Unreadable => {
+                        Done::Read(packed(read(&p.url, store.raw_body(p.url_id)?, ctx), pack))
+                    }
                     d => d,
                 };
                 match d {
@@ -586,6 +659,7 @@ impl Pass<'_> {
     ) -> Result<(), Error> {
         let site = site_pages[0].site.as_str();
         let (store, ctx, reuse, checker) = (self.store, self.ctx, self.reuse, &self.checker);
+        let pack = site_pages.len() > PACK_ABOVE;
         let program =
             |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
         let mut keep: Vec<store::KeptPage> = Vec::new();
@@ -656,7 +730,7 @@ impl Pass<'_> {
         let reread: Vec<Read> = again
             .par_iter()
             .zip(bodies.into_par_iter())
-            .map(|(&i, body)| read(&rows[i].url, body, ctx))
+            .map(|(&i, body)| packed(read(&rows[i].url, body, ctx), pack))
             .collect();
         for (&i, r) in again.iter().zip(reread) {
             // The same body read by the same program is the same page; anything else keeps the
@@ -668,9 +742,9 @@ impl Pass<'_> {
         }
         for e in &mut entries {
             if let Entry::Fresh(r, _) = e {
-                if !template.is_empty() {
-                    let mut keep_block = r.keys.iter().map(|k| !template.contains(k));
-                    r.page.blocks.retain(|_| keep_block.next().unwrap_or(true));
+                // A packed page loses its template when it is unpacked to be measured.
+                if r.packed.is_none() {
+                    remove_template(&mut r.page, &r.keys, &template);
                 }
                 r.post_template = r
                     .keys
@@ -682,8 +756,15 @@ impl Pass<'_> {
         }
         // A block several pages share (a notice, an archive banner) is one text to fix: its
         // plain-language findings are reported once, with the pages it is on.
-        let shared_found =
-            shared_block_findings(&entries, &rows, &shared, &mut checked, checker, names);
+        let shared_found = shared_block_findings(
+            &entries,
+            &rows,
+            &template,
+            &shared,
+            &mut checked,
+            checker,
+            names,
+        );
         out.blocks.extend(checked.iter().filter_map(|(key, block)| {
             let exact = entries[shared.get(key)?[0]].exact_of(*key);
             let json = serde_json::to_string(block).unwrap_or_default();
@@ -696,16 +777,17 @@ impl Pass<'_> {
         let mut entries = entries.into_iter();
         let mut contexts = contexts.into_iter();
         for rows in rows.chunks(READ_CHUNK) {
-            let chunk: Vec<(Entry, String)> = entries
+            let mut chunk: Vec<(Entry, String)> = entries
                 .by_ref()
                 .zip(contexts.by_ref())
                 .take(rows.len())
                 .collect();
             let measured: Vec<Option<MeasuredNow>> = chunk
-                .par_iter()
+                .par_iter_mut()
                 .zip(rows.par_iter())
                 .map(|((e, _), row)| match e {
                     Entry::Fresh(r, signals) => {
+                        r.unpack(&template);
                         let (mut m, times) = measure(row, r, &shared, checker, names, ctx);
                         // With a kept row to hold them, a compared page's passage hashes leave
                         // memory but for the index's sample.
@@ -876,6 +958,7 @@ impl SharedBlock {
 fn shared_block_findings(
     entries: &[Entry],
     rows: &[&ContentPage],
+    template: &HashSet<u128>,
     shared: &HashMap<u128, Vec<usize>>,
     checked: &mut HashMap<u128, SharedBlock>,
     checker: &plain_language::Checker<'_>,
@@ -888,11 +971,13 @@ fn shared_block_findings(
         let Entry::Fresh(first, _) = &entries[on[0]] else {
             continue;
         };
-        if let Some(i) = first.post_template.iter().position(|k| k == key) {
-            checked.insert(
-                *key,
-                SharedBlock::check(&first.page.blocks[i], checker, names),
-            );
+        let block = first
+            .post_template
+            .iter()
+            .position(|k| k == key)
+            .and_then(|i| first.block_after_template(i, template));
+        if let Some(block) = block {
+            checked.insert(*key, SharedBlock::check(&block, checker, names));
         }
     }
     let mut placed: Vec<(usize, &str, Vec<Finding>)> = shared
@@ -1025,4 +1110,51 @@ fn measure(
         grade: scored.then_some(scores.flesch_kincaid_grade),
     };
     (m, [fingerprint_time, source_time, plain_time])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_page(html: &str) -> ReadPage {
+        let doc = scraper::Html::parse_document(html);
+        let page = page::from_document(&doc);
+        let marked = crate::extract::answers::from_document(&doc);
+        ReadPage {
+            keys: page.blocks.iter().map(page::block_key).collect(),
+            exact: page.blocks.iter().map(exact_key).collect(),
+            page,
+            packed: None,
+            post_template: Vec::new(),
+            marked,
+            spent: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_packed_page_unpacks_to_the_same_page_without_its_template() {
+        let html = "<html><head><title>Fees</title></head><body><main>\
+            <p>Site notice shown on every page of the site.</p>\
+            <h2>How much does the permit cost?</h2><p>The permit costs $45 and takes 10 days.</p>\
+            <dl><dt>Can I pay online?</dt><dd>Yes, with a card.</dd></dl></main></body></html>";
+        let open = read_page(html);
+        assert!(open.page.blocks.len() >= 3);
+        let template: HashSet<u128> = [open.keys[0]].into_iter().collect();
+        let mut expected = open.page.clone();
+        remove_template(&mut expected, &open.keys, &template);
+        assert_eq!(expected.blocks.len(), open.page.blocks.len() - 1);
+
+        let mut packed = read_page(html);
+        packed.pack();
+        assert!(packed.page.blocks.is_empty() && packed.marked.is_empty());
+        // A shared block is read from the packed page as from the open one.
+        assert_eq!(
+            packed.block_after_template(0, &template),
+            expected.blocks.first().cloned()
+        );
+        packed.unpack(&template);
+        assert!(packed.packed.is_none());
+        assert_eq!(packed.page, expected);
+        assert_eq!(packed.marked, open.marked);
+    }
 }

@@ -22,7 +22,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use scraper::{ElementRef, Html, Node};
 
 /// What kind of block a piece of main text came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BlockKind {
     /// `<h1>`…`<h6>`, with its level.
     Heading(u8),
@@ -37,7 +37,7 @@ pub enum BlockKind {
 }
 
 /// One block of main content: its boundaries are where a reader sees a new line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     /// Where it came from.
     pub kind: BlockKind,
@@ -51,7 +51,7 @@ pub struct Block {
 }
 
 /// A page as the audits see it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     /// `<title>`.
     pub title: Option<String>,
