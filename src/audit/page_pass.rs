@@ -1022,7 +1022,8 @@ fn measure(
     let t = Instant::now();
     // An index's lines are other pages' titles and teasers ("March 1 — Fund reaches 9,000
     // families"): the pages they list give the answers.
-    let index = pg.is_index(rules.duplicates.max_link_share) || duplicates::is_listing(&row.url);
+    let lists_pages = pg.is_index(rules.duplicates.max_link_share);
+    let index = lists_pages || duplicates::is_listing(&row.url);
     let source = (!index).then(|| {
         answers::Source::page(
             &row.url,
@@ -1085,9 +1086,7 @@ fn measure(
         over_target: scored && scores.flesch_kincaid_grade > rules.readability.target_grade,
         not_a_page: None,
     };
-    let compared = (words >= rules.duplicates.min_words
-        && !pg.is_index(rules.duplicates.max_link_share))
-    .then(|| {
+    let compared = (words >= rules.duplicates.min_words && !lists_pages).then(|| {
         (
             duplicates::ComparedPage {
                 url: row.url.clone(),

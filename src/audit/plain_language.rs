@@ -135,7 +135,8 @@ impl<'a> Block<'a> {
             if trimmed.is_empty() {
                 return;
             }
-            let off = s + raw.find(trimmed).unwrap_or(0);
+            // `trimmed` is a slice of `raw`: its offset, without searching for it.
+            let off = s + (trimmed.as_ptr() as usize - raw.as_ptr() as usize);
             if protected.iter().any(|&(ps, pe)| off >= ps && off < pe) {
                 return;
             }
@@ -144,7 +145,14 @@ impl<'a> Block<'a> {
                 .partition_point(|&(ss, _)| ss <= off)
                 .saturating_sub(1);
             tokens.push(Token {
-                lower: trimmed.to_lowercase().replace('\u{2019}', "'"),
+                lower: {
+                    let lower = trimmed.to_lowercase();
+                    if lower.contains('\u{2019}') {
+                        lower.replace('\u{2019}', "'")
+                    } else {
+                        lower
+                    }
+                },
                 text: trimmed.to_string(),
                 start: off,
                 end: off + trimmed.len(),
@@ -1103,7 +1111,14 @@ const CONNECTORS: &[&str] = &["of", "and", "the", "for", "on", "in", "to", "&"];
 fn initialisms(text: &str) -> Vec<String> {
     const MAX_RUN: usize = 10;
     let mut out = Vec::new();
-    let is_connector = |w: &str| CONNECTORS.contains(&w.to_lowercase().as_str());
+    // ASCII words compare without the lower-case copy (the connectors are ASCII).
+    let is_connector = |w: &str| {
+        if w.is_ascii() {
+            CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(w))
+        } else {
+            CONNECTORS.contains(&w.to_lowercase().as_str())
+        }
+    };
     let emit = |run: &[&str], out: &mut Vec<String>| {
         for start in 0..run.len() {
             if is_connector(run[start]) {
