@@ -4,6 +4,7 @@
 # body did not change reuse what the first audit measured) and in full (`audit --full`), and the
 # two re-audits' findings compared byte for byte. Prints the time and peak RSS of each step.
 # Usage: bench/audit.sh [PAGES_PER_HOST (default 4000)] [HOSTS (5)] [EDITED_PERCENT (5)]
+# FIRST_AUDIT_ONLY=1 stops after the first audit (for the largest sizes).
 # Needs: cargo, python3, GNU time (/usr/bin/time). Disk: about 16 KB of database per page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,8 @@ kill $SERVER; wait $SERVER 2>/dev/null || true
 PAGES=$(python3 -c "import sqlite3;print(sqlite3.connect('$WORK/bench.db').execute('select count(*) from pages where status=200').fetchone()[0])")
 echo "pages stored: $PAGES; database $(du -m "$WORK/bench.db" | cut -f1) MB"
 timed audit "$BIN" --debug audit --db "$WORK/bench.db"
+grep -h "audit memory\|audit times\|page pass kept" "$WORK/audit.log" | sed 's/^.*\] /  /' || true
+if [ "${FIRST_AUDIT_ONLY:-}" = 1 ]; then exit 0; fi
 
 serve "$EDITED"
 timed "re-crawl ($EDITED% edited)" "$BIN" "${CRAWL[@]}" "${MAPS[@]}"
