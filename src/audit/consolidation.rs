@@ -574,7 +574,11 @@ fn domain_status(f: &SiteCrawlFacts) -> &'static str {
         "redirect"
     } else if f.home_status.is_some_and(|s| (200..300).contains(&s)) || f.ok_pages > 0 {
         "active"
-    } else if f.home_blocked && f.robots_status.is_some_and(|s| (200..300).contains(&s)) {
+    } else if f.home_blocked
+        && f.files
+            .robots_status
+            .is_some_and(|s| (200..300).contains(&s))
+    {
         // robots.txt answered, so the site is up; it asked us not to look.
         "active, closed to crawlers"
     } else if f.home_status.is_none() {
@@ -611,13 +615,16 @@ fn decide(
     }
     if f.ok_pages == 0
         && f.home_blocked
-        && !f.robots_status.is_some_and(|s| (200..300).contains(&s))
+        && !f
+            .files
+            .robots_status
+            .is_some_and(|s| (200..300).contains(&s))
     {
         evidence.push(format!(
             "Its robots.txt could not be fetched ({}), so, as the robots.txt standard asks, nothing was crawled: check that the site is up, then audit it again.",
-            f.robots_error
+            f.files.robots_error
                 .as_deref()
-                .or(f.robots_status.map(|_| "an error status"))
+                .or(f.files.robots_status.map(|_| "an error status"))
                 .unwrap_or("no answer")
         ));
         return ("fix", None, evidence);

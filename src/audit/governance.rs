@@ -655,9 +655,9 @@ const SEARCH_ENGINES: &[&str] = &["Googlebot", "Bingbot", "usasearch"];
 
 fn robots_txt(facts: &SiteFacts) -> Outcome {
     let url = format!("{}/robots.txt", facts.origin);
-    match facts.robots_status {
+    match facts.files.robots_status {
         Some(200) => {
-            let body = facts.robots_txt.as_deref().unwrap_or("");
+            let body = facts.files.robots_txt.as_deref().unwrap_or("");
             let lower = body
                 .trim_start()
                 .get(..300)
@@ -689,7 +689,7 @@ fn robots_txt(facts: &SiteFacts) -> Outcome {
             &url,
             format!("{url} answers {status}: the site has no robots.txt."),
         ),
-        None => match &facts.robots_error {
+        None => match &facts.files.robots_error {
             Some(e) => fail(&url, format!("{url} could not be fetched: {e}.")),
             None => Outcome::Skip,
         },
@@ -698,11 +698,12 @@ fn robots_txt(facts: &SiteFacts) -> Outcome {
 
 fn sitemap(facts: &SiteFacts) -> Outcome {
     let url = facts
+        .files
         .sitemap_url
         .clone()
         .unwrap_or_else(|| format!("{}/sitemap.xml", facts.origin));
-    match (facts.sitemap_status, &facts.sitemap_error) {
-        (Some(200), None) if facts.sitemap_urls.unwrap_or(0) > 0 => Outcome::Pass,
+    match (facts.files.sitemap_status, &facts.files.sitemap_error) {
+        (Some(200), None) if facts.files.sitemap_urls.unwrap_or(0) > 0 => Outcome::Pass,
         (Some(200), Some(e)) => fail(&url, format!("{url} is not a valid sitemap: {e}.")),
         (Some(200), None) => fail(&url, format!("{url} lists no pages.")),
         (Some(status), _) => fail(
@@ -804,11 +805,14 @@ mod tests {
             home: Some("https://www.example.gov/".into()),
             home_status: Some(200),
             hsts: Some("max-age=31536000; includeSubDomains; preload".into()),
-            robots_status: Some(200),
-            robots_txt: Some("User-agent: *\nAllow: /".into()),
-            sitemap_url: Some("https://www.example.gov/sitemap.xml".into()),
-            sitemap_status: Some(200),
-            sitemap_urls: Some(12),
+            files: crate::store::SiteFiles {
+                robots_status: Some(200),
+                robots_txt: Some("User-agent: *\nAllow: /".into()),
+                sitemap_url: Some("https://www.example.gov/sitemap.xml".into()),
+                sitemap_status: Some(200),
+                sitemap_urls: Some(12),
+                ..Default::default()
+            },
             probe: Some(("https://www.example.gov/x/".into(), Some(404), None)),
             ..SiteFacts::default()
         }
@@ -1015,8 +1019,11 @@ mod tests {
         let pages = [page(&checker, "https://www.example.gov/", GOOD)];
         let bad = SiteFacts {
             hsts: Some("max-age=300".into()),
-            robots_status: Some(404),
-            sitemap_status: Some(404),
+            files: crate::store::SiteFiles {
+                robots_status: Some(404),
+                sitemap_status: Some(404),
+                ..facts().files
+            },
             probe: Some(("https://www.example.gov/x/".into(), Some(200), None)),
             downgrades: vec!["https://www.example.gov/old".into()],
             ..facts()
@@ -1037,16 +1044,23 @@ mod tests {
         assert_eq!((result.failed, result.skipped), (0, 1));
         // A robots.txt that shuts search engines out of the whole site hides it.
         let closed = SiteFacts {
-            robots_txt: Some(
-                "User-agent: *\nDisallow: /\nSitemap: https://www.example.gov/sitemap.xml".into(),
-            ),
+            files: crate::store::SiteFiles {
+                robots_txt: Some(
+                    "User-agent: *\nDisallow: /\nSitemap: https://www.example.gov/sitemap.xml"
+                        .into(),
+                ),
+                ..facts().files
+            },
             ..facts()
         };
         assert_eq!(failed(&checker.site(&closed, &pages)), vec!["robots-txt"]);
         let partly = SiteFacts {
-            robots_txt: Some(
-                "User-agent: *\nDisallow: /staff/\n\nUser-agent: GPTBot\nDisallow: /".into(),
-            ),
+            files: crate::store::SiteFiles {
+                robots_txt: Some(
+                    "User-agent: *\nDisallow: /staff/\n\nUser-agent: GPTBot\nDisallow: /".into(),
+                ),
+                ..facts().files
+            },
             ..facts()
         };
         assert_eq!(failed(&checker.site(&partly, &pages)), Vec::<&str>::new());

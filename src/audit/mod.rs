@@ -83,7 +83,7 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
     let mut scope = links::Scope {
         sitemaps: site_facts
             .iter()
-            .filter_map(|f| Some((f.origin.clone(), f.sitemap_url.clone()?)))
+            .filter_map(|f| Some((f.origin.clone(), f.files.sitemap_url.clone()?)))
             .collect(),
         ..links::Scope::default()
     };

@@ -36,20 +36,8 @@ pub struct SiteCrawlFacts {
     pub hsts: Option<String>,
     /// The site was fetched through `--map` from another origin.
     pub mapped: bool,
-    /// robots.txt status.
-    pub robots_status: Option<i64>,
-    /// robots.txt as fetched.
-    pub robots_txt: Option<String>,
-    /// Why robots.txt could not be fetched.
-    pub robots_error: Option<String>,
-    /// The sitemap asked for.
-    pub sitemap_url: Option<String>,
-    /// Its status.
-    pub sitemap_status: Option<i64>,
-    /// URLs it listed.
-    pub sitemap_urls: Option<i64>,
-    /// Why it could not be read.
-    pub sitemap_error: Option<String>,
+    /// What its robots.txt and sitemap said.
+    pub files: store::SiteFiles,
     /// The made-up address: its URL, status and where it redirected.
     pub probe: Option<(String, Option<i64>, Option<String>)>,
     /// Where the probe's redirects end: that page's status.
@@ -76,13 +64,7 @@ pub fn site_crawl_facts(store: &Store, run_id: i64) -> Result<Vec<SiteCrawlFacts
     for site in &sites {
         let mut f = SiteCrawlFacts {
             mapped: mapped.contains(&site.origin),
-            robots_status: site.robots_status,
-            robots_txt: site.robots_txt.clone(),
-            robots_error: site.robots_error.clone(),
-            sitemap_url: site.sitemap_url.clone(),
-            sitemap_status: site.sitemap_status,
-            sitemap_urls: site.sitemap_urls,
-            sitemap_error: site.sitemap_error.clone(),
+            files: site.files.clone(),
             traffic: site.extra.as_deref().and_then(traffic_of),
             ..SiteCrawlFacts::default()
         };

@@ -21,7 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use schema::url_state_sql;
 use serde::Serialize;
 
-pub use site_audit::{EarlierRun, Fetch, SiteAudit, WebSite};
+pub use site_audit::{EarlierRun, Fetch, SiteAudit, SiteFiles, WebSite};
 pub use writer::{
     compress, day_of, decompress, now_rfc3339, this_year, today, Discovery, FetchRecord, HopRecord,
     KeptPage, LinkRecord, PageText, Prepared, PreparedSite, SiteInput, WriteOp, Writer,

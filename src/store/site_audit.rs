@@ -13,15 +13,9 @@ use serde::Serialize;
 
 use super::{Error, Store};
 
-/// A web site of the inventory as the crawl left it.
-#[derive(Debug, Clone)]
-pub struct WebSite {
-    /// Row id.
-    pub id: i64,
-    /// Origin.
-    pub origin: String,
-    /// The inventory's start URL.
-    pub start_url: Option<String>,
+/// What a site's robots.txt and sitemap said, as the crawl stored them.
+#[derive(Debug, Clone, Default)]
+pub struct SiteFiles {
     /// robots.txt status.
     pub robots_status: Option<i64>,
     /// robots.txt as fetched.
@@ -36,6 +30,19 @@ pub struct WebSite {
     pub sitemap_urls: Option<i64>,
     /// Why it could not be read.
     pub sitemap_error: Option<String>,
+}
+
+/// A web site of the inventory as the crawl left it.
+#[derive(Debug, Clone)]
+pub struct WebSite {
+    /// Row id.
+    pub id: i64,
+    /// Origin.
+    pub origin: String,
+    /// The inventory's start URL.
+    pub start_url: Option<String>,
+    /// What its robots.txt and sitemap said.
+    pub files: SiteFiles,
     /// The inventory columns the tool does not interpret, as a JSON object.
     pub extra: Option<String>,
 }
@@ -145,13 +152,15 @@ impl Store {
                     id: r.get(0)?,
                     origin: r.get(1)?,
                     start_url: r.get(2)?,
-                    robots_status: r.get(3)?,
-                    robots_txt: r.get(4)?,
-                    robots_error: r.get(5)?,
-                    sitemap_url: r.get(6)?,
-                    sitemap_status: r.get(7)?,
-                    sitemap_urls: r.get(8)?,
-                    sitemap_error: r.get(9)?,
+                    files: SiteFiles {
+                        robots_status: r.get(3)?,
+                        robots_txt: r.get(4)?,
+                        robots_error: r.get(5)?,
+                        sitemap_url: r.get(6)?,
+                        sitemap_status: r.get(7)?,
+                        sitemap_urls: r.get(8)?,
+                        sitemap_error: r.get(9)?,
+                    },
                     extra: r.get(10)?,
                 })
             })
