@@ -65,15 +65,41 @@ pub struct AuditSummary {
 /// and site template did not change since the last audit reuse what it measured on them; the
 /// findings are the same as [`run_full`]'s.
 pub fn run(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
-    run_with(store, rules, true)
+    run_with(store, rules, true, &|_| {})
 }
 
 /// [`run`], reading every page again whatever earlier audits kept.
 pub fn run_full(store: &Store, rules: &RuleSet) -> Result<AuditSummary, Error> {
-    run_with(store, rules, false)
+    run_with(store, rules, false, &|_| {})
 }
 
-fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary, Error> {
+/// Where an audit is: its stage, and for the page pass the pages done of all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditProgress {
+    /// `links`, `pages`, `duplicates` or `storing findings`.
+    pub stage: &'static str,
+    /// Pages read (the `pages` stage).
+    pub done: usize,
+    /// Pages to read.
+    pub total: usize,
+}
+
+/// [`run`] (or, with `reuse` false, [`run_full`]) telling `progress` where it is, for a
+/// progress bar.
+pub fn run_with(
+    store: &Store,
+    rules: &RuleSet,
+    reuse: bool,
+    progress: &(dyn Fn(&AuditProgress) + Sync),
+) -> Result<AuditSummary, Error> {
+    let stage = |stage: &'static str| {
+        progress(&AuditProgress {
+            stage,
+            done: 0,
+            total: 0,
+        })
+    };
+    stage("links");
     let run_id = store.latest_run_id()?.ok_or(Error::NoCrawl)?;
     let writer = store.writer()?;
     let started = std::time::Instant::now();
@@ -155,6 +181,13 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
             governance: &governance,
             collector: &collector,
             org_names: &org_names,
+            progress: &|done| {
+                progress(&AuditProgress {
+                    stage: "pages",
+                    done,
+                    total: listed.len(),
+                })
+            },
         },
         reuse,
     )?;
@@ -233,6 +266,7 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
     }
     // The pages' full passage hashes are in the store (the page pass sent them with its kept
     // results): read there, pair by pair.
+    stage("duplicates");
     writer.flush_blocking()?;
     let load = |p: &duplicates::ComparedPage| {
         let id = p.url_id?;
@@ -320,6 +354,7 @@ fn run_with(store: &Store, rules: &RuleSet, reuse: bool) -> Result<AuditSummary,
             b.target(),
         ))
     });
+    stage("storing findings");
     let mut counts = std::mem::take(&mut content.counts);
     for f in &findings {
         *counts.entry(f.kind.to_string()).or_default() += 1;

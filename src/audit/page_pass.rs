@@ -90,6 +90,8 @@ pub(super) struct Context<'a> {
     pub collector: &'a answers::Collector<'a>,
     /// The organisation's own names, which the claims depend on.
     pub org_names: &'a [String],
+    /// Told the pages read so far (pages and non-pages, in order), after each chunk.
+    pub progress: &'a (dyn Fn(usize) + Sync),
 }
 
 /// Where the time goes, summed over threads: parse, template, fingerprint, answer claims,
@@ -847,6 +849,7 @@ impl Pass<'_> {
                     .send(store::WriteOp::KeepPages(std::mem::take(&mut keep)))?;
             }
             out.send_findings(self.writer)?;
+            (ctx.progress)(out.measured.len());
         }
         Ok(())
     }

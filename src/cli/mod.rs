@@ -44,14 +44,14 @@ pub fn run() -> Result<()> {
             let rules = config::rules(&rules)?;
             let summary = crawl_inventory(&inventory, &crawl, &db, cli.quiet)?;
             print_crawl_summary(&summary, &db);
-            audit(&db, &rules, false)?;
+            audit(&db, &rules, false, cli.quiet)?;
             write_report(&db, &out, &report::Output::ALL)
         }
         Command::Report { out, format } => {
             let outputs = report::Output::parse_list(&format).map_err(BadInput)?;
             write_report(&db, &out, &outputs)
         }
-        Command::Audit { rules, full } => audit(&db, &config::rules(&rules)?, full),
+        Command::Audit { rules, full } => audit(&db, &config::rules(&rules)?, full, cli.quiet),
         Command::Findings {
             kinds,
             site,
@@ -130,15 +130,13 @@ fn crawl_inventory(
     Ok(summary)
 }
 
-fn audit(db: &Path, rules: &govaudit::rules::RuleSet, full: bool) -> Result<()> {
+fn audit(db: &Path, rules: &govaudit::rules::RuleSet, full: bool, quiet: bool) -> Result<()> {
     let store = open_existing(db)?;
     let _lock = store.lock_for_writing().map_err(govaudit::Error::from)?;
-    let summary = if full {
-        govaudit::audit::run_full(&store, rules)
-    } else {
-        govaudit::audit::run(&store, rules)
-    }
-    .map_err(govaudit::Error::from)?;
+    let bar = progress::AuditBar::new(quiet);
+    let summary = govaudit::audit::run_with(&store, rules, !full, &|p| bar.update(p));
+    bar.finish();
+    let summary = summary.map_err(govaudit::Error::from)?;
     eprintln!(
         "audited run {}: {} findings ({})",
         summary.run_id,

@@ -198,3 +198,33 @@ fn re_audit_reuses_unchanged_pages_and_finds_what_a_full_audit_finds() {
     let other = recrawl_and_compare(&env, &inv, &map, &["--rules", &rules_s]);
     assert_eq!(reused(&other), 0, "{other}");
 }
+
+#[test]
+fn an_audit_reports_its_stages_and_the_pages_read() {
+    let env = Env::new();
+    let root = env.path("sites/www.incr.gov");
+    write_site(&root, &[1, 2, 3], &[1], "555-0100", "Privacy policy");
+    let server = env.serve_dir(&root);
+    let map = format!("https://www.incr.gov={}", server.origin());
+    let inv = env.write("agency.csv", "url,name\nhttps://www.incr.gov/,Stages\n");
+    let db = env.db();
+    crawl_ok(&inv, &db, &[&map], &[]);
+    let store = govaudit::Store::open(&db).expect("open the database");
+    let events = std::sync::Mutex::new(Vec::new());
+    let summary =
+        govaudit::audit::run_with(&store, &govaudit::rules::RuleSet::builtin(), false, &|p| {
+            events.lock().expect("events").push(*p)
+        })
+        .expect("audit");
+    let events = events.into_inner().expect("events");
+    let mut stages: Vec<&str> = events.iter().map(|e| e.stage).collect();
+    stages.dedup();
+    assert_eq!(stages, ["links", "pages", "duplicates", "storing findings"]);
+    let last_pages = events
+        .iter()
+        .rev()
+        .find(|e| e.stage == "pages")
+        .expect("a pages event");
+    assert!(last_pages.total > 0);
+    assert_eq!(last_pages.done, summary.pages, "{events:?}");
+}
