@@ -8,6 +8,20 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use govaudit::audit::AuditProgress;
 use govaudit::Progress;
 
+/// A spinner line with `template` on stderr, ticking on its own; hidden with `quiet` or when
+/// stderr is not a terminal.
+fn spinner(quiet: bool, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
+    b.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    b.enable_steady_tick(Duration::from_millis(200));
+    b
+}
+
 /// A spinner line for a crawl.
 pub struct CrawlProgress {
     bar: ProgressBar,
@@ -16,18 +30,9 @@ pub struct CrawlProgress {
 impl CrawlProgress {
     /// Creates it; hidden with `quiet` or when stderr is not a terminal.
     pub fn new(quiet: bool) -> CrawlProgress {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
-            ProgressBar::hidden()
-        } else {
-            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
-            b.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        };
-        CrawlProgress { bar }
+        CrawlProgress {
+            bar: spinner(quiet, "{spinner} {elapsed_precise} {msg}"),
+        }
     }
 
     /// Shows a progress event.
@@ -60,18 +65,9 @@ pub struct AuditBar {
 impl AuditBar {
     /// Creates it; hidden with `quiet` or when stderr is not a terminal.
     pub fn new(quiet: bool) -> AuditBar {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
-            ProgressBar::hidden()
-        } else {
-            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
-            b.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} audit: {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        };
-        AuditBar { bar }
+        AuditBar {
+            bar: spinner(quiet, "{spinner} {elapsed_precise} audit: {msg}"),
+        }
     }
 
     /// Shows a progress event.
