@@ -2,7 +2,8 @@
 # Audit benchmark: generated pages on loopback (the pages of bench/crawl.sh), crawled, audited;
 # then re-crawled with 5% of the pages edited and audited again, both incrementally (pages whose
 # body did not change reuse what the first audit measured) and in full (`audit --full`), and the
-# two re-audits' findings compared byte for byte. Prints the time and peak RSS of each step.
+# two re-audits' findings compared byte for byte; `report` after the first audit and after the
+# re-audit (its progress section compares the two runs). Prints the time and peak RSS of each step.
 # Usage: bench/audit.sh [PAGES_PER_HOST (default 4000)] [HOSTS (5)] [EDITED_PERCENT (5)]
 # FIRST_AUDIT_ONLY=1 stops after the first audit (for the largest sizes).
 # Needs: cargo, python3, GNU time (/usr/bin/time). Disk: about 16 KB of database per page.
@@ -50,6 +51,8 @@ PAGES=$(python3 -c "import sqlite3;print(sqlite3.connect('$WORK/bench.db').execu
 echo "pages stored: $PAGES; database $(du -m "$WORK/bench.db" | cut -f1) MB"
 timed audit "$BIN" --debug audit --db "$WORK/bench.db"
 grep -h "audit memory\|audit times\|page pass kept" "$WORK/audit.log" | sed 's/^.*\] /  /' || true
+FINDINGS=$(python3 -c "import sqlite3;print(sqlite3.connect('$WORK/bench.db').execute('select count(*) from findings where run_id=(select max(id) from runs)').fetchone()[0])")
+timed "report ($FINDINGS findings)" "$BIN" --debug report --db "$WORK/bench.db" --out "$WORK/report"
 if [ "${FIRST_AUDIT_ONLY:-}" = 1 ]; then exit 0; fi
 
 serve "$EDITED"
@@ -61,6 +64,7 @@ timed "re-audit (--full)" "$BIN" --debug audit --full --db "$WORK/full.db"
 grep -h "pages reused" "$WORK/re-audit (incremental).log" | sed 's/^.*\] /  /' || true
 "$BIN" findings --db "$WORK/bench.db" --format json > "$WORK/incremental.json"
 "$BIN" findings --db "$WORK/full.db" --format json > "$WORK/full.json"
+timed "report (with progress)" "$BIN" --debug report --db "$WORK/bench.db" --out "$WORK/report"
 if cmp -s "$WORK/incremental.json" "$WORK/full.json"; then
   echo "findings: incremental and full re-audits identical ($(wc -c < "$WORK/full.json") bytes of JSON)"
 else

@@ -382,7 +382,7 @@ pub fn run_with(
 
 /// The process's resident and peak memory, as Linux reports it (empty elsewhere), for the
 /// debug log: where an audit's memory goes.
-fn peak_memory() -> String {
+pub(crate) fn peak_memory() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()

@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use govaudit::inventory::{self, ProblemLevel};
 use govaudit::report::tables::{
-    finding_rows, page_rows, site_rows, FINDING_COLUMNS, PAGE_COLUMNS, PAGE_TABLE_COLUMNS,
-    SITE_COLUMNS, SITE_TABLE_COLUMNS,
+    finding_rows, site_rows, FINDING_COLUMNS, PAGE_COLUMNS, PAGE_TABLE_COLUMNS, SITE_COLUMNS,
+    SITE_TABLE_COLUMNS,
 };
 use govaudit::report::{self, Format};
 use govaudit::{crawl, CrawlSummary, Store};
@@ -209,7 +209,7 @@ fn print_findings(
                     failed = w
                         .write_record(report::csv_cells(FINDING_COLUMNS, &r))
                         .err()
-                        .map(std::io::Error::other);
+                        .map(report::csv_io);
                 }
             })
             .map_err(govaudit::Error::from)?;
@@ -293,14 +293,16 @@ fn open_with(db: &Path, open: fn(&Path) -> Result<Store, govaudit::store::Error>
 }
 
 fn print_pages(store: &Store, site: Option<&str>, format: Format) -> Result<()> {
-    let rows = page_rows(store, site).map_err(govaudit::Error::from)?;
     let cols = if format == Format::Table {
         PAGE_TABLE_COLUMNS
     } else {
         PAGE_COLUMNS
     };
     let mut out = std::io::stdout().lock();
-    report::write_rows(&mut out, format, cols, &rows)?;
+    report::write_rows_from(&mut out, format, cols, &|each| {
+        store.each_page(site, &mut |p| each(report::tables::to_row(&p)))
+    })
+    .map_err(govaudit::Error::from)?;
     out.flush()?;
     Ok(())
 }

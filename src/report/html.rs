@@ -13,15 +13,8 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::story::{details, overlap, FixGroup, Report};
+use super::story::{overlap, FixGroup, Lead, Report, FIXED_LISTED, FIX_ROWS_PER_KIND};
 use crate::model::{origin_host as host, Finding, FindingKind, Severity};
-
-/// Rows shown in the findings table; the full list is in `findings.csv`.
-pub const MAX_FINDING_ROWS: usize = 5000;
-/// About how many fixes the findings table lists (all are in `findings.csv`).
-pub const FIX_ROWS: usize = 1500;
-/// Fixes every kind of finding gets in the table at least (when it has that many).
-pub const FIX_ROWS_PER_KIND: usize = 25;
 
 /// What each kind of finding means, in a reader's words.
 fn kind_meaning(kind: FindingKind) -> &'static str {
@@ -251,20 +244,18 @@ fn scorecard(report: &Report, s: &crate::store::SiteRow) -> Markup {
     }
 }
 
-fn fix_row(report: &Report, g: &FixGroup<'_>) -> Markup {
-    let f = g.first;
+fn fix_row(report: &Report, g: &FixGroup, f: &Lead) -> Markup {
     html! {
-        tr data-kind=(g.kind) data-site=(host(g.site)) data-severity=(g.severity.as_str()) {
+        tr data-kind=(g.kind) data-site=(host(&g.site)) data-severity=(g.severity.as_str()) {
             td data-sort=(match g.severity { Severity::Error => 0, Severity::Warning => 1, Severity::Info => 2 }) {
                 span class=(severity_class(g.severity)) { (g.severity.as_str()) }
                 @if report.is_new(f) { span.new { "new" } }
             }
             td { (g.kind) }
-            td { (host(g.site)) }
+            td { (host(&g.site)) }
             td {
                 (f.message)
-                @let d = details(f);
-                @if !d.is_empty() { br; span.url { (d) } }
+                @if !f.details.is_empty() { br; span.url { (f.details) } }
             }
             td.num data-sort=(g.pages) { (g.pages) }
             td.num data-sort=(g.findings) { (g.findings) }
@@ -316,7 +307,7 @@ pub fn render(report: &Report) -> String {
         .map(|(k, _)| k.as_str())
         .collect();
     let pages = report.pages_to_fix();
-    let answers: Vec<&Finding> = report.of_kind(FindingKind::InconsistentAnswer).collect();
+    let answers: Vec<&Finding> = report.answers().collect();
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -356,12 +347,12 @@ pub fn render(report: &Report) -> String {
                         section aria-labelledby="progress" {
                             h2 #progress { "Progress since the last run" }
                             p { "Compared with run " (p.previous.id) " (started " (p.previous.started_at) "): "
-                                strong { (p.fixed.len()) " fixed" } ", " strong { (p.new.len()) " new" } ", " (p.still_open) " still open." }
+                                strong { (p.fixed_count) " fixed" } ", " strong { (p.new) " new" } ", " (p.still_open) " still open." }
                             @if !p.fixed.is_empty() {
                                 details {
-                                    summary { "Fixed findings (" (p.fixed.len()) ")" }
+                                    summary { "Fixed findings (" (p.fixed_count) ")" }
                                     table { thead { tr { th { "Kind" } th { "Page" } th { "What it was" } } }
-                                        tbody { @for f in p.fixed.iter().take(MAX_FINDING_ROWS) { tr { td { (f.kind) } td { (page_link(&f.url, &f.url)) } td { (f.message) } } } } }
+                                        tbody { @for f in p.fixed.iter().take(FIXED_LISTED) { tr { td { (f.kind) } td { (page_link(&f.url, &f.url)) } td { (f.message) } } } } }
                                 }
                             }
                         }
@@ -411,7 +402,7 @@ pub fn render(report: &Report) -> String {
                     }
                     section aria-labelledby="pages" {
                         h2 #pages { "Pages to fix" }
-                        p { (pages.len()) " pages have findings" @if pages.len() > MAX_PAGE_ROWS { "; the first " (MAX_PAGE_ROWS) " are listed (all in findings.csv)" } ". "
+                        p { (report.pages_with_findings()) " pages have findings" @if report.pages_with_findings() > MAX_PAGE_ROWS { "; the first " (MAX_PAGE_ROWS) " are listed (all in findings.csv)" } ". "
                             "Pages with the most distinct problems come first: 40 broken links on one page are one problem (broken links) with 40 findings." }
                         table.sortable {
                             thead { tr { th { "Page" } th.num { "Problems (errors)" } th.num { "Problems (warnings)" } th.num { "Problems (notes)" } th.num { "Findings" } th { "Kinds" } } }
@@ -429,8 +420,8 @@ pub fn render(report: &Report) -> String {
                     }
                     section aria-labelledby="findings" {
                         h2 #findings { "Findings, one row per fix" }
-                        @let (fixes, left) = report.fixes_shown(FIX_ROWS, FIX_ROWS_PER_KIND);
-                        p { (report.findings.len()) " findings in " (report.fixes().len()) " fixes. "
+                        @let (fixes, left) = report.fixes_shown();
+                        p { (report.finding_count()) " findings in " (report.fixes().len()) " fixes. "
                             "A fix is the findings of one kind on one site about the same link, rule or group; its pages are every page concerned (a link in the site's template counts every page it is on)." }
                         table {
                             thead { tr { th { "Kind" } th { "What it means" } th.num { "Errors" } th.num { "Warnings" } th.num { "Notes" } th.num { "Fixes" } th.num { "Pages concerned" } } }
@@ -447,7 +438,7 @@ pub fn render(report: &Report) -> String {
                         (filters("findings-table", report, &kinds))
                         table.sortable #findings-table {
                             thead { tr { th { "Severity" } th { "Kind" } th { "Site" } th { "What to fix" } th.num { "Pages" } th.num { "Findings" } th { "Pages concerned" } } }
-                            tbody { @for g in &fixes { (fix_row(report, g)) } }
+                            tbody { @for (g, f) in &fixes { (fix_row(report, g, f)) } }
                         }
                     }
                 }

@@ -8,9 +8,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::story::{details, overlap, Report};
+use super::story::{overlap, Report};
 use crate::model::origin_host as host;
-use crate::model::FindingKind;
 
 /// Rows of the pages-to-fix list in Markdown (the CSV files have everything).
 pub const MAX_PAGE_ROWS: usize = 100;
@@ -104,8 +103,8 @@ pub fn render(report: &Report) -> String {
             "\n## Progress since the last run\n\nCompared with run {} (started {}): **{} fixed**, **{} new**, {} still open.",
             p.previous.id,
             p.previous.started_at,
-            p.fixed.len(),
-            p.new.len(),
+            p.fixed_count,
+            p.new,
             p.still_open
         );
         for f in p.fixed.iter().take(MAX_PAGE_ROWS) {
@@ -201,7 +200,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(md, "- {}: {}", escape(&site), escape(&list.join("; ")));
         }
     }
-    let answers: Vec<_> = report.of_kind(FindingKind::InconsistentAnswer).collect();
+    let answers: Vec<_> = report.answers().collect();
     if !answers.is_empty() {
         let _ = writeln!(md, "\n## Questions answered differently\n");
         for f in answers {
@@ -246,12 +245,13 @@ pub fn render(report: &Report) -> String {
         }
     }
     let pages = report.pages_to_fix();
-    if !pages.is_empty() {
+    let with_findings = report.pages_with_findings();
+    if with_findings > 0 {
         let _ = writeln!(
             md,
             "\n## Pages to fix\n\n{} pages have findings{}.\n",
-            pages.len(),
-            if pages.len() > MAX_PAGE_ROWS {
+            with_findings,
+            if with_findings > MAX_PAGE_ROWS {
                 format!("; the first {MAX_PAGE_ROWS} are listed (all in findings.csv)")
             } else {
                 String::new()
@@ -282,7 +282,7 @@ pub fn render(report: &Report) -> String {
     );
     let fixes = report.fixes();
     for (k, c) in report.counts_by_kind() {
-        let of_kind: Vec<_> = fixes.iter().filter(|g| g.kind == k).collect();
+        let of_kind = fixes.iter().filter(|g| g.kind == k).count();
         let _ = writeln!(
             md,
             "- {k}: {} findings ({} errors, {} warnings, {} notes), {} fixes",
@@ -290,21 +290,21 @@ pub fn render(report: &Report) -> String {
             c[0],
             c[1],
             c[2],
-            of_kind.len()
+            of_kind
         );
-        for g in of_kind.iter().take(5) {
-            let d = details(g.first);
+        for (g, first) in report.fixes_listed(k) {
+            let d = &first.details;
             let _ = writeln!(
                 md,
                 "  - {} ({} page{}): {}{}",
-                link(&g.first.url),
+                link(&first.url),
                 g.pages,
                 if g.pages == 1 { "" } else { "s" },
-                escape(&g.first.message),
+                escape(&first.message),
                 if d.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({})", escape(&d))
+                    format!(" ({})", escape(d))
                 }
             );
         }

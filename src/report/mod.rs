@@ -29,6 +29,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// A listing could not be written to its output.
+    #[error("writing the listing")]
+    Output(#[source] std::io::Error),
     /// A file could not be written.
     #[error(
         "writing {path}: {source}; check the folder exists and is writable, or pass another --out"
@@ -102,6 +105,18 @@ pub const SURVEY_COLUMNS: &[&str] = &[
     "newest_update_source",
 ];
 
+/// Why writing one report file stopped.
+enum Fail {
+    Io(std::io::Error),
+    Store(store::Error),
+}
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Self {
+        Fail::Io(e)
+    }
+}
+
 /// Writes the report files into `out` and returns their paths, `index.html` first.
 pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
     let report = story::Report::load(store)?.ok_or(Error::NoCrawl)?;
@@ -113,61 +128,122 @@ pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec
     // Each file is streamed to a temporary name beside it and renamed, so a reader never sees
     // half a report and a large run is never held in memory as text.
     let mut put = |name: &str,
-                   body: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>|
+                   body: &mut dyn FnMut(&mut dyn Write) -> Result<(), Fail>|
      -> Result<(), Error> {
         let path = out.join(name);
         let tmp = out.join(format!(".{name}.tmp"));
-        let result = std::fs::File::create(&tmp).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            body(&mut w)?;
-            w.flush()
-        });
-        result
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?;
-        written.push(path);
-        Ok(())
+        let result = std::fs::File::create(&tmp)
+            .map_err(Fail::Io)
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::new(f);
+                body(&mut w)?;
+                Ok(w.flush()?)
+            })
+            .and_then(|()| Ok(std::fs::rename(&tmp, &path)?));
+        match result {
+            Ok(()) => {
+                written.push(path);
+                Ok(())
+            }
+            Err(fail) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(match fail {
+                    Fail::Io(source) => Error::Write { path, source },
+                    Fail::Store(e) => Error::Store(e),
+                })
+            }
+        }
     };
     if outputs.contains(&Output::Html) {
         put("index.html", &mut |w| {
-            w.write_all(html::render(&report).as_bytes())
+            Ok(w.write_all(html::render(&report).as_bytes())?)
         })?;
     }
     if outputs.contains(&Output::Markdown) {
         put("report.md", &mut |w| {
-            w.write_all(markdown::render(&report).as_bytes())
+            Ok(w.write_all(markdown::render(&report).as_bytes())?)
         })?;
     }
-    // The same rows as `govaudit findings/pages/sites` print, from what the report already read.
-    let findings = || report.findings.iter().map(tables::to_row);
-    let pages = || report.pages.iter().map(tables::to_row);
-    let sites = || report.sites.iter().map(tables::to_row);
+    // The same rows as `govaudit findings/pages/sites` print, read from the store one at a time.
+    let run = report.run_id;
+    let findings = |each: &mut dyn FnMut(Map<String, Value>)| {
+        store.each_finding(run, &[], None, &mut |f| each(tables::to_row(&f)))
+    };
+    let pages = |each: &mut dyn FnMut(Map<String, Value>)| {
+        store.each_page(None, &mut |p| each(tables::to_row(&p)))
+    };
+    let sites = |each: &mut dyn FnMut(Map<String, Value>)| {
+        report.sites.iter().for_each(|s| each(tables::to_row(s)));
+        Ok(())
+    };
     if outputs.contains(&Output::Csv) {
         put("findings.csv", &mut |w| {
-            write_csv(w, tables::FINDING_COLUMNS, findings())
+            stream_csv(w, tables::FINDING_COLUMNS, &findings)
         })?;
         put("pages.csv", &mut |w| {
-            write_csv(w, tables::PAGE_COLUMNS, pages())
+            stream_csv(w, tables::PAGE_COLUMNS, &pages)
         })?;
         put("sites.csv", &mut |w| {
-            write_csv(w, tables::SITE_COLUMNS, sites())
+            stream_csv(w, tables::SITE_COLUMNS, &sites)
         })?;
         let (columns, rows) = survey_rows(&report);
         let cols: Vec<&str> = columns.iter().map(String::as_str).collect();
-        put("survey.csv", &mut |w| write_csv(w, &cols, &rows))?;
+        put("survey.csv", &mut |w| Ok(write_csv(w, &cols, &rows)?))?;
     }
     if outputs.contains(&Output::Json) {
-        put("findings.ndjson", &mut |w| write_ndjson(w, findings()))?;
-        put("pages.ndjson", &mut |w| write_ndjson(w, pages()))?;
-        put("sites.ndjson", &mut |w| write_ndjson(w, sites()))?;
+        put("findings.ndjson", &mut |w| stream_ndjson(w, &findings))?;
+        put("pages.ndjson", &mut |w| stream_ndjson(w, &pages))?;
+        put("sites.ndjson", &mut |w| stream_ndjson(w, &sites))?;
     }
     Ok(written)
 }
 
-/// CSV with a header row, one row at a time (the cells as [`write_rows`] writes them).
+/// Rows as a reader hands them over, one at a time.
+pub type EachRow<'a> = dyn Fn(&mut dyn FnMut(Map<String, Value>)) -> Result<(), store::Error> + 'a;
+
+/// CSV with a header row, written as the rows are read.
+fn stream_csv(out: &mut dyn Write, columns: &[&str], rows: &EachRow<'_>) -> Result<(), Fail> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(columns).map_err(csv_io)?;
+    let mut failed: Option<std::io::Error> = None;
+    rows(&mut |row| {
+        if failed.is_none() {
+            failed = w.write_record(csv_cells(columns, &row)).err().map(csv_io);
+        }
+    })
+    .map_err(Fail::Store)?;
+    if let Some(e) = failed {
+        return Err(Fail::Io(e));
+    }
+    Ok(w.flush()?)
+}
+
+/// One JSON object per line, written as the rows are read.
+fn stream_ndjson(out: &mut dyn Write, rows: &EachRow<'_>) -> Result<(), Fail> {
+    let mut failed: Option<std::io::Error> = None;
+    rows(&mut |row| {
+        if failed.is_none() {
+            failed = serde_json::to_writer(&mut *out, &row)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+                .err();
+        }
+    })
+    .map_err(Fail::Store)?;
+    match failed {
+        Some(e) => Err(Fail::Io(e)),
+        None => Ok(()),
+    }
+}
+
+/// A CSV writer's error as the I/O error it carries, so a closed pipe (`| head`) is seen as one.
+pub fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// One row's CSV cells in `columns` order, as [`write_rows`] writes them (formulas defused):
 /// for listings that write rows as the store reads them.
 pub fn csv_cells(columns: &[&str], row: &Map<String, Value>) -> Vec<String> {
@@ -183,24 +259,12 @@ fn write_csv<R: std::borrow::Borrow<Map<String, Value>>>(
     rows: impl IntoIterator<Item = R>,
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(columns).map_err(std::io::Error::other)?;
+    w.write_record(columns).map_err(csv_io)?;
     for row in rows {
         w.write_record(csv_cells(columns, row.borrow()))
-            .map_err(std::io::Error::other)?;
+            .map_err(csv_io)?;
     }
     w.flush()
-}
-
-/// One JSON object per line, one row at a time.
-fn write_ndjson(
-    out: &mut dyn Write,
-    rows: impl Iterator<Item = Map<String, Value>>,
-) -> std::io::Result<()> {
-    for row in rows {
-        serde_json::to_writer(&mut *out, &row)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
 }
 
 /// `survey.csv`: one row per web site in the inventory's own columns, then [`SURVEY_COLUMNS`].
@@ -295,6 +359,44 @@ pub enum Format {
 /// Longest cell shown in a table (CSV and JSON are never cut).
 pub const TABLE_CELL_CHARS: usize = 60;
 
+/// Writes rows in a format as `rows` reads them: JSON and CSV one row at a time, so a listing
+/// of millions never holds them all (a table needs every row first, to align its columns).
+pub fn write_rows_from(
+    out: &mut dyn Write,
+    format: Format,
+    columns: &[&str],
+    rows: &EachRow<'_>,
+) -> Result<(), Error> {
+    let failed = match format {
+        Format::Json => stream_ndjson(out, &|each: &mut dyn FnMut(Map<String, Value>)| {
+            rows(&mut |row| each(ordered(columns, &row)))
+        }),
+        Format::Csv => stream_csv(out, columns, rows),
+        Format::Table => {
+            let mut all = Vec::new();
+            rows(&mut |row| all.push(row))?;
+            write_rows(out, format, columns, &all).map_err(Fail::Io)
+        }
+    };
+    match failed {
+        Ok(()) => Ok(()),
+        Err(Fail::Io(e)) => Err(Error::Output(e)),
+        Err(Fail::Store(e)) => Err(Error::Store(e)),
+    }
+}
+
+/// A row with exactly `columns`, in that order (null where it has none).
+fn ordered(columns: &[&str], row: &Map<String, Value>) -> Map<String, Value> {
+    let mut ordered = Map::new();
+    for c in columns {
+        ordered.insert(
+            (*c).to_string(),
+            row.get(*c).cloned().unwrap_or(Value::Null),
+        );
+    }
+    ordered
+}
+
 /// Writes rows (JSON objects with the given columns, in that order) in a format.
 pub fn write_rows(
     out: &mut dyn Write,
@@ -305,14 +407,7 @@ pub fn write_rows(
     match format {
         Format::Json => {
             for row in rows {
-                let mut ordered = serde_json::Map::new();
-                for c in columns {
-                    ordered.insert(
-                        (*c).to_string(),
-                        row.get(*c).cloned().unwrap_or(Value::Null),
-                    );
-                }
-                serde_json::to_writer(&mut *out, &Value::Object(ordered))?;
+                serde_json::to_writer(&mut *out, &ordered(columns, row))?;
                 out.write_all(b"\n")?;
             }
         }

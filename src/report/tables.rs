@@ -103,15 +103,6 @@ pub fn to_map(v: Value) -> Map<String, Value> {
     }
 }
 
-/// Fetched pages (of one site when given) as rows.
-pub fn page_rows(
-    store: &Store,
-    site: Option<&str>,
-) -> Result<Vec<Map<String, Value>>, store::Error> {
-    let pages = store.pages(site)?;
-    Ok(pages.into_iter().map(|p| to_row(&p)).collect())
-}
-
 /// Columns of the sites listing.
 pub const SITE_COLUMNS: &[&str] = &[
     "site",

@@ -114,6 +114,21 @@ pub struct Queued {
     pub redirect_depth: u32,
 }
 
+/// What the report's list of pages to fix reads of one finding ([`Store::each_finding_by_page`]).
+#[derive(Debug, Clone)]
+pub struct PageFinding {
+    /// The page (or channel row) the finding is on.
+    pub url: String,
+    /// Its site.
+    pub site: String,
+    /// The kind.
+    pub kind: FindingKind,
+    /// The severity.
+    pub severity: crate::model::Severity,
+    /// The rule it breaks, when it names one.
+    pub rule: Option<String>,
+}
+
 /// One fetched page, as the `pages` command prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageRow {
@@ -615,6 +630,13 @@ impl Store {
     /// Fetched pages of the inventory's sites (latest run of each page), optionally of one site
     /// (`site` is an origin or a host name), sorted by site then URL.
     pub fn pages(&self, site: Option<&str>) -> Result<Vec<PageRow>, Error> {
+        let mut out = Vec::new();
+        self.each_page(site, &mut |p| out.push(p))?;
+        Ok(out)
+    }
+
+    /// [`Store::pages`] one at a time, as the rows are read.
+    pub fn each_page(&self, site: Option<&str>, f: &mut dyn FnMut(PageRow)) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -658,7 +680,10 @@ impl Store {
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        for row in rows {
+            f(row.map_err(|e| self.err(e))?);
+        }
+        Ok(())
     }
 
     /// The inventory's sites with their crawl counts, in inventory order. The figures computed
@@ -1042,10 +1067,21 @@ impl Store {
         site: Option<&str>,
         f: &mut dyn FnMut(crate::model::Finding),
     ) -> Result<(), Error> {
+        self.each_finding_with_id(run_id, kinds, site, &mut |_, finding| f(finding))
+    }
+
+    /// [`Store::each_finding`] with each finding's id, for [`Store::finding`] to read it again.
+    pub fn each_finding_with_id(
+        &self,
+        run_id: i64,
+        kinds: &[FindingKind],
+        site: Option<&str>,
+        f: &mut dyn FnMut(i64, crate::model::Finding),
+    ) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT kind, severity, site, url, message, data FROM findings
+                "SELECT kind, severity, site, url, message, data, id FROM findings
                  WHERE run_id = ?1
                    AND (?2 IS NULL OR site = ?2 OR site = 'https://' || ?2 OR site = 'http://' || ?2)
                  ORDER BY site, url, kind, target, id",
@@ -1057,22 +1093,129 @@ impl Store {
             if !kinds.is_empty() && !kinds.contains(&kind) {
                 continue;
             }
-            let text = |i: usize| r.get::<_, String>(i).map_err(|e| self.err(e));
-            let extra = match serde_json::from_str::<serde_json::Value>(&text(5)?) {
-                Ok(serde_json::Value::Object(m)) => m,
-                _ => serde_json::Map::new(),
-            };
-            f(crate::model::Finding {
-                kind,
-                severity: crate::model::Severity::parse(&text(1)?)
-                    .unwrap_or(crate::model::Severity::Info),
-                site: text(2)?,
-                url: text(3)?,
-                message: text(4)?,
-                extra,
-            });
+            let id: i64 = r.get(6).map_err(|e| self.err(e))?;
+            f(id, self.finding_of_row(kind, r)?);
         }
         Ok(())
+    }
+
+    /// One finding by its id (from [`Store::each_finding_with_id`]).
+    pub fn finding(&self, id: i64) -> Result<Option<crate::model::Finding>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, severity, site, url, message, data FROM findings WHERE id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![id]).map_err(|e| self.err(e))?;
+        match rows.next().map_err(|e| self.err(e))? {
+            Some(r) => {
+                let kind: FindingKind = r.get(0).map_err(|e| self.err(e))?;
+                Ok(Some(self.finding_of_row(kind, r)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A finding from a row whose columns 1..=5 are severity, site, url, message, data.
+    fn finding_of_row(
+        &self,
+        kind: FindingKind,
+        r: &rusqlite::Row<'_>,
+    ) -> Result<crate::model::Finding, Error> {
+        let text = |i: usize| r.get::<_, String>(i).map_err(|e| self.err(e));
+        let extra = match serde_json::from_str::<serde_json::Value>(&text(5)?) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        Ok(crate::model::Finding {
+            kind,
+            severity: crate::model::Severity::parse(&text(1)?)
+                .unwrap_or(crate::model::Severity::Info),
+            site: text(2)?,
+            url: text(3)?,
+            message: text(4)?,
+            extra,
+        })
+    }
+
+    /// What the report's list of pages to fix needs of each finding of a run, sorted by page
+    /// so that a page's findings come together: SQLite sorts on disk, the caller holds one page.
+    pub fn each_finding_by_page(
+        &self,
+        run_id: i64,
+        f: &mut dyn FnMut(PageFinding),
+    ) -> Result<(), Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT url, site, kind, severity,
+                        CASE WHEN json_type(data, '$.rule') = 'text' THEN json_extract(data, '$.rule') END
+                 FROM findings WHERE run_id = ?1 ORDER BY url",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(PageFinding {
+                    url: r.get(0)?,
+                    site: r.get(1)?,
+                    kind: r.get(2)?,
+                    severity: crate::model::Severity::parse(&r.get::<_, String>(3)?)
+                        .unwrap_or(crate::model::Severity::Info),
+                    rule: r.get(4)?,
+                })
+            })()
+            .map_err(|e| self.err(e))?;
+            f(row);
+        }
+        Ok(())
+    }
+
+    /// Per kind of finding of a run, the pages concerned: each finding's page, and the pages a
+    /// finding names in `urls` when those are pages it concerns (a template finding's pages,
+    /// a broken link's pages; not the other members of a group of copies or of an answer,
+    /// unless the finding also counts `pages`). Counted by SQLite, so that millions of
+    /// (kind, page) pairs are never held in memory.
+    pub fn pages_per_kind(&self, run_id: i64) -> Result<Vec<(FindingKind, usize)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT kind, COUNT(*) FROM (
+                     SELECT kind, url AS page FROM findings WHERE run_id = ?1
+                     UNION
+                     SELECT f.kind, j.value FROM findings f, json_each(f.data, '$.urls') j
+                      WHERE f.run_id = ?1 AND json_type(f.data, '$.urls') = 'array' AND j.type = 'text'
+                        AND (json_type(f.data, '$.pages') IS NOT NULL
+                             OR f.kind NOT IN ('duplicate', 'near_duplicate', 'inconsistent_answer')))
+                 GROUP BY kind",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok((r.get::<_, FindingKind>(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The title of a fetched page of the inventory's sites (as [`Store::pages`] lists it).
+    pub fn page_title(&self, url: &str) -> Result<Option<String>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT p.title FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
+                 WHERE u.url = ?1 AND u.found_via <> 'probe'",
+            )
+            .map_err(|e| self.err(e))?;
+        let titles = stmt
+            .query_map(params![url], |r| r.get::<_, Option<String>>(0))
+            .map_err(|e| self.err(e))?;
+        let mut last = None;
+        for t in titles {
+            last = t.map_err(|e| self.err(e))?;
+        }
+        Ok(last)
     }
 
     /// The stored HTML of a page, decompressed, if the page has a body.

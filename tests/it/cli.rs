@@ -90,3 +90,46 @@ fn demo_runs_and_pages_sites_print_json() {
     }
     assert_eq!(rdr.records().count(), 6);
 }
+
+/// `govaudit pages --format csv | head -1`: a reader that stops early is not an error. The
+/// listings write as they read, so they meet the closed pipe mid-way.
+#[test]
+fn a_listing_read_by_head_ends_quietly() {
+    let env = Env::new();
+    let out_dir = env.path("demo");
+    govaudit_ok(&["demo", "--out", out_dir.to_str().expect("utf8")]);
+    let db = out_dir.join("govaudit.db");
+    for (listing, format) in [
+        ("pages", "csv"),
+        ("pages", "json"),
+        ("findings", "csv"),
+        ("findings", "json"),
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_govaudit"))
+            .args([
+                listing,
+                "--db",
+                db.to_str().expect("utf8"),
+                "--format",
+                format,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Closed before the listing writes its first row: every write meets a closed pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{listing} --format {format}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
