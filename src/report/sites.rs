@@ -21,7 +21,8 @@ const TOP: usize = 5;
 pub fn sites(store: &Store) -> Result<Vec<SiteRow>, store::Error> {
     let mut sites = store.sites()?;
     let audited = sites.iter().any(|s| s.broken_links.is_some());
-    let scored = store.scored_pages()?;
+    let mut scored = Scored::default();
+    store.each_scored_page(&mut |p| scored.add(p))?;
     if audited {
         plain_writing(
             &mut sites,
@@ -44,7 +45,7 @@ pub fn sites(store: &Store) -> Result<Vec<SiteRow>, store::Error> {
             }
         }
     }
-    grades(&mut sites, &scored);
+    grades(&mut sites, &mut scored);
     for s in &mut sites {
         let pages = s.audited_pages.unwrap_or(s.html_pages);
         s.duplicate_share = s.duplicate_pages.map(|d| share(d as usize, pages as usize));
@@ -65,16 +66,39 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Median grade, scored pages and the share over the target grade, per site.
-fn grades(sites: &mut [SiteRow], scored: &[ScoredPage]) {
-    let mut by_site: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
-    for p in scored {
-        let e = by_site.entry(p.site.as_str()).or_default();
-        e.0.push(p.grade);
-        e.1 += usize::from(p.over_target);
+/// The scored pages of each site as the store hands them over (by site, hardest first): each
+/// page's grade, how many are over the target, and the [`TOP`] hardest. A grade is 8 bytes:
+/// a million pages are never held as rows.
+#[derive(Default)]
+struct Scored {
+    by_site: HashMap<String, SiteGrades>,
+}
+
+#[derive(Default)]
+struct SiteGrades {
+    grades: Vec<f64>,
+    over: usize,
+    hardest: Vec<(String, f64)>,
+}
+
+impl Scored {
+    fn add(&mut self, p: ScoredPage) {
+        let e = match self.by_site.get_mut(&p.site) {
+            Some(e) => e,
+            None => self.by_site.entry(p.site.clone()).or_default(),
+        };
+        e.grades.push(p.grade);
+        e.over += usize::from(p.over_target);
+        if e.hardest.len() < TOP {
+            e.hardest.push((p.url, p.grade));
+        }
     }
+}
+
+/// Median grade, scored pages and the share over the target grade, per site.
+fn grades(sites: &mut [SiteRow], scored: &mut Scored) {
     for s in sites.iter_mut() {
-        if let Some((grades, over)) = by_site.get_mut(s.site.as_str()) {
+        if let Some(SiteGrades { grades, over, .. }) = scored.by_site.get_mut(s.site.as_str()) {
             grades.sort_by(f64::total_cmp);
             s.scored_pages = Some(grades.len() as i64);
             s.median_grade = median(grades).map(round2);
@@ -90,7 +114,7 @@ fn grades(sites: &mut [SiteRow], scored: &[ScoredPage]) {
 fn plain_writing(
     sites: &mut [SiteRow],
     rules: &[(String, String, i64)],
-    scored: &[ScoredPage],
+    scored: &Scored,
     answers: &[Vec<String>],
 ) {
     for site in sites.iter_mut() {
@@ -112,10 +136,12 @@ fn plain_writing(
             .map(|r| json!({"rule": r.1, "pages": r.2}))
             .collect::<Vec<_>>()));
         site.hardest_pages = Some(json!(scored
+            .by_site
+            .get(&site.site)
+            .map(|g| g.hardest.as_slice())
+            .unwrap_or_default()
             .iter()
-            .filter(|p| p.site == site.site)
-            .take(TOP)
-            .map(|p| json!({"url": p.url, "grade": round2(p.grade)}))
+            .map(|(url, grade)| json!({"url": url, "grade": round2(*grade)}))
             .collect::<Vec<_>>()));
     }
 }
@@ -123,6 +149,14 @@ fn plain_writing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn gather(pages: impl IntoIterator<Item = ScoredPage>) -> Scored {
+        let mut scored = Scored::default();
+        for p in pages {
+            scored.add(p);
+        }
+        scored
+    }
 
     fn page(site: &str, url: &str, grade: f64, over: bool) -> ScoredPage {
         ScoredPage {
@@ -163,7 +197,7 @@ mod tests {
             page("https://a.gov", "https://a.gov/y", 6.0, false),
             page("https://a.gov", "https://a.gov/z", 9.123, true),
         ];
-        grades(&mut sites, &scored);
+        grades(&mut sites, &mut gather(scored));
         assert_eq!(sites[0].median_grade, Some(9.12));
         assert_eq!(sites[0].scored_pages, Some(3));
         assert_eq!(sites[0].over_target_grade_share, Some(0.667));
@@ -205,7 +239,7 @@ mod tests {
                 "kb:kb.csv#row=9".to_string(),
             ],
         ];
-        plain_writing(&mut sites, &rules, &scored, &answers);
+        plain_writing(&mut sites, &rules, &gather(scored), &answers);
         assert_eq!(sites[0].plain_language_findings, Some(9));
         assert_eq!(
             sites[0].top_plain_language_rules,

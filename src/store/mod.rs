@@ -795,8 +795,8 @@ impl Store {
     }
 
     /// The pages of the newest run with enough words to score, by site, hardest first (then by
-    /// address).
-    pub fn scored_pages(&self) -> Result<Vec<ScoredPage>, Error> {
+    /// address), one at a time as the rows are read.
+    pub fn each_scored_page(&self, f: &mut dyn FnMut(ScoredPage)) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -818,7 +818,10 @@ impl Store {
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        for row in rows {
+            f(row.map_err(|e| self.err(e))?);
+        }
+        Ok(())
     }
 
     /// The members (`urls`) of each inconsistent answer of the newest run.
@@ -862,33 +865,48 @@ impl Store {
     /// audit learns on the way (which pages are "not found" pages) comes in the same order
     /// whatever order the crawl stored the pages in.
     pub fn each_audit_link(&self, run_id: i64, f: &mut dyn FnMut(AuditLink)) -> Result<(), Error> {
-        let mut stmt = self
+        // The pages are sorted (a few bytes each), then each page's links read in position
+        // order from the links' primary key: the same order as sorting every link by page and
+        // position, without SQLite sorting millions of link rows in a temporary B-tree.
+        let mut pages = self
             .conn
             .prepare(
-                "SELECT f.url, s.origin, l.to_id, l.kind, l.fragment, l.anchor
+                "SELECT f.id, f.url, s.origin
                  FROM pages p
                  JOIN urls f ON f.id = p.url_id
                  JOIN sites s ON s.id = f.site_id
-                 JOIN links l ON l.from_id = f.id
-                 WHERE p.run_id = ?1 AND f.found_via <> 'probe' AND l.kind <> 'redirect'
+                 WHERE p.run_id = ?1 AND f.found_via <> 'probe'
                    AND p.status BETWEEN 200 AND 299
-                 ORDER BY f.url, l.position",
+                 ORDER BY f.url",
             )
             .map_err(|e| self.err(e))?;
-        let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let link = (|| {
-                Ok(AuditLink {
-                    page: r.get(0)?,
-                    site: r.get(1)?,
-                    target_id: r.get(2)?,
-                    kind: r.get(3)?,
-                    fragment: r.get(4)?,
-                    anchor: r.get(5)?,
-                })
-            })()
+        let mut links = self
+            .conn
+            .prepare(
+                "SELECT to_id, kind, fragment, anchor FROM links
+                 WHERE from_id = ?1 AND kind <> 'redirect' ORDER BY position",
+            )
             .map_err(|e| self.err(e))?;
-            f(link);
+        let mut rows = pages.query(params![run_id]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let (id, page, site): (i64, String, String) =
+                (|| Ok::<_, rusqlite::Error>((r.get(0)?, r.get(1)?, r.get(2)?)))()
+                    .map_err(|e| self.err(e))?;
+            let mut of_page = links.query(params![id]).map_err(|e| self.err(e))?;
+            while let Some(l) = of_page.next().map_err(|e| self.err(e))? {
+                let link = (|| {
+                    Ok(AuditLink {
+                        page: page.clone(),
+                        site: site.clone(),
+                        target_id: l.get(0)?,
+                        kind: l.get(1)?,
+                        fragment: l.get(2)?,
+                        anchor: l.get(3)?,
+                    })
+                })()
+                .map_err(|e| self.err(e))?;
+                f(link);
+            }
         }
         Ok(())
     }
