@@ -2,8 +2,12 @@
 //! (how many sites, which to merge or retire, the top problems), progress since the previous run,
 //! per-site scorecards and the pages to fix.
 //!
-//! Reads: the store (sites, findings of the newest and the previous audited run, page titles).
-//! Writes nothing, and computes no finding: it counts, sorts and compares what the audits stored.
+//! Reads: the store (sites; the newest run's findings one at a time, in the store's order and
+//! again sorted by page; the previous run's for progress; the titles of the pages listed).
+//! Holds counts, one row per fix, the answers that differ, the first pages to fix and a hash per
+//! finding, never the findings themselves: a report of millions of findings takes the memory of
+//! its fixes. Writes nothing, and computes no finding: it counts, sorts and compares what the
+//! audits stored.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
