@@ -242,6 +242,26 @@ impl Finding {
     pub fn target(&self) -> Option<&str> {
         self.extra.get("target").and_then(|v| v.as_str())
     }
+
+    /// The pages the finding names in `urls` (a group's members, a template finding's pages).
+    pub fn urls(&self) -> impl Iterator<Item = &str> {
+        self.extra
+            .get("urls")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+    }
+
+    /// The order findings are stored and listed in: site, page, kind, target.
+    pub fn output_order(&self, other: &Finding) -> std::cmp::Ordering {
+        (&self.site, &self.url, self.kind.as_str(), self.target()).cmp(&(
+            &other.site,
+            &other.url,
+            other.kind.as_str(),
+            other.target(),
+        ))
+    }
 }
 
 #[cfg(test)]

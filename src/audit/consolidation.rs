@@ -137,12 +137,7 @@ pub fn page_overlap(
         HashMap::new();
     for f in findings.iter().filter(|f| f.kind.is_copy()) {
         let urls: Vec<(String, String)> = f
-            .extra
-            .get("urls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+            .urls()
             .filter_map(|u| site_of(u).map(|s| (u.to_string(), s)))
             .collect();
         for (url, a) in &urls {
@@ -303,15 +298,7 @@ impl<'a> Estate<'a> {
             .filter(|f| f.kind == FindingKind::InconsistentAnswer)
         {
             let mut concerned: Vec<&str> = vec![f.site.as_str()];
-            concerned.extend(
-                f.extra
-                    .get("urls")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .filter_map(url_origin),
-            );
+            concerned.extend(f.urls().filter_map(url_origin));
             concerned.sort_unstable();
             concerned.dedup();
             for site in concerned {

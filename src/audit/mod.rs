@@ -346,14 +346,7 @@ pub fn run_with(
     );
     let page_text = content.measured;
     let blocks = content.blocks;
-    findings.sort_by(|a, b| {
-        (&a.site, &a.url, a.kind.as_str(), a.target()).cmp(&(
-            &b.site,
-            &b.url,
-            b.kind.as_str(),
-            b.target(),
-        ))
-    });
+    findings.sort_by(Finding::output_order);
     stage("storing findings");
     let mut counts = std::mem::take(&mut content.counts);
     for f in &findings {

@@ -276,14 +276,7 @@ impl BrokenTally {
         self.addresses.insert(digest(f.target().unwrap_or("")));
         self.links += pages_of(f);
         self.pages.insert(digest(&f.url));
-        for u in f
-            .extra
-            .get("urls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
+        for u in f.urls() {
             self.pages.insert(digest(u));
         }
     }
@@ -1331,14 +1324,7 @@ mod tests {
             f.message = format!("broken link {} from page {page}", (x >> 20) % 1000);
             findings.push(f);
         }
-        findings.sort_by(|a, b| {
-            (&a.site, &a.url, a.kind.as_str(), a.target()).cmp(&(
-                &b.site,
-                &b.url,
-                b.kind.as_str(),
-                b.target(),
-            ))
-        });
+        findings.sort_by(Finding::output_order);
         let slow = fixes_the_slow_way(&findings);
         let r = report(vec![site("https://a.gov", "fix", 23)], findings, None);
         let fast: Vec<_> = r
