@@ -12,7 +12,7 @@
 
 use scraper::{Html, Node};
 
-use super::page::{BlockKind, Page};
+use super::page::{count_words, BlockKind, Page};
 
 /// Why a `text/html` answer is not a page a person reads.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -166,7 +166,7 @@ fn body_words(doc: &Html) -> usize {
             .and_then(|p| p.value().as_element().map(|e| e.name()))
             .is_some_and(|n| matches!(n, "script" | "style" | "noscript" | "template" | "title"));
         if !hidden {
-            n += t.split_whitespace().count();
+            n += count_words(t);
         }
     }
     n
@@ -177,7 +177,7 @@ fn body_words(doc: &Html) -> usize {
 pub fn prose_share(page: &Page) -> f64 {
     let (mut prose, mut all) = (0usize, 0usize);
     for b in &page.blocks {
-        let n = b.text.split_whitespace().count();
+        let n = count_words(&b.text);
         all += n;
         if matches!(b.kind, BlockKind::Paragraph | BlockKind::ListItem) && n >= SENTENCE_WORDS {
             prose += n;
