@@ -13,7 +13,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::story::{overlap, FixGroup, Lead, Report, FIXED_LISTED, FIX_ROWS_PER_KIND};
+use super::story::{overlap, FixGroup, Lead, Report, FIX_ROWS_PER_KIND};
 use crate::model::{origin_host as host, Finding, FindingKind, Severity};
 
 /// What each kind of finding means, in a reader's words.
@@ -352,7 +352,7 @@ pub fn render(report: &Report) -> String {
                                 details {
                                     summary { "Fixed findings (" (p.fixed_count) ")" }
                                     table { thead { tr { th { "Kind" } th { "Page" } th { "What it was" } } }
-                                        tbody { @for f in p.fixed.iter().take(FIXED_LISTED) { tr { td { (f.kind) } td { (page_link(&f.url, &f.url)) } td { (f.message) } } } } }
+                                        tbody { @for f in p.fixed.iter() { tr { td { (f.kind) } td { (page_link(&f.url, &f.url)) } td { (f.message) } } } } }
                                 }
                             }
                         }

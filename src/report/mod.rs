@@ -119,6 +119,12 @@ impl From<std::io::Error> for Fail {
 
 /// Writes the report files into `out` and returns their paths, `index.html` first.
 pub fn write_report(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
+    // The report reads the run several times (its tally, the pages to fix, the data files):
+    // all from one snapshot, so an audit finishing meanwhile cannot make its parts disagree.
+    store.snapshot(|| write_report_from(store, out, outputs))
+}
+
+fn write_report_from(store: &Store, out: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
     let report = story::Report::load(store)?.ok_or(Error::NoCrawl)?;
     std::fs::create_dir_all(out).map_err(|source| Error::Write {
         path: out.to_path_buf(),

@@ -416,6 +416,26 @@ impl Store {
         }
     }
 
+    /// Runs `f` on one snapshot of the database: every read inside sees the same committed
+    /// state, even if an `audit` commits new findings meanwhile (WAL readers keep their
+    /// snapshot until the transaction ends). For readers that read the same run several times,
+    /// such as the report.
+    pub fn snapshot<T, E: From<Error>>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .map_err(|e| self.err(e))?;
+        let result = f();
+        // Nothing was written: ending the transaction either way releases the snapshot.
+        let end = self
+            .conn
+            .execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        match (result, end) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(e)) => Err(self.err(e).into()),
+            (Err(e), _) => Err(e),
+        }
+    }
+
     fn open_reading(path: &Path, immutable: bool) -> Result<Store, Error> {
         use rusqlite::OpenFlags;
         let sqlite = |source| damaged_or(path, source);
@@ -628,14 +648,8 @@ impl Store {
     }
 
     /// Fetched pages of the inventory's sites (latest run of each page), optionally of one site
-    /// (`site` is an origin or a host name), sorted by site then URL.
-    pub fn pages(&self, site: Option<&str>) -> Result<Vec<PageRow>, Error> {
-        let mut out = Vec::new();
-        self.each_page(site, &mut |p| out.push(p))?;
-        Ok(out)
-    }
-
-    /// [`Store::pages`] one at a time, as the rows are read.
+    /// (`site` is an origin or a host name), sorted by site then URL, one at a time as the rows
+    /// are read.
     pub fn each_page(&self, site: Option<&str>, f: &mut dyn FnMut(PageRow)) -> Result<(), Error> {
         let mut stmt = self
             .conn
@@ -1217,23 +1231,16 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The title of a fetched page of the inventory's sites (as [`Store::pages`] lists it).
+    /// The title of a fetched page of the inventory's sites (as [`Store::each_page`] lists it).
     pub fn page_title(&self, url: &str) -> Result<Option<String>, Error> {
-        let mut stmt = self
-            .conn
+        self.conn
             .prepare_cached(
                 "SELECT p.title FROM pages p JOIN urls u ON u.id = p.url_id JOIN sites s ON s.id = u.site_id
                  WHERE u.url = ?1 AND u.found_via <> 'probe'",
             )
-            .map_err(|e| self.err(e))?;
-        let titles = stmt
-            .query_map(params![url], |r| r.get::<_, Option<String>>(0))
-            .map_err(|e| self.err(e))?;
-        let mut last = None;
-        for t in titles {
-            last = t.map_err(|e| self.err(e))?;
-        }
-        Ok(last)
+            .and_then(|mut stmt| stmt.query_row(params![url], |r| r.get(0)).optional())
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
     }
 
     /// The stored HTML of a page, decompressed, if the page has a body.
