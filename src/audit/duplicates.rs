@@ -422,9 +422,44 @@ pub struct Groups {
 /// copy (every pair measured); larger ones are grouped by their linked pairs.
 const MAX_CLIQUE_COMPONENT: usize = 200;
 
-/// The candidate index is built in `2^INDEX_PART_BITS` parts (by the runs' top bits).
-const INDEX_PART_BITS: u32 = 3;
-const INDEX_PARTS: u32 = 1 << INDEX_PART_BITS;
+/// The candidate index is built in `2^INDEX_PART_BITS` parts (by the runs' top bits): at a
+/// million pages of a thousand sampled runs each, a part is about 250 MB.
+const INDEX_PART_BITS: u32 = 5;
+/// Parts of the candidate index.
+pub(crate) const INDEX_PARTS: u32 = 1 << INDEX_PART_BITS;
+
+/// The part of the candidate index a run is in.
+pub(crate) fn index_part(run: u32) -> u32 {
+    run >> (32 - INDEX_PART_BITS)
+}
+
+/// Reads the sampled runs of the pages that hold none in memory (their fingerprint is sampled
+/// and its `runs` empty) for one part of the index: each such page's `url_id` with its sampled
+/// runs in that part.
+pub type SampledRuns<'a> = dyn Fn(u32, &mut dyn FnMut(i64, &[u32])) + 'a;
+
+/// [`SampledRuns`] by doc index rather than url id.
+pub type SampledDocs<'a> = dyn Fn(u32, &mut dyn FnMut(usize, &[u32])) + 'a;
+
+/// Appends doc `d`'s distinct runs among `runs` that are in `part` and sampled to `index`.
+fn index_runs(index: &mut Vec<(u32, u32)>, d: u32, runs: &[u32], part: u32, sample: u32) {
+    let start = index.len();
+    index.extend(
+        runs.iter()
+            .filter(|&&r| r % sample == 0 && index_part(r) == part)
+            .map(|&r| (r, d)),
+    );
+    // A run a text repeats counts once for it.
+    index[start..].sort_unstable();
+    let mut kept = start;
+    for i in start..index.len() {
+        if i == start || index[i].0 != index[kept - 1].0 {
+            index[kept] = index[i];
+            kept += 1;
+        }
+    }
+    index.truncate(kept);
+}
 
 /// Indexed runs two texts must share to be measured.
 const MIN_SHARED_RUNS: u16 = 2;
@@ -447,16 +482,19 @@ pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
     series: &[Option<String>],
     rules: &DuplicateRules,
 ) -> Groups {
-    find_groups_loading(docs, series, rules, &|_| None)
+    find_groups_loading(docs, series, rules, &|_| None, &|_, _| {})
 }
 
 /// [`find_groups_with`] where some docs hold only their sampled runs ([`Fingerprint::sample`]):
-/// `load(i)` reads doc `i`'s full list when a pair of it is measured.
+/// `load(i)` reads doc `i`'s full list when a pair of it is measured. Docs whose sampled runs
+/// are not in memory either are given by `sampled(part, each)`: `each(i, runs)` with doc `i`'s
+/// sampled runs in that part of the index.
 pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     docs: &[D],
     series: &[Option<String>],
     rules: &DuplicateRules,
     load: &dyn Fn(usize) -> Option<Vec<u32>>,
+    sampled: &SampledDocs<'_>,
 ) -> Groups {
     let full = Full {
         docs,
@@ -488,29 +526,22 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     // at a time: a run's texts are all in its part, so the counts are the same, and the index
     // of a million pages never stands whole in memory.
     let sample = rules.sample.max(1);
+    // Each doc's text, when it stands for its exact group.
+    let mut rep_of: Vec<Option<u32>> = vec![None; docs.len()];
+    for (r, c) in classes.iter().enumerate() {
+        rep_of[c[0]] = Some(r as u32);
+    }
     let mut shared: HashMap<(u32, u32), u16, foldhash::fast::RandomState> = HashMap::default();
     for part in 0..INDEX_PARTS {
-        let in_part = |r: u32| (r >> (32 - INDEX_PART_BITS)) == part;
         let mut index: Vec<(u32, u32)> = Vec::new();
         for (d, f) in reps.iter().enumerate() {
-            let start = index.len();
-            index.extend(
-                f.runs
-                    .iter()
-                    .filter(|&&r| r % sample == 0 && in_part(r))
-                    .map(|&r| (r, d as u32)),
-            );
-            // A run a text repeats counts once for it.
-            index[start..].sort_unstable();
-            let mut kept = start;
-            for i in start..index.len() {
-                if i == start || index[i].0 != index[kept - 1].0 {
-                    index[kept] = index[i];
-                    kept += 1;
-                }
-            }
-            index.truncate(kept);
+            index_runs(&mut index, d as u32, &f.runs, part, sample);
         }
+        sampled(part, &mut |doc, runs| {
+            if let Some(d) = rep_of.get(doc).copied().flatten() {
+                index_runs(&mut index, d, runs, part, sample);
+            }
+        });
         index.sort_unstable();
         for same_run in index.chunk_by(|a, b| a.0 == b.0) {
             if same_run.len() < 2 || same_run.len() > rules.max_pages_per_passage {
@@ -762,6 +793,17 @@ pub fn audit_with(
     rules: &DuplicateRules,
     load: &LoadRuns<'_>,
 ) -> Vec<Finding> {
+    audit_spilled(pages, rules, load, &|_, _| {})
+}
+
+/// [`audit_with`] where some pages' sampled runs are not in memory either (their fingerprint
+/// is sampled and its runs empty): `sampled` gives them, one part of the index at a time.
+pub fn audit_spilled(
+    pages: &[ComparedPage],
+    rules: &DuplicateRules,
+    load: &LoadRuns<'_>,
+    sampled: &SampledRuns<'_>,
+) -> Vec<Finding> {
     let mut order: Vec<&ComparedPage> = pages
         .iter()
         .filter(|p| p.fingerprint.has_passages(rules) && !is_listing(&p.url))
@@ -778,7 +820,19 @@ pub fn audit_with(
         .collect();
     let fps: Vec<&Fingerprint> = pages.iter().map(|p| &p.fingerprint).collect();
     let series = series_keys(&pages);
-    let groups = find_groups_loading(&fps, &series, rules, &|i| load(pages[i]));
+    let doc_of: HashMap<i64, usize> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.fingerprint.sampled && p.fingerprint.runs.is_empty())
+        .filter_map(|(i, p)| Some((p.url_id?, i)))
+        .collect();
+    let groups = find_groups_loading(&fps, &series, rules, &|i| load(pages[i]), &|part, each| {
+        sampled(part, &mut |url_id, runs| {
+            if let Some(&i) = doc_of.get(&url_id) {
+                each(i, runs);
+            }
+        })
+    });
     let mut out = Vec::new();
     for g in &groups.exact {
         let hash = &pages[g.members[0]].fingerprint.hash;
@@ -1388,6 +1442,32 @@ mod tests {
         };
         assert_eq!(audit_with(&sampled, &r, &load), whole);
         assert!(loads.get() > 0, "pairs were measured on loaded runs");
+
+        // The samples out of memory too, given back one part of the index at a time (as the
+        // audit's scratch files do), in any order within a part.
+        let mut parts: HashMap<u32, Vec<(i64, Vec<u32>)>> = HashMap::new();
+        let mut spilled = sampled.clone();
+        for p in &mut spilled {
+            for run in std::mem::take(&mut p.fingerprint.runs).into_iter().rev() {
+                let part = parts.entry(index_part(run)).or_default();
+                match part.iter_mut().find(|(id, _)| Some(*id) == p.url_id) {
+                    Some((_, runs)) => runs.push(run),
+                    None => part.push((p.url_id.unwrap_or_default(), vec![run])),
+                }
+            }
+        }
+        assert!(parts.len() > 1, "the runs fall in several parts");
+        let asked = std::cell::RefCell::new(Vec::new());
+        let give = |part: u32, each: &mut dyn FnMut(i64, &[u32])| {
+            asked.borrow_mut().push(part);
+            for (id, runs) in parts.get(&part).into_iter().flatten() {
+                each(*id, runs);
+            }
+        };
+        assert_eq!(audit_spilled(&spilled, &r, &load, &give), whole);
+        assert_eq!(*asked.borrow(), (0..INDEX_PARTS).collect::<Vec<_>>());
+        // Without them, the pages share nothing to be compared by.
+        assert!(audit_spilled(&spilled, &r, &load, &|_, _| {}).len() < whole.len());
     }
 
     #[test]

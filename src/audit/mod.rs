@@ -21,6 +21,7 @@ pub mod links;
 mod page_pass;
 pub mod plain_language;
 pub mod readability;
+mod scratch;
 pub mod similarity;
 pub mod site_facts;
 
@@ -42,6 +43,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// A scratch file (what a large audit keeps on disk meanwhile) failed.
+    #[error(transparent)]
+    Scratch(#[from] scratch::Error),
 }
 
 /// What an audit run produced.
@@ -278,11 +282,27 @@ pub fn run_with(
             }
         }
     };
-    findings.extend(duplicates::audit_with(
+    // And the sampled ones in scratch files, read one part of the index at a time.
+    let samples = std::cell::RefCell::new(std::mem::replace(
+        &mut content.samples,
+        scratch::Parts::new(0)?,
+    ));
+    let failed: std::cell::RefCell<Option<scratch::Error>> = Default::default();
+    let sampled = |part: u32, each: &mut dyn FnMut(i64, &[u32])| {
+        if let Err(e) = samples.borrow_mut().read(part as usize, each) {
+            failed.borrow_mut().get_or_insert(e);
+        }
+    };
+    findings.extend(duplicates::audit_spilled(
         &content.compared,
         &rules.duplicates,
         &load,
+        &sampled,
     ));
+    if let Some(e) = failed.into_inner() {
+        return Err(e.into());
+    }
+    drop(samples);
     let t_duplicates = started.elapsed();
     log::info!("audit memory after duplicates: {}", peak_memory());
     // Governance per site, then the recommendation, which weighs every other audit's results.

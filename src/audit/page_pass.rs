@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::scratch;
 use super::{answers, consolidation, duplicates, freshness, governance, links};
 use super::{plain_language, readability};
 use crate::extract::answers::AnswerUnit;
@@ -76,6 +77,9 @@ pub(super) struct Content {
     pub blocks: Vec<(String, String)>,
     /// Pages the duplicate audit may compare, with the page their canonical link names.
     candidates: Vec<(duplicates::ComparedPage, Option<String>)>,
+    /// The sampled passage hashes of the compared pages, by part of the duplicate index, under
+    /// each page's `urls` id: their fingerprints hold none (see [`Content::spill_sample`]).
+    pub samples: scratch::Parts,
 }
 
 /// What the page pass needs besides the pages.
@@ -114,7 +118,7 @@ struct ReadPage {
     /// The page (empty while packed).
     page: Page,
     /// `page` and `marked`, deflated JSON, while the page waits for its site's template.
-    packed: Option<Vec<u8>>,
+    packed: Option<Packed>,
     /// Each block's key ([`page::block_key`]) before template removal.
     keys: Vec<u128>,
     /// Each block as written ([`exact_key`]), parallel to `keys`.
@@ -134,42 +138,82 @@ fn exact_key(b: &page::Block) -> u128 {
     h.digest128()
 }
 
+/// A packed page: its bytes, until the read step puts them in the site's scratch file.
+enum Packed {
+    Here(Vec<u8>),
+    Spilled(scratch::Spot),
+}
+
 impl ReadPage {
     /// Packs the page until its site's template is known (see [`PACK_ABOVE`]).
     fn pack(&mut self) {
         let page = std::mem::take(&mut self.page);
         let marked = std::mem::take(&mut self.marked);
         let json = serde_json::to_string(&(&page, &marked)).unwrap_or_default();
-        self.packed = Some(store::compress(&json));
+        self.packed = Some(Packed::Here(store::compress(&json)));
     }
 
-    /// The page and its marked answers, packed or not.
-    fn parts(&self) -> Option<(Page, Vec<AnswerUnit>)> {
-        let bytes = self.packed.as_ref()?;
-        let json = store::decompress("deflate", bytes)?;
-        serde_json::from_str(&json).ok()
+    /// Moves a packed page's bytes to the site's scratch file: a site of 200,000 pages waits
+    /// for its template on disk, not in memory.
+    fn spill(&mut self, to: &mut scratch::Records) -> Result<(), scratch::Error> {
+        if let Some(Packed::Here(bytes)) = &self.packed {
+            self.packed = Some(Packed::Spilled(to.put(bytes)?));
+        }
+        Ok(())
+    }
+
+    /// The page and its marked answers, when packed (`None` when a packed page does not decode,
+    /// which a page this audit packed always does).
+    fn parts(
+        &self,
+        from: Option<&scratch::Records>,
+    ) -> Result<Option<(Page, Vec<AnswerUnit>)>, scratch::Error> {
+        let spilled;
+        let bytes = match (&self.packed, from) {
+            (None, _) => return Ok(None),
+            (Some(Packed::Here(bytes)), _) => bytes,
+            (Some(Packed::Spilled(spot)), Some(from)) => {
+                spilled = from.get(*spot)?;
+                &spilled
+            }
+            (Some(Packed::Spilled(_)), None) => return Ok(None),
+        };
+        let json = store::decompress("deflate", bytes);
+        Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     /// Unpacks a packed page and removes its site's template from it, as the unpacked pages'
     /// was removed when the template became known.
-    fn unpack(&mut self, template: &HashSet<u128>) {
-        let Some((page, marked)) = self.parts() else {
-            return;
+    fn unpack(
+        &mut self,
+        template: &HashSet<u128>,
+        from: Option<&scratch::Records>,
+    ) -> Result<(), scratch::Error> {
+        let Some((page, marked)) = self.parts(from)? else {
+            return Ok(());
         };
         self.packed = None;
         self.page = page;
         self.marked = marked;
         remove_template(&mut self.page, &self.keys, template);
+        Ok(())
     }
 
     /// Block `i` of the page without its template (`post_template` order).
-    fn block_after_template(&self, i: usize, template: &HashSet<u128>) -> Option<page::Block> {
+    fn block_after_template(
+        &self,
+        i: usize,
+        template: &HashSet<u128>,
+        from: Option<&scratch::Records>,
+    ) -> Result<Option<page::Block>, scratch::Error> {
         if self.packed.is_none() {
-            return self.page.blocks.get(i).cloned();
+            return Ok(self.page.blocks.get(i).cloned());
         }
-        let (mut page, _) = self.parts()?;
+        let Some((mut page, _)) = self.parts(from)? else {
+            return Ok(None);
+        };
         remove_template(&mut page, &self.keys, template);
-        page.blocks.get(i).cloned()
+        Ok(page.blocks.get(i).cloned())
     }
 }
 
@@ -495,6 +539,7 @@ pub(super) fn run(
         claims: Vec::new(),
         blocks: Vec::new(),
         candidates: Vec::new(),
+        samples: scratch::Parts::new(duplicates::INDEX_PARTS as usize)?,
     };
     let mut spent = Spent::default();
     writer.send(store::WriteOp::BeginAudit)?;
@@ -555,6 +600,7 @@ impl Pass<'_> {
         out: &mut Content,
         spent: &mut Spent,
         keep: &mut Vec<store::KeptPage>,
+        spill: &mut Option<scratch::Records>,
     ) -> Result<(Vec<&'p ContentPage>, Vec<Entry>), Error> {
         let (store, ctx, reuse) = (self.store, self.ctx, self.reuse);
         let program =
@@ -636,7 +682,10 @@ impl Pass<'_> {
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.clone(), why);
                     }
-                    Done::Read(Read::Page(r, signals)) => {
+                    Done::Read(Read::Page(mut r, signals)) => {
+                        if let Some(spill) = spill.as_mut() {
+                            r.spill(spill)?;
+                        }
                         spent.0[0] += r.spent;
                         rows.push(p);
                         entries.push(Entry::Fresh(r, signals));
@@ -671,8 +720,15 @@ impl Pass<'_> {
         let program =
             |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
         let mut keep: Vec<store::KeptPage> = Vec::new();
+        // Packed pages wait for the template in a scratch file, deleted with the site.
+        let mut spill = if pack {
+            Some(scratch::Records::new()?)
+        } else {
+            None
+        };
         // 1. Read (or take what was kept).
-        let (rows, mut entries) = self.read_site(site_pages, names, out, spent, &mut keep)?;
+        let (rows, mut entries) =
+            self.read_site(site_pages, names, out, spent, &mut keep, &mut spill)?;
         // 2. The site's template and its shared blocks, from the keys alone.
         let t = Instant::now();
         let template = page::template_keys(
@@ -743,7 +799,10 @@ impl Pass<'_> {
         for (&i, r) in again.iter().zip(reread) {
             // The same body read by the same program is the same page; anything else keeps the
             // kept result.
-            if let Read::Page(r, signals) = r {
+            if let Read::Page(mut r, signals) = r {
+                if let Some(spill) = spill.as_mut() {
+                    r.spill(spill)?;
+                }
                 spent.0[0] += r.spent;
                 entries[i] = Entry::Fresh(r, signals);
             }
@@ -764,15 +823,16 @@ impl Pass<'_> {
         }
         // A block several pages share (a notice, an archive banner) is one text to fix: its
         // plain-language findings are reported once, with the pages it is on.
-        let shared_found = shared_block_findings(
+        check_shared_blocks(
             &entries,
-            &rows,
             &template,
             &shared,
             &mut checked,
             checker,
             names,
-        );
+            spill.as_ref(),
+        )?;
+        let shared_found = shared_block_findings(&rows, &shared, &checked);
         out.blocks.extend(checked.iter().filter_map(|(key, block)| {
             let exact = entries[shared.get(key)?[0]].exact_of(*key);
             let json = serde_json::to_string(block).unwrap_or_default();
@@ -795,7 +855,7 @@ impl Pass<'_> {
                 .zip(rows.par_iter())
                 .map(|((e, _), row)| match e {
                     Entry::Fresh(r, signals) => {
-                        r.unpack(&template);
+                        r.unpack(&template, spill.as_ref())?;
                         let (mut m, times) = measure(row, r, &shared, checker, names, ctx);
                         // With a kept row to hold them, a compared page's passage hashes leave
                         // memory but for the index's sample.
@@ -806,11 +866,11 @@ impl Pass<'_> {
                             _ => None,
                         };
                         let kept = KeptRef::Page(signals, &m).encode();
-                        Some((m, times, kept, passages))
+                        Ok(Some((m, times, kept, passages)))
                     }
-                    Entry::Kept { .. } => None,
+                    Entry::Kept { .. } => Ok(None),
                 })
-                .collect();
+                .collect::<Result<_, scratch::Error>>()?;
             for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {
                 let (signals, m) = match (e, fresh) {
                     (Entry::Fresh(r, signals), Some((m, times, kept, passages))) => {
@@ -842,7 +902,7 @@ impl Pass<'_> {
                     // Every page read in this audit was measured.
                     (Entry::Fresh(..), None) => continue,
                 };
-                out.add_page(row, &self.dates, signals, m);
+                out.add_page(row, &self.dates, signals, m)?;
             }
             if !keep.is_empty() {
                 self.writer
@@ -877,8 +937,11 @@ impl Content {
         row: &ContentPage,
         dates: &HashMap<i64, (Option<String>, Option<String>)>,
         signals: governance::PageSignals,
-        m: Measured,
-    ) {
+        mut m: Measured,
+    ) -> Result<(), scratch::Error> {
+        if let Some((p, _)) = &mut m.compared {
+            self.spill_sample(p)?;
+        }
         self.dated
             .entry(row.site.clone())
             .or_default()
@@ -900,6 +963,27 @@ impl Content {
         self.readability.extend(m.findings);
         self.measured.push(m.page_text);
         self.candidates.extend(m.compared);
+        Ok(())
+    }
+
+    /// Moves a compared page's sampled passage hashes (a thousand on a long page) to the
+    /// scratch files the duplicate index is built from, one part at a time: held for every page
+    /// until the duplicate audit, they were most of the audit's memory. A page whose full list
+    /// is not kept (no body hash) keeps its runs.
+    fn spill_sample(&mut self, p: &mut duplicates::ComparedPage) -> Result<(), scratch::Error> {
+        let (Some(url_id), true) = (p.url_id, p.fingerprint.sampled) else {
+            return Ok(());
+        };
+        let mut runs = std::mem::take(&mut p.fingerprint.runs);
+        // Sorted, the runs of a part are together (a part is the runs' top bits).
+        runs.sort_unstable();
+        for in_part in
+            runs.chunk_by(|a, b| duplicates::index_part(*a) == duplicates::index_part(*b))
+        {
+            self.samples
+                .put(duplicates::index_part(in_part[0]) as usize, url_id, in_part)?;
+        }
+        Ok(())
     }
 }
 
@@ -960,19 +1044,17 @@ impl SharedBlock {
     }
 }
 
-/// The plain-language findings of the blocks several pages of a site share, once each, on the
-/// first page that has the block, with the pages it is on. `checked` holds the blocks already
-/// checked; the others are checked here (their first page was read in this audit, see `run`)
-/// and added.
-fn shared_block_findings(
+/// Checks the blocks several pages of a site share that `checked` does not hold yet (their
+/// first page was read in this audit, see `run`) and adds them.
+fn check_shared_blocks(
     entries: &[Entry],
-    rows: &[&ContentPage],
     template: &HashSet<u128>,
     shared: &HashMap<u128, Vec<usize>>,
     checked: &mut HashMap<u128, SharedBlock>,
     checker: &plain_language::Checker<'_>,
     names: &[&str],
-) -> Vec<Finding> {
+    spill: Option<&scratch::Records>,
+) -> Result<(), scratch::Error> {
     for (key, on) in shared {
         if checked.contains_key(key) {
             continue;
@@ -980,15 +1062,24 @@ fn shared_block_findings(
         let Entry::Fresh(first, _) = &entries[on[0]] else {
             continue;
         };
-        let block = first
-            .post_template
-            .iter()
-            .position(|k| k == key)
-            .and_then(|i| first.block_after_template(i, template));
+        let block = match first.post_template.iter().position(|k| k == key) {
+            Some(i) => first.block_after_template(i, template, spill)?,
+            None => None,
+        };
         if let Some(block) = block {
             checked.insert(*key, SharedBlock::check(&block, checker, names));
         }
     }
+    Ok(())
+}
+
+/// The plain-language findings of the blocks several pages of a site share, once each, on the
+/// first page that has the block, with the pages it is on.
+fn shared_block_findings(
+    rows: &[&ContentPage],
+    shared: &HashMap<u128, Vec<usize>>,
+    checked: &HashMap<u128, SharedBlock>,
+) -> Vec<Finding> {
     let mut placed: Vec<(usize, &str, Vec<Finding>)> = shared
         .iter()
         .filter_map(|(key, on)| {
@@ -1157,12 +1248,28 @@ mod tests {
         assert!(packed.page.blocks.is_empty() && packed.marked.is_empty());
         // A shared block is read from the packed page as from the open one.
         assert_eq!(
-            packed.block_after_template(0, &template),
+            packed.block_after_template(0, &template, None).unwrap(),
             expected.blocks.first().cloned()
         );
-        packed.unpack(&template);
+        packed.unpack(&template, None).unwrap();
         assert!(packed.packed.is_none());
         assert_eq!(packed.page, expected);
         assert_eq!(packed.marked, open.marked);
+
+        // Spilled to the site's scratch file, the same page comes back.
+        let mut file = scratch::Records::new().unwrap();
+        let mut spilled = read_page(html);
+        spilled.pack();
+        spilled.spill(&mut file).unwrap();
+        assert!(matches!(spilled.packed, Some(Packed::Spilled(_))));
+        assert_eq!(
+            spilled
+                .block_after_template(0, &template, Some(&file))
+                .unwrap(),
+            expected.blocks.first().cloned()
+        );
+        spilled.unpack(&template, Some(&file)).unwrap();
+        assert_eq!(spilled.page, expected);
+        assert_eq!(spilled.marked, open.marked);
     }
 }
