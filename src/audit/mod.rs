@@ -119,30 +119,36 @@ pub fn run_with(
     };
     scope.same_as = same_as;
     let targets = store.audit_targets(run_id)?;
-    let titles: HashMap<String, String> = targets
-        .iter()
-        .filter(|t| t.status == Some(200))
-        .filter_map(|t| Some((t.url.clone(), t.title.clone()?)))
-        .collect();
+    // Governance judges a link by where it leads, too: the titles of the pages fetched.
+    let governance = governance::Checker::new(
+        &rules.governance,
+        targets
+            .iter()
+            .filter(|t| t.status == Some(200))
+            .filter_map(|t| Some((t.url.as_str(), t.title.as_deref()?))),
+    );
     let mut page_of = |url: &str| -> Option<crate::extract::page::Page> {
         let html = store.body(url).ok().flatten()?;
         Some(crate::extract::page::parse(&html))
     };
-    // Links per page, to count the links of the pages people read once those are known. The
-    // links themselves stream from the store through the audit.
-    let mut links_on: HashMap<String, (String, usize)> = HashMap::new();
-    // A page's links come together: counted, then added once per page.
-    let mut current: (String, String, usize) = Default::default();
+    // Links per site, and per page (by `urls` id, sorted), to take out the links of the pages
+    // people do not read once those are known. The links themselves stream from the store
+    // through the audit; a page's links come together.
+    let mut site_links: HashMap<String, i64> = HashMap::new();
+    let mut links_on: Vec<(i64, u32)> = Vec::new();
     let links = links::audit(
         &mut |visit| {
             store.each_audit_link(run_id, &mut |l| {
-                if current.0 != l.page {
-                    let done = std::mem::replace(&mut current, (l.page.clone(), l.site.clone(), 0));
-                    if done.2 > 0 {
-                        links_on.entry(done.0).or_insert((done.1, 0)).1 += done.2;
+                match links_on.last_mut() {
+                    Some((page, n)) if *page == l.page_id => *n += 1,
+                    _ => links_on.push((l.page_id, 1)),
+                }
+                match site_links.get_mut(l.site.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        site_links.insert(l.site.clone(), 1);
                     }
                 }
-                current.2 += 1;
                 visit(l);
             })
         },
@@ -150,9 +156,7 @@ pub fn run_with(
         &scope,
         &mut page_of,
     )?;
-    if current.2 > 0 {
-        links_on.entry(current.0).or_insert((current.1, 0)).1 += current.2;
-    }
+    links_on.sort_unstable();
     drop(targets);
     // "Not found" pages are alike on every site by design: not duplicated content.
     let soft_404 = links.not_found_pages;
@@ -173,7 +177,6 @@ pub fn run_with(
         .into_iter()
         .collect();
     let mut collector = answers::Collector::new(&rules.answers, &org_names);
-    let governance = governance::Checker::new(&rules.governance, &titles);
     let mut content = page_pass::run(
         store,
         &writer,
@@ -183,6 +186,7 @@ pub fn run_with(
             same_as: &scope.same_as,
             soft_404: &soft_404,
             governance: &governance,
+            sites: &site_facts,
             collector: &collector,
             org_names: &org_names,
             progress: &|done| {
@@ -218,7 +222,7 @@ pub fn run_with(
             (runs * 4) as f64 / 1e6,
             (numbers * 16 + figures * 8) as f64 / 1e6,
             claims,
-            content.measured.len()
+            content.measured_rows()
         );
     }
     log::info!(
@@ -258,16 +262,9 @@ pub fn run_with(
     }
     findings.extend(collector.findings());
     let t_answers = started.elapsed();
-    // Each compared page's own date, to tell which of two copies is older.
-    let today = store::today();
-    for dated in content.dated.values() {
-        let dates = freshness::page_dates(dated, &today);
-        for p in content.compared.iter_mut() {
-            if let Some(d) = dates.get(&p.url) {
-                p.date = Some(d.clone());
-            }
-        }
-    }
+    // Each compared page carries its own date (the page pass set it from its site's dates),
+    // to tell which of two copies is older.
+    let today = governance.today().to_string();
     // The pages' full passage hashes are in the store (the page pass sent them with its kept
     // results): read there, pair by pair.
     stage("duplicates");
@@ -307,10 +304,12 @@ pub fn run_with(
     log::info!("audit memory after duplicates: {}", peak_memory());
     // Governance per site, then the recommendation, which weighs every other audit's results.
     // The links of the pages people read: the population broken links are a share of.
-    let mut site_links: HashMap<&str, i64> = HashMap::new();
-    for (page, (site, n)) in &links_on {
-        if !content.not_pages.contains_key(page) && !scope.same_as.contains_key(page) {
-            *site_links.entry(site.as_str()).or_default() += *n as i64;
+    for p in &listed {
+        if content.not_pages.contains_key(&p.url) || scope.same_as.contains_key(&p.url) {
+            let on = links_on.binary_search_by_key(&p.url_id, |l| l.0);
+            if let (Ok(i), Some(n)) = (on, site_links.get_mut(&p.site)) {
+                *n -= links_on[i].1 as i64;
+            }
         }
     }
     for f in &mut site_facts {
@@ -318,19 +317,18 @@ pub fn run_with(
     }
     // When each site last changed, from the dates that mean something on it.
     for f in &mut site_facts {
-        let dated = content.dated.get(&f.origin).map_or(&[][..], Vec::as_slice);
-        let newest = freshness::newest_update(dated, &today);
+        let newest = content.newest.remove(&f.origin);
         f.newest_update = newest.as_ref().map(|n| n.date.clone());
         f.newest_update_source = newest.map(|n| n.describe());
     }
+    // Sites with pages were decided as their last page was read.
     let results: Vec<governance::SiteResult> = site_facts
         .iter()
         .map(|f| {
-            let pages = content
-                .signals
-                .get(&f.origin)
-                .map_or(&[][..], Vec::as_slice);
-            governance.site(f, pages)
+            content
+                .governance
+                .remove(&f.origin)
+                .unwrap_or_else(|| governance.site(f, &[]))
         })
         .collect();
     for r in &results {

@@ -52,17 +52,23 @@ const PACK_ABOVE: usize = 2_000;
 pub(super) struct Content {
     /// Pages the duplicate audit compares.
     pub compared: Vec<duplicates::ComparedPage>,
-    /// What was measured on every page.
+    /// What was measured on the pages since the last were sent ahead to the writer.
     pub measured: Vec<PageText>,
+    /// Pages whose measurements were sent ahead.
+    measured_sent: usize,
     /// Readability and plain-language findings not yet sent to the writer (they are sent ahead,
     /// a chunk of pages at a time).
     readability: Vec<Finding>,
     /// The page pass's findings per kind.
     pub counts: std::collections::BTreeMap<String, usize>,
-    /// Governance signals of each site's pages, by origin.
-    pub signals: HashMap<String, Vec<governance::PageSignals>>,
-    /// Dates each site's pages carry (headers, sitemap, stated, in the address), by origin.
-    pub dated: HashMap<String, Vec<freshness::PageDates>>,
+    /// Each site's governance result, by origin (sites with pages only).
+    pub governance: HashMap<String, governance::SiteResult>,
+    /// When each site last changed, from the dates that mean something on it, by origin.
+    pub newest: HashMap<String, freshness::Newest>,
+    /// The governance signals of the site being read: decided when its last page is in.
+    site_signals: Vec<governance::PageSignals>,
+    /// The dates the pages of the site being read carry (headers, sitemap, stated).
+    site_dated: Vec<freshness::PageDates>,
     /// Main-text vocabulary per site.
     pub topics: consolidation::Topics,
     /// Per site: pages measured, and the grades of its scored pages.
@@ -90,6 +96,8 @@ pub(super) struct Context<'a> {
     /// Pages that are "not found" pages served with 200.
     pub soft_404: &'a HashSet<String>,
     pub governance: &'a governance::Checker<'a>,
+    /// What the crawl stored about each site, for its governance.
+    pub sites: &'a [governance::SiteFacts],
     /// Reads claims; only adds them in the merge, in page order.
     pub collector: &'a answers::Collector<'a>,
     /// The organisation's own names, which the claims depend on.
@@ -527,11 +535,14 @@ pub(super) fn run(
     };
     let mut out = Content {
         compared: Vec::new(),
-        measured: Vec::with_capacity(all.len()),
+        measured: Vec::new(),
+        measured_sent: 0,
         readability: Vec::new(),
         counts: Default::default(),
-        signals: HashMap::new(),
-        dated: HashMap::new(),
+        governance: HashMap::new(),
+        newest: HashMap::new(),
+        site_signals: Vec::new(),
+        site_dated: Vec::new(),
         topics: consolidation::Topics::default(),
         measured_pages: HashMap::new(),
         not_pages: HashMap::new(),
@@ -715,6 +726,7 @@ impl Pass<'_> {
         spent: &mut Spent,
     ) -> Result<(), Error> {
         let site = site_pages[0].site.as_str();
+        let first_candidate = out.candidates.len();
         let (store, ctx, reuse, checker) = (self.store, self.ctx, self.reuse, &self.checker);
         let pack = site_pages.len() > PACK_ABOVE;
         let program =
@@ -908,17 +920,30 @@ impl Pass<'_> {
                 self.writer
                     .send(store::WriteOp::KeepPages(std::mem::take(&mut keep)))?;
             }
-            out.send_findings(self.writer)?;
-            (ctx.progress)(out.measured.len());
+            out.send_ahead(self.writer)?;
+            (ctx.progress)(out.measured_rows());
         }
+        out.finish_site(site, first_candidate, ctx, &self.today);
         Ok(())
     }
 }
 
 impl Content {
-    /// Sends the findings gathered so far ahead to the writer (the audit's end puts them in
-    /// order with the rest), counting them.
-    fn send_findings(&mut self, writer: &store::Writer) -> Result<(), Error> {
+    /// Pages measured so far (pages and non-pages).
+    pub fn measured_rows(&self) -> usize {
+        self.measured_sent + self.measured.len()
+    }
+
+    /// Sends the findings and measurements gathered so far ahead to the writer (the audit's
+    /// end puts them in order with the rest), counting them: an audit's memory does not grow
+    /// with them.
+    fn send_ahead(&mut self, writer: &store::Writer) -> Result<(), Error> {
+        if !self.measured.is_empty() {
+            self.measured_sent += self.measured.len();
+            writer.send(store::WriteOp::StagePages(std::mem::take(
+                &mut self.measured,
+            )))?;
+        }
         if self.readability.is_empty() {
             return Ok(());
         }
@@ -942,19 +967,13 @@ impl Content {
         if let Some((p, _)) = &mut m.compared {
             self.spill_sample(p)?;
         }
-        self.dated
-            .entry(row.site.clone())
-            .or_default()
-            .push(freshness::PageDates {
-                url: row.url.clone(),
-                header: dates.get(&row.url_id).and_then(|d| d.0.clone()),
-                sitemap: dates.get(&row.url_id).and_then(|d| d.1.clone()),
-                stated: signals.stated_update.clone(),
-            });
-        self.signals
-            .entry(row.site.clone())
-            .or_default()
-            .push(signals);
+        self.site_dated.push(freshness::PageDates {
+            url: row.url.clone(),
+            header: dates.get(&row.url_id).and_then(|d| d.0.clone()),
+            sitemap: dates.get(&row.url_id).and_then(|d| d.1.clone()),
+            stated: signals.stated_update.clone(),
+        });
+        self.site_signals.push(signals);
         self.topics.add_counts(&row.site, &m.topic_words);
         let entry = self.measured_pages.entry(row.site.clone()).or_default();
         entry.0 += 1;
@@ -964,6 +983,27 @@ impl Content {
         self.measured.push(m.page_text);
         self.candidates.extend(m.compared);
         Ok(())
+    }
+
+    /// Decides what needs all of a site's pages and nothing else once its last page is in: its
+    /// governance and its newest update, and the date of each of its compared pages (from
+    /// `first`): a site's signals and dates are then dropped, not kept for the whole inventory.
+    fn finish_site(&mut self, site: &str, first: usize, ctx: &Context<'_>, today: &str) {
+        let dated = std::mem::take(&mut self.site_dated);
+        let dates = freshness::page_dates(&dated, today);
+        for (p, _) in &mut self.candidates[first..] {
+            if let Some(d) = dates.get(&p.url) {
+                p.date = Some(d.clone());
+            }
+        }
+        if let Some(newest) = freshness::newest_update(&dated, today) {
+            self.newest.insert(site.to_string(), newest);
+        }
+        let signals = std::mem::take(&mut self.site_signals);
+        if let Some(facts) = ctx.sites.iter().find(|f| f.origin == site) {
+            self.governance
+                .insert(site.to_string(), ctx.governance.site(facts, &signals));
+        }
     }
 
     /// Moves a compared page's sampled passage hashes (a thousand on a long page) to the

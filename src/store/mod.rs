@@ -188,6 +188,8 @@ pub struct PageRow {
 pub struct AuditLink {
     /// The page the link is on.
     pub page: String,
+    /// That page's `urls` id.
+    pub page_id: i64,
     /// That page's site origin.
     pub site: String,
     /// The target's `urls` id.
@@ -911,6 +913,7 @@ impl Store {
                 let link = (|| {
                     Ok(AuditLink {
                         page: page.clone(),
+                        page_id: id,
                         site: site.clone(),
                         target_id: l.get(0)?,
                         kind: l.get(1)?,
@@ -1421,6 +1424,7 @@ mod tests {
                 "table links",
                 "table page_audit",
                 "table page_text",
+                "table page_text_staged",
                 "table pages",
                 "table redirects",
                 "table runs",

@@ -59,6 +59,9 @@
 //!   Rows of pages no longer audited are deleted by the audit that drops them. `block_audit`
 //!   (0008): each block of text several pages of a site share, as the audit checked it once for
 //!   all of them; replaced as a whole by each audit.
+//! - `page_text_staged` (0010): the `page_text` rows a running audit sent ahead (as
+//!   `findings_staged` holds its findings), moved into `page_text` when the audit ends; emptied
+//!   when an audit starts, so a killed audit leaves nothing behind that counts.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -75,6 +78,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_pages_and_sitemaps.sql"),
     include_str!("migrations/0008_page_audit.sql"),
     include_str!("migrations/0009_page_passages.sql"),
+    include_str!("migrations/0010_page_text_staged.sql"),
 ];
 
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).

@@ -254,7 +254,8 @@ pub enum WriteOp {
         /// stored sorted by site, page, kind and target, in the order they were sent when those
         /// are equal.
         findings: Vec<crate::model::Finding>,
-        /// The pages' measurements.
+        /// The pages' measurements not sent ahead with [`WriteOp::StagePages`]; with those,
+        /// they replace the stored ones.
         pages: Vec<PageText>,
         /// Each web site's governance counts and recommendation.
         sites: Vec<super::SiteAudit>,
@@ -269,6 +270,9 @@ pub enum WriteOp {
     /// Findings an audit sends ahead of the rest ([`WriteOp::ReplaceAudit`] moves them into
     /// place, in output order with its own).
     StageFindings(Vec<crate::model::Finding>),
+    /// Pages' measurements an audit sends ahead of the rest ([`WriteOp::ReplaceAudit`] moves
+    /// them into place with its own).
+    StagePages(Vec<PageText>),
     /// Store the text of a kb or publication entry (or why it could not be read).
     ChannelDoc {
         /// The entry's site id.
@@ -675,35 +679,21 @@ impl WriterState {
                     params![run_id],
                 )?;
                 self.conn.execute("DELETE FROM findings_staged", [])?;
+                self.stage_pages(&pages)?;
                 self.conn.execute("DELETE FROM page_text", [])?;
-                let mut stmt = self.conn.prepare_cached(
+                self.conn.execute(
                     "INSERT INTO page_text (url_id, run_id, word_count, content_hash,
                         sentence_count, syllable_count, flesch_reading_ease, flesch_kincaid_grade,
                         gunning_fog, smog_index, coleman_liau_index, automated_readability_index,
                         dale_chall, scored, over_target, not_a_page)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     SELECT url_id, ?1, word_count, content_hash,
+                        sentence_count, syllable_count, flesch_reading_ease, flesch_kincaid_grade,
+                        gunning_fog, smog_index, coleman_liau_index, automated_readability_index,
+                        dale_chall, scored, over_target, not_a_page
+                     FROM page_text_staged",
+                    params![run_id],
                 )?;
-                for p in &pages {
-                    let s = &p.scores;
-                    stmt.execute(params![
-                        p.url_id,
-                        run_id,
-                        p.word_count,
-                        p.content_hash,
-                        p.sentence_count,
-                        p.syllable_count,
-                        s.flesch_reading_ease,
-                        s.flesch_kincaid_grade,
-                        s.gunning_fog,
-                        s.smog_index,
-                        s.coleman_liau_index,
-                        s.automated_readability_index,
-                        s.dale_chall,
-                        p.scored,
-                        p.over_target,
-                        p.not_a_page
-                    ])?;
-                }
+                self.conn.execute("DELETE FROM page_text_staged", [])?;
                 self.conn.execute("DELETE FROM block_audit", [])?;
                 let mut stmt = self.conn.prepare_cached(
                     "INSERT OR REPLACE INTO block_audit (id, result) VALUES (?1, ?2)",
@@ -720,10 +710,15 @@ impl WriterState {
             }
             WriteOp::BeginAudit => {
                 self.conn.execute("DELETE FROM findings_staged", [])?;
+                self.conn.execute("DELETE FROM page_text_staged", [])?;
                 Ok(false)
             }
             WriteOp::StageFindings(findings) => {
                 self.stage_findings(&findings)?;
+                Ok(false)
+            }
+            WriteOp::StagePages(pages) => {
+                self.stage_pages(&pages)?;
                 Ok(false)
             }
             WriteOp::KeepPages(kept) => {
@@ -921,6 +916,38 @@ impl WriterState {
         )?;
         self.urls.insert(key, (id, state));
         Ok(id)
+    }
+
+    /// Adds pages' measurements to those the running audit sent ahead.
+    fn stage_pages(&self, pages: &[PageText]) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO page_text_staged (url_id, word_count, content_hash,
+                sentence_count, syllable_count, flesch_reading_ease, flesch_kincaid_grade,
+                gunning_fog, smog_index, coleman_liau_index, automated_readability_index,
+                dale_chall, scored, over_target, not_a_page)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )?;
+        for p in pages {
+            let s = &p.scores;
+            stmt.execute(params![
+                p.url_id,
+                p.word_count,
+                p.content_hash,
+                p.sentence_count,
+                p.syllable_count,
+                s.flesch_reading_ease,
+                s.flesch_kincaid_grade,
+                s.gunning_fog,
+                s.smog_index,
+                s.coleman_liau_index,
+                s.automated_readability_index,
+                s.dale_chall,
+                p.scored,
+                p.over_target,
+                p.not_a_page
+            ])?;
+        }
+        Ok(())
     }
 
     /// Adds findings to those the running audit sent ahead.
