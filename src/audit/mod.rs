@@ -322,7 +322,7 @@ pub fn run_with(
         f.newest_update_source = newest.map(|n| n.describe());
     }
     // Sites with pages were decided as their last page was read.
-    let results: Vec<governance::SiteResult> = site_facts
+    let mut results: Vec<governance::SiteResult> = site_facts
         .iter()
         .map(|f| {
             content
@@ -331,8 +331,9 @@ pub fn run_with(
                 .unwrap_or_else(|| governance.site(f, &[]))
         })
         .collect();
-    for r in &results {
-        findings.extend(r.findings.iter().cloned());
+    // (Those of sites with pages went ahead with the page pass: these are the rest.)
+    for r in &mut results {
+        findings.append(&mut r.findings);
     }
     let figures: Vec<consolidation::SiteFigures> = site_facts
         .iter()

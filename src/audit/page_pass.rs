@@ -56,12 +56,13 @@ pub(super) struct Content {
     pub measured: Vec<PageText>,
     /// Pages whose measurements were sent ahead.
     measured_sent: usize,
-    /// Readability and plain-language findings not yet sent to the writer (they are sent ahead,
-    /// a chunk of pages at a time).
+    /// Readability, plain-language and governance findings not yet sent to the writer (they
+    /// are sent ahead, a chunk of pages or a site at a time).
     readability: Vec<Finding>,
     /// The page pass's findings per kind.
     pub counts: std::collections::BTreeMap<String, usize>,
-    /// Each site's governance result, by origin (sites with pages only).
+    /// Each site's governance result, by origin (sites with pages only), without its findings:
+    /// those were sent ahead.
     pub governance: HashMap<String, governance::SiteResult>,
     /// When each site last changed, from the dates that mean something on it, by origin.
     pub newest: HashMap<String, freshness::Newest>,
@@ -924,6 +925,9 @@ impl Pass<'_> {
             (ctx.progress)(out.measured_rows());
         }
         out.finish_site(site, first_candidate, ctx, &self.today);
+        // The site's governance findings go ahead too: held to the end, their lists of pages
+        // (a rule failed on 20,000 pages names them all) were a kilobyte a page.
+        out.send_ahead(self.writer)?;
         Ok(())
     }
 }
@@ -1001,8 +1005,9 @@ impl Content {
         }
         let signals = std::mem::take(&mut self.site_signals);
         if let Some(facts) = ctx.sites.iter().find(|f| f.origin == site) {
-            self.governance
-                .insert(site.to_string(), ctx.governance.site(facts, &signals));
+            let mut result = ctx.governance.site(facts, &signals);
+            self.readability.append(&mut result.findings);
+            self.governance.insert(site.to_string(), result);
         }
     }
 
