@@ -45,11 +45,11 @@ impl<'a> From<&'a crate::extract::page::Block> for TextBlock<'a> {
 
 /// A word of the text, with where it is.
 #[derive(Debug, Clone)]
-struct Token {
-    /// Lower-case.
-    lower: String,
+struct Token<'a> {
+    /// Lower-case (most words are written so: borrowed then, as a page has thousands).
+    lower: std::borrow::Cow<'a, str>,
     /// As written.
-    text: String,
+    text: &'a str,
     /// Byte range in the block.
     start: usize,
     end: usize,
@@ -62,7 +62,7 @@ struct Block<'a> {
     kind: BlockKind,
     text: &'a str,
     sentences: Vec<(usize, usize)>,
-    tokens: Vec<Token>,
+    tokens: Vec<Token<'a>>,
 }
 
 /// Abbreviations after which a period does not end a sentence (lower-case, without the dot).
@@ -129,7 +129,7 @@ impl<'a> Block<'a> {
         protected.extend_from_slice(code);
         let mut tokens = Vec::new();
         let mut start: Option<usize> = None;
-        let push = |s: usize, e: usize, tokens: &mut Vec<Token>| {
+        let push = |s: usize, e: usize, tokens: &mut Vec<Token<'a>>| {
             let raw = &text[s..e];
             let trimmed = raw.trim_matches(|c| c == '\'' || c == '\u{2019}');
             if trimmed.is_empty() {
@@ -145,15 +145,20 @@ impl<'a> Block<'a> {
                 .partition_point(|&(ss, _)| ss <= off)
                 .saturating_sub(1);
             tokens.push(Token {
-                lower: {
+                lower: if trimmed
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'\'')
+                {
+                    std::borrow::Cow::Borrowed(trimmed)
+                } else {
                     let lower = trimmed.to_lowercase();
-                    if lower.contains('\u{2019}') {
+                    std::borrow::Cow::Owned(if lower.contains('\u{2019}') {
                         lower.replace('\u{2019}', "'")
                     } else {
                         lower
-                    }
+                    })
                 },
-                text: trimmed.to_string(),
+                text: trimmed,
                 start: off,
                 end: off + trimmed.len(),
                 sentence,
@@ -193,7 +198,7 @@ impl<'a> Block<'a> {
 fn in_name(toks: &[Token], i: usize) -> bool {
     let cap = |t: &Token| t.text.chars().next().is_some_and(char::is_uppercase);
     let connector =
-        |t: &Token| ["of", "and", "the", "for", "on", "in", "to"].contains(&t.lower.as_str());
+        |t: &Token| ["of", "and", "the", "for", "on", "in", "to"].contains(&t.lower.as_ref());
     if !cap(&toks[i]) {
         return false;
     }
@@ -325,7 +330,7 @@ fn phrase_tokens(s: &str) -> Vec<String> {
     Block::new(BlockKind::Paragraph, s, &[])
         .tokens
         .into_iter()
-        .map(|t| t.lower)
+        .map(|t| t.lower.into_owned())
         .collect()
 }
 
@@ -620,7 +625,7 @@ impl<'r> Checker<'r> {
             // Every pattern that matches here: (first token, tokens it covers, rule, text end).
             let mut found: Vec<(usize, usize, usize, usize)> = Vec::new();
             for (i, t) in toks.iter().enumerate() {
-                let Some(patterns) = self.by_first.get(&t.lower) else {
+                let Some(patterns) = self.by_first.get(&*t.lower) else {
                     continue;
                 };
                 for p in patterns {
@@ -663,7 +668,7 @@ impl<'r> Checker<'r> {
                 // Agency) are its vocabulary, not the writer's choice.
                 if toks[i..i + len]
                     .iter()
-                    .all(|t| own_words.contains(&t.lower))
+                    .all(|t| own_words.contains(&*t.lower))
                 {
                     continue;
                 }
@@ -753,13 +758,13 @@ impl<'r> Checker<'r> {
         match rule.check {
             CheckKind::Shall => {
                 for t in toks.iter().filter(|t| t.lower == "shall") {
-                    note(t.sentence, &t.text, 0);
+                    note(t.sentence, t.text, 0);
                 }
             }
             CheckKind::PassiveVoice => {
                 let mut last_sentence = usize::MAX;
                 for (i, t) in toks.iter().enumerate() {
-                    if !BE_FORMS.contains(&t.lower.as_str()) || t.sentence == last_sentence {
+                    if !BE_FORMS.contains(&t.lower.as_ref()) || t.sentence == last_sentence {
                         continue;
                     }
                     let mut j = i + 1;
@@ -772,7 +777,7 @@ impl<'r> Checker<'r> {
                     let Some(p) = toks.get(j).filter(|p| p.sentence == t.sentence) else {
                         continue;
                     };
-                    let w = p.lower.as_str();
+                    let w = p.lower.as_ref();
                     let participle =
                         (w.len() > 4 && w.ends_with("ed") && !NOT_PARTICIPLES.contains(&w))
                             || IRREGULAR_PARTICIPLES.contains(&w);
@@ -787,13 +792,13 @@ impl<'r> Checker<'r> {
                 for (i, t) in toks.iter().enumerate() {
                     // A phrase rule already said it ("make a decision" is on the lists).
                     let said = covered.iter().any(|&(a, b)| i >= a && i < b);
-                    if said || !linking.contains(&t.lower) {
+                    if said || !linking.contains(&*t.lower) {
                         continue;
                     }
                     let mut j = i + 1;
                     if toks
                         .get(j)
-                        .is_some_and(|n| matches!(n.lower.as_str(), "a" | "an" | "the"))
+                        .is_some_and(|n| matches!(n.lower.as_ref(), "a" | "an" | "the"))
                     {
                         j += 1;
                     }
@@ -878,7 +883,7 @@ impl<'r> Checker<'r> {
                 continue;
             }
             for (ti, t) in block.tokens.iter().enumerate() {
-                let Some(acronym) = acronym_of(&t.text) else {
+                let Some(acronym) = acronym_of(t.text) else {
                     continue;
                 };
                 // "NEW", "FREE": an everyday word in capitals; "No FEAR Act": part of a name.
