@@ -213,7 +213,13 @@ fn main() {
     let t1 = Instant::now();
     let fps: Vec<Fingerprint> = texts.iter().map(|t| Fingerprint::of(t, &rules)).collect();
     let fingerprinted = t1.elapsed();
-    let groups = find_groups(&fps, &rules);
+    let groups = match find_groups(&fps, &rules) {
+        Ok(groups) => groups,
+        Err(e) => {
+            eprintln!("bench_dups: {e}");
+            std::process::exit(1);
+        }
+    };
     let total = t1.elapsed();
     let rss_after = peak_rss_mb();
 

@@ -469,7 +469,7 @@ const MIN_SHARED_RUNS: u16 = 2;
 pub fn find_groups<D: std::borrow::Borrow<Fingerprint>>(
     docs: &[D],
     rules: &DuplicateRules,
-) -> Groups {
+) -> Result<Groups, super::Error> {
     find_groups_with(docs, &[], rules)
 }
 
@@ -481,7 +481,7 @@ pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
     docs: &[D],
     series: &[Option<String>],
     rules: &DuplicateRules,
-) -> Groups {
+) -> Result<Groups, super::Error> {
     find_groups_loading(docs, series, rules, &|_| None, &|_, _| {})
 }
 
@@ -495,7 +495,7 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     rules: &DuplicateRules,
     load: &dyn Fn(usize) -> Option<Vec<u32>>,
     sampled: &SampledDocs<'_>,
-) -> Groups {
+) -> Result<Groups, super::Error> {
     let full = Full {
         docs,
         load,
@@ -531,7 +531,11 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     for (r, c) in classes.iter().enumerate() {
         rep_of[c[0]] = Some(r as u32);
     }
-    let mut shared: HashMap<(u32, u32), u16, foldhash::fast::RandomState> = HashMap::default();
+    // Each part's pairs of texts that share a run, counted and sorted, go to scratch files;
+    // merged, they give each pair's total (a run is in one part only). Pairs sharing a single
+    // run are most of them: held in a map, they were the duplicate audit's memory.
+    let mut counts = super::scratch::Counts::new();
+    let mut largest_part = 0;
     for part in 0..INDEX_PARTS {
         let mut index: Vec<(u32, u32)> = Vec::new();
         for (d, f) in reps.iter().enumerate() {
@@ -543,24 +547,39 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
             }
         });
         index.sort_unstable();
+        largest_part = largest_part.max(index.len());
+        let mut pairs: Vec<u64> = Vec::new();
         for same_run in index.chunk_by(|a, b| a.0 == b.0) {
             if same_run.len() < 2 || same_run.len() > rules.max_pages_per_passage {
                 continue;
             }
             for (x, &(_, a)) in same_run.iter().enumerate() {
                 for &(_, b) in &same_run[..x] {
-                    let c = shared.entry((b.min(a), b.max(a))).or_default();
-                    *c = c.saturating_add(1);
+                    pairs.push(u64::from(b.min(a)) << 32 | u64::from(b.max(a)));
                 }
             }
         }
+        drop(index);
+        pairs.sort_unstable();
+        counts.add(
+            pairs
+                .chunk_by(|a, b| a == b)
+                .map(|same| (same[0], u16::try_from(same.len()).unwrap_or(u16::MAX)))
+                .collect(),
+        );
     }
-    let mut candidates: Vec<(u32, u32)> = shared
-        .into_iter()
-        .filter(|&(_, c)| c >= MIN_SHARED_RUNS)
-        .map(|(p, _)| p)
-        .collect();
-    candidates.sort_unstable();
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    let mut distinct = 0usize;
+    counts.merge(&mut |pair, n| {
+        distinct += 1;
+        if n >= u32::from(MIN_SHARED_RUNS) {
+            candidates.push(((pair >> 32) as u32, pair as u32));
+        }
+    })?;
+    log::debug!(
+        "duplicates: {n} texts, {distinct} pairs sharing a sampled passage, {} measured, largest index part {largest_part} runs",
+        candidates.len()
+    );
 
     // 3. Every candidate measured exactly.
     let mut sets = UnionFind::new(n);
@@ -706,13 +725,13 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
         }
     }
     near.sort_unstable_by_key(|g| g.members[0]);
-    Groups {
+    Ok(Groups {
         exact,
         near,
         distinct_texts: n,
         verified_pairs: verified,
         confirmed_pairs: confirmed,
-    }
+    })
 }
 
 struct UnionFind {
@@ -781,7 +800,7 @@ pub struct ComparedPage {
 /// One page reached under several spellings with the same content (`/page`, `/page?promo`,
 /// `/page//`, `/page/index.html`) is one page to a reader, so only its shortest address is
 /// compared. Pages with no words to compare are not compared.
-pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Vec<Finding> {
+pub fn audit(pages: &[ComparedPage], rules: &DuplicateRules) -> Result<Vec<Finding>, super::Error> {
     audit_with(pages, rules, &|_| None)
 }
 
@@ -792,7 +811,7 @@ pub fn audit_with(
     pages: &[ComparedPage],
     rules: &DuplicateRules,
     load: &LoadRuns<'_>,
-) -> Vec<Finding> {
+) -> Result<Vec<Finding>, super::Error> {
     audit_spilled(pages, rules, load, &|_, _| {})
 }
 
@@ -803,7 +822,7 @@ pub fn audit_spilled(
     rules: &DuplicateRules,
     load: &LoadRuns<'_>,
     sampled: &SampledRuns<'_>,
-) -> Vec<Finding> {
+) -> Result<Vec<Finding>, super::Error> {
     let mut order: Vec<&ComparedPage> = pages
         .iter()
         .filter(|p| p.fingerprint.has_passages(rules) && !is_listing(&p.url))
@@ -832,7 +851,7 @@ pub fn audit_spilled(
                 each(i, runs);
             }
         })
-    });
+    })?;
     let mut out = Vec::new();
     for g in &groups.exact {
         let hash = &pages[g.members[0]].fingerprint.hash;
@@ -847,7 +866,7 @@ pub fn audit_spilled(
         );
         out.push(near_finding(id, g, &pages, rules));
     }
-    out
+    Ok(out)
 }
 
 /// Where a group's pages are, for a message: "on the same site and b.gov".
@@ -1215,7 +1234,7 @@ mod tests {
             fp(&base),
             fp(&rewritten),
         ];
-        let g = find_groups(&docs, &rules());
+        let g = find_groups(&docs, &rules()).unwrap();
         assert_eq!(g.exact.len(), 1);
         assert_eq!(g.exact[0].members, vec![0, 3]);
         assert_eq!(g.near.len(), 1);
@@ -1271,7 +1290,7 @@ mod tests {
                 fp(&w)
             })
             .collect();
-        let g = find_groups(&docs, &rules());
+        let g = find_groups(&docs, &rules()).unwrap();
         assert!(g.near.is_empty());
         assert_eq!(g.verified_pairs, 0);
     }
@@ -1307,7 +1326,8 @@ mod tests {
                 ),
             ],
             &r,
-        );
+        )
+        .unwrap();
         assert_eq!(f[0].extra["copy_kind"], "republished");
         assert_eq!(f[0].extra["containment"], 1.0);
         assert_eq!(f[0].severity, Severity::Warning);
@@ -1326,7 +1346,8 @@ mod tests {
         let f = audit(
             &[month("may", "01"), month("june", "05"), month("july", "03")],
             &r,
-        );
+        )
+        .unwrap();
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].extra["copy_kind"], "series");
         assert_eq!(f[0].severity, Severity::Info);
@@ -1361,7 +1382,7 @@ mod tests {
             w
         });
         new.date = Some("2025-01-06".into());
-        let f = audit(&[old, new], &r);
+        let f = audit(&[old, new], &r).unwrap();
         assert_eq!(f[0].extra["copy_kind"], "edited");
         assert_eq!(
             f[0].extra["older"],
@@ -1386,9 +1407,9 @@ mod tests {
             page("https://b.gov/p", "https://b.gov", &edited),
             page("https://a.gov/p", "https://a.gov", &base),
         ];
-        let f1 = audit(&pages, &rules());
+        let f1 = audit(&pages, &rules()).unwrap();
         let reversed: Vec<ComparedPage> = pages.iter().rev().cloned().collect();
-        let f2 = audit(&reversed, &rules());
+        let f2 = audit(&reversed, &rules()).unwrap();
         assert_eq!(f1.len(), 1);
         assert_eq!(f1[0].kind, crate::model::FindingKind::NearDuplicate);
         assert_eq!(f1[0].url, "https://a.gov/p");
@@ -1426,7 +1447,7 @@ mod tests {
             url_id: Some(i as i64),
         })
         .collect();
-        let whole = audit(&pages, &r);
+        let whole = audit(&pages, &r).unwrap();
         assert!(!whole.is_empty());
         let mut kept: HashMap<i64, Vec<u8>> = HashMap::new();
         let mut sampled = pages.clone();
@@ -1440,7 +1461,7 @@ mod tests {
             loads.set(loads.get() + 1);
             kept.get(&p.url_id?).map(|b| runs_from_bytes(b))
         };
-        assert_eq!(audit_with(&sampled, &r, &load), whole);
+        assert_eq!(audit_with(&sampled, &r, &load).unwrap(), whole);
         assert!(loads.get() > 0, "pairs were measured on loaded runs");
 
         // The samples out of memory too, given back one part of the index at a time (as the
@@ -1464,10 +1485,15 @@ mod tests {
                 each(*id, runs);
             }
         };
-        assert_eq!(audit_spilled(&spilled, &r, &load, &give), whole);
+        assert_eq!(audit_spilled(&spilled, &r, &load, &give).unwrap(), whole);
         assert_eq!(*asked.borrow(), (0..INDEX_PARTS).collect::<Vec<_>>());
         // Without them, the pages share nothing to be compared by.
-        assert!(audit_spilled(&spilled, &r, &load, &|_, _| {}).len() < whole.len());
+        assert!(
+            audit_spilled(&spilled, &r, &load, &|_, _| {})
+                .unwrap()
+                .len()
+                < whole.len()
+        );
     }
 
     #[test]
@@ -1487,13 +1513,13 @@ mod tests {
             page("https://a.gov/p//"),
             page("https://a.gov/p/index.html"),
         ];
-        assert!(audit(&one, &rules()).is_empty());
+        assert!(audit(&one, &rules()).unwrap().is_empty());
         let two = vec![
             page("https://a.gov/p?promo"),
             page("https://a.gov/q"),
             page("https://a.gov/p"),
         ];
-        let f = audit(&two, &rules());
+        let f = audit(&two, &rules()).unwrap();
         assert_eq!(
             f[0].extra["urls"],
             serde_json::json!(["https://a.gov/p", "https://a.gov/q"])
@@ -1522,7 +1548,7 @@ mod tests {
             ab >= r.threshold && bc >= r.threshold && ac < r.threshold,
             "{ab} {bc} {ac}"
         );
-        let g = find_groups(&docs, &r);
+        let g = find_groups(&docs, &r).unwrap();
         let groups: Vec<(Vec<usize>, f64)> = g
             .near
             .iter()
@@ -1531,7 +1557,7 @@ mod tests {
         assert_eq!(groups, vec![(vec![0, 1], ab), (vec![1, 2], bc)]);
         // Pages of one series stay one group, the chain's weakest link its similarity.
         let series = vec![Some("s".to_string()); 3];
-        let g = find_groups_with(&docs, &series, &r);
+        let g = find_groups_with(&docs, &series, &r).unwrap();
         assert_eq!(g.near.len(), 1);
         assert_eq!(g.near[0].members, vec![0, 1, 2]);
         assert!(g.near[0].series);
@@ -1566,7 +1592,7 @@ mod tests {
                 format!("{base} the fee is 25 dollars now"),
             ),
         ];
-        let f = audit(&pages, &rules());
+        let f = audit(&pages, &rules()).unwrap();
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].extra["figures_differ"], true);
         assert!(f[0].message.contains("figures"), "{}", f[0].message);

@@ -295,7 +295,7 @@ pub fn run_with(
         &rules.duplicates,
         &load,
         &sampled,
-    ));
+    )?);
     if let Some(e) = failed.into_inner() {
         return Err(e.into());
     }

@@ -151,6 +151,161 @@ impl Parts {
     }
 }
 
+/// Counts by `u64` key, added as sorted lists (one per part of some work) and summed by a merge
+/// of the lists: the duplicate index's pairs of pages that share a passage, tens of millions
+/// at a million pages, are on disk until merged, not in a map of all of them.
+///
+/// A list that cannot be written to the scratch file is kept in memory instead (with a
+/// warning): the counts are the same, only the memory is not bounded.
+pub(super) struct Counts {
+    file: Option<Records>,
+    lists: Vec<List>,
+    warned: bool,
+}
+
+/// One sorted list of (key, count): where it is.
+enum List {
+    Spilled(Spot),
+    Held(Vec<(u64, u16)>),
+}
+
+/// Bytes of one (key, count) entry on disk: the key, then the count, little-endian.
+const ENTRY: usize = 10;
+
+/// Entries a list's cursor reads from the file at a time.
+const CURSOR_ENTRIES: usize = 8_192;
+
+impl Counts {
+    /// No counts yet.
+    pub fn new() -> Counts {
+        Counts {
+            file: None,
+            lists: Vec::new(),
+            warned: false,
+        }
+    }
+
+    /// Adds one list of (key, count), sorted by key with each key once.
+    pub fn add(&mut self, list: Vec<(u64, u16)>) {
+        if list.is_empty() {
+            return;
+        }
+        match self.spill(&list) {
+            Ok(spot) => self.lists.push(List::Spilled(spot)),
+            Err(e) => {
+                if !std::mem::replace(&mut self.warned, true) {
+                    log::warn!("{e}; counting in memory instead");
+                }
+                self.lists.push(List::Held(list));
+            }
+        }
+    }
+
+    fn spill(&mut self, list: &[(u64, u16)]) -> Result<Spot, Error> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(Records::new()?),
+        };
+        let mut bytes = Vec::with_capacity(list.len() * ENTRY);
+        for &(key, n) in list {
+            bytes.extend_from_slice(&key.to_le_bytes());
+            bytes.extend_from_slice(&n.to_le_bytes());
+        }
+        file.put(&bytes)
+    }
+
+    /// Calls `each(key, total)` for every key added, in key order, with its counts summed.
+    pub fn merge(&self, each: &mut dyn FnMut(u64, u32)) -> Result<(), Error> {
+        use std::cmp::Reverse;
+        let mut cursors: Vec<Cursor<'_>> = self
+            .lists
+            .iter()
+            .map(|list| Cursor {
+                list,
+                file: self.file.as_ref(),
+                next: 0,
+                buffer: Vec::new(),
+                at: 0,
+            })
+            .collect();
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if let Some((key, n)) = c.next_entry()? {
+                heap.push(Reverse((key, i, n)));
+            }
+        }
+        let mut current: Option<(u64, u32)> = None;
+        while let Some(Reverse((key, i, n))) = heap.pop() {
+            match &mut current {
+                Some((k, total)) if *k == key => *total += u32::from(n),
+                _ => {
+                    if let Some((k, total)) = current.take() {
+                        each(k, total);
+                    }
+                    current = Some((key, u32::from(n)));
+                }
+            }
+            if let Some((key, n)) = cursors[i].next_entry()? {
+                heap.push(Reverse((key, i, n)));
+            }
+        }
+        if let Some((k, total)) = current {
+            each(k, total);
+        }
+        Ok(())
+    }
+}
+
+/// Reads one list of a [`Counts`] in order, a block of entries at a time.
+struct Cursor<'a> {
+    list: &'a List,
+    file: Option<&'a Records>,
+    /// Index of the next entry of the list.
+    next: usize,
+    /// Entries read from the file and not yet given, from `at`.
+    buffer: Vec<(u64, u16)>,
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn next_entry(&mut self) -> Result<Option<(u64, u16)>, Error> {
+        match self.list {
+            List::Held(entries) => {
+                self.next += 1;
+                Ok(entries.get(self.next - 1).copied())
+            }
+            List::Spilled(spot) => {
+                if self.at == self.buffer.len() {
+                    let total = spot.len as usize / ENTRY;
+                    let take = CURSOR_ENTRIES.min(total - self.next.min(total));
+                    if take == 0 {
+                        return Ok(None);
+                    }
+                    let mut bytes = vec![0u8; take * ENTRY];
+                    let file = self.file.ok_or_else(|| {
+                        Error::from(io::Error::other("a spilled list without its file"))
+                    })?;
+                    read_at(
+                        &file.file,
+                        &mut bytes,
+                        spot.offset + (self.next * ENTRY) as u64,
+                    )?;
+                    self.buffer.clear();
+                    self.buffer.extend(bytes.chunks_exact(ENTRY).map(|c| {
+                        let mut key = [0u8; 8];
+                        key.copy_from_slice(&c[..8]);
+                        (u64::from_le_bytes(key), u16::from_le_bytes([c[8], c[9]]))
+                    }));
+                    self.at = 0;
+                    self.next += take;
+                }
+                self.at += 1;
+                Ok(self.buffer.get(self.at - 1).copied())
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +340,27 @@ mod tests {
         p.put(0, 8, &[6]).unwrap();
         assert_eq!(read(&mut p, 0).len(), 3);
         assert!(p.put(3, 1, &[1]).is_err());
+    }
+
+    #[test]
+    fn counts_merge_lists_in_key_order_summing_counts() {
+        let mut c = Counts::new();
+        // Longer than one cursor block, so a list is read back in several reads.
+        let long: Vec<(u64, u16)> = (0..20_000u64).map(|k| (k * 3, 1)).collect();
+        c.add(long);
+        c.add(vec![(0, 2), (3, u16::MAX), (7, 1), (u64::MAX, 4)]);
+        c.add(Vec::new());
+        c.add(vec![(3, 5), (59_997, 1)]);
+        let mut got = Vec::new();
+        c.merge(&mut |k, n| got.push((k, n))).unwrap();
+        assert_eq!(got.len(), 20_000 + 2);
+        assert_eq!(&got[..4], &[(0, 3), (3, 1 + 65_535 + 5), (6, 1), (7, 1)]);
+        assert_eq!(got[got.len() - 2], (59_997, 2));
+        assert_eq!(got[got.len() - 1], (u64::MAX, 4));
+        assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
+        // Merged twice, the same.
+        let mut again = Vec::new();
+        c.merge(&mut |k, n| again.push((k, n))).unwrap();
+        assert_eq!(again, got);
     }
 }
