@@ -1,7 +1,9 @@
 //! Scratch files: where the audit puts what it cannot hold in memory at agency scale and reads
 //! back later in the same run. A site of 200,000 pages waits for its template with every page
-//! read (packed, a few KB each), and the duplicate index samples a thousand passage hashes of a
-//! long page: held in memory, both grow with the agency; on disk, the audit's memory does not.
+//! read (packed, a few KB each), the duplicate index samples a thousand passage hashes of a
+//! long page, and the pairs of pages that share one of those passages number tens of millions
+//! (almost all sharing one, which is nothing): held in memory, all three grow with the agency;
+//! on disk, the audit's memory does not.
 //!
 //! The files are anonymous temporary files (in `TMPDIR`, or the system's temporary directory):
 //! the system deletes them when the audit ends, killed or not.
