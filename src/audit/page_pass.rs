@@ -58,7 +58,7 @@ pub(super) struct Content {
     measured_sent: usize,
     /// Readability, plain-language and governance findings not yet sent to the writer (they
     /// are sent ahead, a chunk of pages or a site at a time).
-    readability: Vec<Finding>,
+    ahead: Vec<Finding>,
     /// The page pass's findings per kind.
     pub counts: std::collections::BTreeMap<String, usize>,
     /// Each site's governance result, by origin (sites with pages only), without its findings:
@@ -538,7 +538,7 @@ pub(super) fn run(
         compared: Vec::new(),
         measured: Vec::new(),
         measured_sent: 0,
-        readability: Vec::new(),
+        ahead: Vec::new(),
         counts: Default::default(),
         governance: HashMap::new(),
         newest: HashMap::new(),
@@ -854,7 +854,7 @@ impl Pass<'_> {
         // 3. Measure the pages read in this audit, a chunk at a time (what a chunk's pages
         // produce is merged and sent to the writer before the next is measured). What is kept
         // for the next audit is encoded here too, on every core.
-        out.readability.extend(shared_found);
+        out.ahead.extend(shared_found);
         let mut entries = entries.into_iter();
         let mut contexts = contexts.into_iter();
         for rows in rows.chunks(READ_CHUNK) {
@@ -948,14 +948,14 @@ impl Content {
                 &mut self.measured,
             )))?;
         }
-        if self.readability.is_empty() {
+        if self.ahead.is_empty() {
             return Ok(());
         }
-        for f in &self.readability {
+        for f in &self.ahead {
             *self.counts.entry(f.kind.to_string()).or_default() += 1;
         }
         writer.send(store::WriteOp::StageFindings(std::mem::take(
-            &mut self.readability,
+            &mut self.ahead,
         )))?;
         Ok(())
     }
@@ -983,7 +983,7 @@ impl Content {
         entry.0 += 1;
         entry.1.extend(m.grade);
         self.claims.extend(m.claims);
-        self.readability.extend(m.findings);
+        self.ahead.extend(m.findings);
         self.measured.push(m.page_text);
         self.candidates.extend(m.compared);
         Ok(())
@@ -1006,7 +1006,7 @@ impl Content {
         let signals = std::mem::take(&mut self.site_signals);
         if let Some(facts) = ctx.sites.iter().find(|f| f.origin == site) {
             let mut result = ctx.governance.site(facts, &signals);
-            self.readability.append(&mut result.findings);
+            self.ahead.append(&mut result.findings);
             self.governance.insert(site.to_string(), result);
         }
     }
