@@ -32,6 +32,7 @@
 //! Pages below `min_words` are never compared: short pages look alike everywhere.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 use xxhash_rust::xxh3::xxh3_64;
@@ -779,10 +780,10 @@ impl UnionFind {
 /// A page the duplicate audit compares.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ComparedPage {
-    /// Public URL.
-    pub url: String,
-    /// Its site's origin.
-    pub site: String,
+    /// Public URL (shared with the page's other records).
+    pub url: Arc<str>,
+    /// Its site's origin (one string for all the site's pages).
+    pub site: Arc<str>,
     /// Its title.
     pub title: Option<String>,
     /// The newest date the page carries that means an edit (`YYYY-MM-DD`), if any.
@@ -832,7 +833,7 @@ pub fn audit_spilled(
     let pages: Vec<&ComparedPage> = order
         .into_iter()
         .filter(|p| {
-            let key = page_key(&p.url).unwrap_or_else(|| p.url.clone());
+            let key = page_key(&p.url).unwrap_or_else(|| p.url.to_string());
             let without_query = key.split('?').next().unwrap_or(&key).to_string();
             seen.insert((without_query, p.fingerprint.hash.as_str()))
         })
@@ -862,7 +863,7 @@ pub fn audit_spilled(
         let first = g.members.iter().map(|&m| &pages[m].url).min();
         let id = format!(
             "near-{:012x}",
-            xxh3_64(first.map(String::as_bytes).unwrap_or_default()) >> 16
+            xxh3_64(first.map(|u| u.as_bytes()).unwrap_or_default()) >> 16
         );
         out.push(near_finding(id, g, &pages, rules));
     }
@@ -872,13 +873,13 @@ pub fn audit_spilled(
 /// Where a group's pages are, for a message: "on the same site and b.gov".
 fn places(members: &[&ComparedPage]) -> (BTreeSet<String>, String) {
     let first = members[0];
-    let sites: BTreeSet<String> = members.iter().map(|p| p.site.clone()).collect();
+    let sites: BTreeSet<String> = members.iter().map(|p| p.site.to_string()).collect();
     let host = |s: &str| s.split("://").nth(1).unwrap_or(s).to_string();
     let mut places: Vec<String> = Vec::new();
     if members[1..].iter().any(|p| p.site == first.site) {
         places.push("the same site".into());
     }
-    places.extend(sites.iter().filter(|s| **s != first.site).map(|s| host(s)));
+    places.extend(sites.iter().filter(|s| **s != *first.site).map(|s| host(s)));
     (sites, format!("on {}", places.join(" and ")))
 }
 
@@ -902,7 +903,7 @@ fn group_fields(
         Value::Array(
             members
                 .iter()
-                .map(|p| Value::String(p.url.clone()))
+                .map(|p| Value::String(p.url.to_string()))
                 .collect(),
         ),
     );
@@ -932,8 +933,8 @@ fn exact_finding(id: String, g: &Group, pages: &[&ComparedPage]) -> Finding {
         } else {
             Severity::Info
         },
-        site: members[0].site.clone(),
-        url: members[0].url.clone(),
+        site: members[0].site.to_string(),
+        url: members[0].url.to_string(),
         message: format!(
             "The same main content is published at {} addresses (this page and {others} other {pages_word} {where_}); keep one and redirect or link the others to it.",
             members.len()
@@ -987,7 +988,7 @@ fn series_key(s: &str) -> (String, String) {
 /// that carries a date (`/event/office-hours-01may2023/`, "Monthly call, June 2024": the series
 /// is that address or title without its date).
 fn series_of(p: &ComparedPage) -> Option<(String, String)> {
-    let path = p.url.split_once("://").map_or(p.url.as_str(), |(_, r)| r);
+    let path = p.url.split_once("://").map_or(&*p.url, |(_, r)| r);
     let path = path.find('/').map_or("", |i| &path[i..]);
     if let Some(date) = super::freshness::address_date(&p.url) {
         let section: Vec<&str> = path
@@ -1092,7 +1093,7 @@ fn near_finding(id: String, g: &Group, pages: &[&ComparedPage], rules: &Duplicat
     // Which copy looks older, when the pages' dates tell.
     let dated: Vec<(&str, &str)> = members
         .iter()
-        .filter_map(|p| Some((p.date.as_deref()?, p.url.as_str())))
+        .filter_map(|p| Some((p.date.as_deref()?, &*p.url)))
         .collect();
     let older = if dated.len() == members.len() {
         let oldest = dated.iter().min().map(|d| d.0);
@@ -1138,8 +1139,8 @@ fn near_finding(id: String, g: &Group, pages: &[&ComparedPage], rules: &Duplicat
     Finding {
         kind: crate::model::FindingKind::NearDuplicate,
         severity,
-        site: first.site.clone(),
-        url: first.url.clone(),
+        site: first.site.to_string(),
+        url: first.url.to_string(),
         message,
         extra,
     }
@@ -1437,10 +1438,8 @@ mod tests {
         .iter()
         .enumerate()
         .map(|(i, (url, words))| ComparedPage {
-            url: url.to_string(),
-            site: crate::model::url_origin(url)
-                .unwrap_or_default()
-                .to_string(),
+            url: (*url).into(),
+            site: crate::model::url_origin(url).unwrap_or_default().into(),
             title: None,
             date: None,
             fingerprint: Fingerprint::of(&words.join(" "), &r),

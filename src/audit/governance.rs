@@ -206,20 +206,26 @@ impl<'r> Checker<'r> {
                 ids,
             })
             .collect();
-        let titles = titles
-            .into_iter()
-            .filter(|(_, title)| link_words.is_match(title.as_ref()))
-            .map(|(url, title)| (url.as_ref().to_string(), title.as_ref().to_string()))
-            .collect();
-        Checker {
+        let mut checker = Checker {
             rules,
             compiled,
             links: Selector::parse("a[href], area[href]").expect("a valid selector"),
             images: Selector::parse("img[alt]").expect("a valid selector"),
             link_words,
             link_addresses,
-            titles,
+            titles: HashMap::new(),
             today: crate::store::today(),
+        };
+        for (url, title) in titles {
+            checker.learn_title(url.as_ref(), title.as_ref());
+        }
+        checker
+    }
+
+    /// Learns the title of a fetched page (kept only if a link rule's words can match it).
+    pub fn learn_title(&mut self, url: &str, title: &str) {
+        if self.link_words.is_match(title) {
+            self.titles.insert(url.to_string(), title.to_string());
         }
     }
 

@@ -1,8 +1,9 @@
 //! The links audit: broken links, redirect chains and missing `#fragment` targets, from what the
 //! crawl stored. One finding per (page, target, kind); no network.
 //!
-//! Reads: links and fetch outcomes (given), stored pages (through a callback, each parsed once).
-//! Writes: nothing.
+//! Reads: links and fetch outcomes (given, a few dozen bytes a URL), addresses and stored pages
+//! (through callbacks: an address when a finding names it, a page when a fragment or a "not
+//! found" check needs it). Writes: nothing.
 //!
 //! How a target is judged:
 //! - A URL the crawl never requested (robots.txt, `--no-external`, offline, limits) is unknown:
@@ -21,7 +22,7 @@
 //! - A `#fragment` is missing when the working HTML page it ends on has no element with that
 //!   `id` (or `<a name>`); `#` and `#top` always work (HTML standard).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
@@ -67,7 +68,7 @@ fn gone_pattern() -> &'static regex::Regex {
 }
 
 /// Whether a title says its page is a "not found" page or that what was asked for is gone.
-fn title_says_not_found(title: &str) -> bool {
+pub fn title_says_not_found(title: &str) -> bool {
     let t = title.trim().to_lowercase();
     // Titles join the page's name and the site's, either way round ("Page not found - FHAA Help
     // Center", "18F: Digital service delivery | 404"): each part is judged on its own.
@@ -86,20 +87,23 @@ fn title_says_not_found(title: &str) -> bool {
     })
 }
 
-/// A page that names itself a "not found" page by its title or address (`/404.html`,
-/// `/page-not-found/`, `/error`).
-fn looks_like_not_found_page(t: &AuditTarget) -> bool {
-    let path = t
-        .url
+/// Whether an address's path names a "not found" page (`/404.html`, `/page-not-found/`,
+/// `/error`).
+pub fn path_names_not_found(url: &str) -> bool {
+    let path = url
         .split("://")
         .nth(1)
         .and_then(|r| r.find('/').map(|i| &r[i..]))
         .unwrap_or("")
         .to_ascii_lowercase();
-    t.title.as_deref().is_some_and(title_says_not_found)
-        || ["404", "not-found", "notfound", "not_found", "/error"]
-            .iter()
-            .any(|k| path.contains(k))
+    ["404", "not-found", "notfound", "not_found", "/error"]
+        .iter()
+        .any(|k| path.contains(k))
+}
+
+/// A page that names itself a "not found" page by its title or address.
+fn looks_like_not_found_page(t: &AuditTarget) -> bool {
+    t.is(AuditTarget::TITLE_NOT_FOUND) || t.is(AuditTarget::PATH_NOT_FOUND)
 }
 
 /// Word 3-shingles of a text (see [`super::similarity`]).
@@ -121,9 +125,9 @@ enum Resolved<'a> {
     },
 }
 
+/// Every URL, sorted by id (ids are dense: a URL's place is nearly always `id - first id`).
 struct Graph<'a> {
-    by_id: HashMap<i64, &'a AuditTarget>,
-    by_url: HashMap<&'a str, &'a AuditTarget>,
+    targets: &'a [AuditTarget],
 }
 
 fn not_requested(t: &AuditTarget) -> bool {
@@ -134,6 +138,19 @@ fn not_requested(t: &AuditTarget) -> bool {
 }
 
 impl<'a> Graph<'a> {
+    fn get(&self, id: i64) -> Option<&'a AuditTarget> {
+        let first = self.targets.first()?.id;
+        let guess = usize::try_from(id - first).ok();
+        match guess.and_then(|i| self.targets.get(i)) {
+            Some(t) if t.id == id => Some(t),
+            _ => self
+                .targets
+                .binary_search_by_key(&id, |t| t.id)
+                .ok()
+                .map(|i| &self.targets[i]),
+        }
+    }
+
     fn resolve(&self, start: &'a AuditTarget) -> Resolved<'a> {
         if not_requested(start) {
             return Resolved::Unknown;
@@ -141,7 +158,7 @@ impl<'a> Graph<'a> {
         if start.site_id.is_none() {
             // External: the check followed the chain itself.
             let hops = start.hops as usize;
-            return match (start.status, &start.error) {
+            return match (start.status.map(i64::from), &start.error) {
                 (Some(s), _) if s >= 400 => Resolved::Broken {
                     end: start,
                     hops,
@@ -159,14 +176,14 @@ impl<'a> Graph<'a> {
                     error: Some(if e.starts_with("redirect loop") {
                         "redirect loop".to_string()
                     } else {
-                        e.clone()
+                        e.to_string()
                     }),
                 },
                 (None, e) => Resolved::Broken {
                     end: start,
                     hops,
                     status: None,
-                    error: e.clone(),
+                    error: e.as_deref().map(str::to_string),
                 },
                 _ => Resolved::Works { end: start, hops },
             };
@@ -178,17 +195,9 @@ impl<'a> Graph<'a> {
             seen.insert(cur.id);
             // A page whose meta refresh sends the reader on is a redirect too (static sites
             // publish moved pages that way).
-            let moved_to = match cur.status {
-                Some(s) if (300..400).contains(&s) => cur.final_url.as_deref(),
-                Some(200) if cur.refresh_to.is_some() => cur.refresh_to.as_deref(),
-                _ => None,
-            };
-            match cur.status {
-                _ if moved_to.is_some() => {
-                    let Some(next) = moved_to
-                        .map(|u| u.split('#').next().unwrap_or(u))
-                        .and_then(|u| self.by_url.get(u).copied())
-                    else {
+            match cur.status.map(i64::from) {
+                _ if cur.is(AuditTarget::MOVES) => {
+                    let Some(next) = cur.moved_to.and_then(|id| self.get(id)) else {
                         // The hop leads somewhere the crawl did not store: judge what we know.
                         return if hops >= 1 {
                             Resolved::Works {
@@ -227,7 +236,7 @@ impl<'a> Graph<'a> {
                         end: cur,
                         hops,
                         status: None,
-                        error: cur.error.clone(),
+                        error: cur.error.as_deref().map(str::to_string),
                     }
                 }
             }
@@ -258,19 +267,52 @@ fn status_words(status: i64) -> String {
     }
 }
 
-/// Stored pages, each parsed once.
+/// Stored pages by `urls` id. Only what fragment links ask of a page is kept (each page parsed
+/// once for them); a "not found" check parses the page and keeps its verdict instead.
 struct Pages<'f> {
-    parsed: HashMap<String, Option<Page>>,
-    load: &'f mut dyn FnMut(&str) -> Option<Page>,
+    anchors: HashMap<i64, Option<Anchors>>,
+    load: &'f mut dyn FnMut(i64) -> Option<Page>,
+}
+
+/// The elements a `#fragment` can name on a page.
+struct Anchors {
+    ids: BTreeSet<String>,
+    script_builds_content: bool,
 }
 
 impl Pages<'_> {
-    fn get(&mut self, url: &str) -> Option<&Page> {
-        if !self.parsed.contains_key(url) {
-            let page = (self.load)(url);
-            self.parsed.insert(url.to_string(), page);
+    fn anchors(&mut self, id: i64) -> Option<&Anchors> {
+        if !self.anchors.contains_key(&id) {
+            let page = (self.load)(id).map(|p| Anchors {
+                ids: p.anchors,
+                script_builds_content: p.script_builds_content,
+            });
+            self.anchors.insert(id, page);
         }
-        self.parsed.get(url).and_then(Option::as_ref)
+        self.anchors.get(&id).and_then(Option::as_ref)
+    }
+
+    fn main_text(&mut self, id: i64) -> Option<String> {
+        (self.load)(id).map(|p| p.main_text())
+    }
+}
+
+/// Addresses by `urls` id, read from the store when a finding names them. The first error
+/// is kept, to return once the links have streamed by.
+struct Urls<'f, E> {
+    load: &'f mut dyn FnMut(i64) -> Result<Option<String>, E>,
+    failed: Option<E>,
+}
+
+impl<E> Urls<'_, E> {
+    fn get(&mut self, id: i64) -> String {
+        match (self.load)(id) {
+            Ok(url) => url.unwrap_or_default(),
+            Err(e) => {
+                self.failed.get_or_insert(e);
+                String::new()
+            }
+        }
     }
 }
 
@@ -278,8 +320,9 @@ impl Pages<'_> {
 struct SoftNotFound {
     /// Site id -> shingles of the site's 200 answer to the probe.
     sites: HashMap<i64, Vec<u64>>,
-    /// Site id -> the title of that answer.
-    titles: HashMap<i64, String>,
+    /// Site id -> the title of that answer (its hash).
+    titles: HashMap<i64, u64>,
+    /// Verdicts that took parsing a page (and the probes' landings).
     verdicts: HashMap<i64, bool>,
 }
 
@@ -290,7 +333,7 @@ impl SoftNotFound {
         // not soft-404 sites here: that would make every link home a finding.
         let landings: Vec<&AuditTarget> = targets
             .iter()
-            .filter(|t| t.probe)
+            .filter(|t| t.is(AuditTarget::PROBE))
             .filter_map(|t| match graph.resolve(t) {
                 Resolved::Works { end, hops } if end.status == Some(200) => {
                     (hops == 0 || looks_like_not_found_page(end)).then_some(end)
@@ -300,13 +343,13 @@ impl SoftNotFound {
             .collect();
         let sites = landings
             .iter()
-            .filter_map(|end| Some((end.site_id?, shingles(&pages.get(&end.url)?.main_text()))))
+            .filter_map(|end| Some((end.site_id?, shingles(&pages.main_text(end.id)?))))
             .collect();
         SoftNotFound {
             sites,
             titles: landings
                 .iter()
-                .filter_map(|end| Some((end.site_id?, end.title.clone()?)))
+                .filter_map(|end| Some((end.site_id?, end.title_hash?)))
                 .collect(),
             verdicts: landings.iter().map(|end| (end.id, true)).collect(),
         }
@@ -319,28 +362,44 @@ impl SoftNotFound {
             return false;
         }
         self.verdicts.get(&t.id).copied().unwrap_or(false)
-            || t.title.as_deref().is_some_and(title_says_not_found)
+            || t.is(AuditTarget::TITLE_NOT_FOUND)
             || t.site_id
                 .and_then(|s| self.titles.get(&s))
-                .is_some_and(|nf| t.title.as_ref() == Some(nf))
+                .is_some_and(|nf| t.title_hash == Some(*nf))
     }
 
     fn is(&mut self, t: &AuditTarget, pages: &mut Pages<'_>) -> bool {
-        if t.status != Some(200) || t.content_type.as_deref() != Some("text/html") || t.probe {
+        if t.status != Some(200) || !t.is(AuditTarget::HTML) || t.is(AuditTarget::PROBE) {
             return false;
         }
         if let Some(&v) = self.verdicts.get(&t.id) {
             return v;
         }
-        let verdict = t.title.as_deref().is_some_and(title_says_not_found)
-            || match t.site_id.and_then(|s| self.sites.get(&s)) {
-                Some(not_found) => pages.get(&t.url).is_some_and(|p| {
-                    similarity::jaccard(&shingles(&p.main_text()), not_found) >= SOFT_404_SIMILARITY
-                }),
-                None => false,
-            };
+        if t.is(AuditTarget::TITLE_NOT_FOUND) {
+            self.verdicts.insert(t.id, true);
+            return true;
+        }
+        let Some(not_found) = t.site_id.and_then(|s| self.sites.get(&s)) else {
+            return false;
+        };
+        let verdict = pages.main_text(t.id).is_some_and(|text| {
+            similarity::jaccard(&shingles(&text), not_found) >= SOFT_404_SIMILARITY
+        });
         self.verdicts.insert(t.id, verdict);
         verdict
+    }
+
+    /// The pages judged "not found" pages (only a false verdict from the title alone is not
+    /// kept: it costs nothing to reach again).
+    fn found(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .verdicts
+            .iter()
+            .filter(|(_, &v)| v)
+            .map(|(&id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 }
 
@@ -367,54 +426,56 @@ pub struct Scope {
 /// Largest number of pages a template finding lists in `urls` (its `pages` gives the count).
 pub const TEMPLATE_SAMPLE: usize = 20;
 
-/// Runs the links audit. `page_of` parses the stored HTML of a URL (None without a body); it is
-/// called at most once per URL.
 /// Hands every link to the function it is given, as the store reads them.
 pub type EachLink<'a, E> = dyn FnMut(&mut dyn FnMut(AuditLink)) -> Result<(), E> + 'a;
 
 /// The links audit. `each_link` hands every link of the run to the function it is given (the
-/// store streams them: a million links are never held at once); `page_of` loads a stored page
-/// (for fragments and "not found" checks).
+/// store streams them: a million links are never held at once); `targets` are every URL sorted
+/// by id; `url_of` reads an address by id (for the findings that name it); `page_of` loads a
+/// stored page by id (for fragments and "not found" checks).
 pub fn audit<E>(
     each_link: &mut EachLink<'_, E>,
     targets: &[AuditTarget],
     scope: &Scope,
-    page_of: &mut dyn FnMut(&str) -> Option<Page>,
+    url_of: &mut dyn FnMut(i64) -> Result<Option<String>, E>,
+    page_of: &mut dyn FnMut(i64) -> Option<Page>,
 ) -> Result<LinksAudit, E> {
     let mut pages = Pages {
-        parsed: HashMap::new(),
+        anchors: HashMap::new(),
         load: page_of,
     };
-    let graph = Graph {
-        by_id: targets.iter().map(|t| (t.id, t)).collect(),
-        by_url: targets.iter().map(|t| (t.url.as_str(), t)).collect(),
-    };
+    let graph = Graph { targets };
     let soft = SoftNotFound::new(targets, &graph, &mut pages);
     let mut auditor = Auditor {
         graph,
         soft,
         pages,
+        urls: Urls {
+            load: url_of,
+            failed: None,
+        },
         scope,
         seen: HashSet::new(),
         out: Vec::new(),
     };
     each_link(&mut |link| auditor.link(&link))?;
     let Auditor {
-        graph,
         mut soft,
         mut pages,
+        mut urls,
         mut out,
         ..
     } = auditor;
     // A sitemap asks search engines to index what it lists: a "not found" page there is one.
     for t in targets
         .iter()
-        .filter(|t| t.in_sitemap && t.site_id.is_some())
+        .filter(|t| t.is(AuditTarget::IN_SITEMAP) && t.site_id.is_some())
     {
         if !soft.is(t, &mut pages) {
             continue;
         }
-        let Some(origin) = crate::model::url_origin(&t.url) else {
+        let url = urls.get(t.id);
+        let Some(origin) = crate::model::url_origin(&url) else {
             continue;
         };
         let sitemap = scope
@@ -423,7 +484,7 @@ pub fn audit<E>(
             .cloned()
             .unwrap_or_else(|| format!("{origin}/sitemap.xml"));
         let mut extra = Map::new();
-        extra.insert("target".into(), json!(t.url));
+        extra.insert("target".into(), json!(url));
         extra.insert("in_sitemap".into(), json!(true));
         out.push(Finding {
             kind: FindingKind::Soft404,
@@ -431,18 +492,15 @@ pub fn audit<E>(
             site: origin.to_string(),
             url: sitemap.clone(),
             message: format!(
-                "The sitemap lists {}, a \"not found\" page answered with 200 OK: search engines will index it. Remove it from {sitemap}.",
-                t.url
+                "The sitemap lists {url}, a \"not found\" page answered with 200 OK: search engines will index it. Remove it from {sitemap}."
             ),
             extra,
         });
     }
-    let not_found_pages = soft
-        .verdicts
-        .iter()
-        .filter(|(_, &v)| v)
-        .filter_map(|(id, _)| graph.by_id.get(id).map(|t| t.url.clone()))
-        .collect();
+    let not_found_pages = soft.found().into_iter().map(|id| urls.get(id)).collect();
+    if let Some(e) = urls.failed {
+        return Err(e);
+    }
     Ok(LinksAudit {
         findings: out,
         not_found_pages,
@@ -450,17 +508,18 @@ pub fn audit<E>(
 }
 
 /// The links audit's state while links stream by.
-struct Auditor<'a, 'f> {
+struct Auditor<'a, 'f, E> {
     graph: Graph<'a>,
     soft: SoftNotFound,
     pages: Pages<'f>,
+    urls: Urls<'f, E>,
     scope: &'a Scope,
     /// (page, kind, target) already reported.
     seen: HashSet<(String, FindingKind, String)>,
     out: Vec<Finding>,
 }
 
-impl Auditor<'_, '_> {
+impl<E> Auditor<'_, '_, E> {
     /// Judges one link.
     fn link(&mut self, link: &AuditLink) {
         // A page under a second address repeats its page's links; a "not found" page's links
@@ -469,17 +528,19 @@ impl Auditor<'_, '_> {
         if self.scope.same_as.contains_key(&link.page)
             || self
                 .graph
-                .by_url
-                .get(link.page.as_str())
+                .get(link.page_id)
                 .is_some_and(|t| self.soft.is_source(t))
         {
             return;
         }
-        let Some(target) = self.graph.by_id.get(&link.target_id).copied() else {
+        let Some(target) = self.graph.get(link.target_id) else {
             return;
         };
         let resolved = self.graph.resolve(target);
-        let (seen, out) = (&mut self.seen, &mut self.out);
+        if matches!(resolved, Resolved::Unknown) && !target.is(AuditTarget::BLOCKED) {
+            return;
+        }
+        let (seen, out, urls) = (&mut self.seen, &mut self.out, &mut self.urls);
         let mut push = |kind: FindingKind,
                         severity,
                         target_text: String,
@@ -502,14 +563,15 @@ impl Auditor<'_, '_> {
         match resolved {
             // Not requested because the site's robots.txt disallows it: say so, so nobody takes
             // the silence for a working link (it is not a broken one either).
-            Resolved::Unknown if target.state == crate::store::schema::url_state::BLOCKED => {
+            Resolved::Unknown if target.is(AuditTarget::BLOCKED) => {
+                let target_url = urls.get(target.id);
                 push(
                     FindingKind::BlockedLink,
                     Severity::Info,
-                    target.url.clone(),
+                    target_url.clone(),
                     format!(
                         "The link to {} was not checked: the site's robots.txt asks crawlers not to fetch it.",
-                        target.url
+                        target_url
                     ),
                     Map::new(),
                 );
@@ -521,20 +583,22 @@ impl Auditor<'_, '_> {
                 status,
                 error,
             } => {
+                let target_url = urls.get(target.id);
+                let end_url = urls.get(end.id);
                 if error.as_deref() == Some("redirect loop") {
                     // A loop is a redirect chain that never ends: one finding, as an error.
                     let mut extra = Map::new();
                     extra.insert("hops".into(), json!(hops));
-                    extra.insert("final_url".into(), json!(end.url));
+                    extra.insert("final_url".into(), json!(end_url));
                     extra.insert("loop".into(), json!(true));
                     push(
                         FindingKind::RedirectChain,
                         Severity::Error,
-                        target.url.clone(),
+                        target_url.clone(),
                         format!(
                             "The link to {} never arrives: its redirects loop back to {} after {hops} hop{}.",
-                            target.url,
-                            end.url,
+                            target_url,
+                            end_url,
                             plural(hops)
                         ),
                         extra,
@@ -546,8 +610,8 @@ impl Auditor<'_, '_> {
                     (None, Some(e)) => format!("no answer ({})", first_clause(e)),
                     (None, None) => "no answer".to_string(),
                 };
-                let after = if hops > 0 && end.url != target.url {
-                    format!(" after {hops} redirect{} to {}", plural(hops), end.url)
+                let after = if hops > 0 && end.id != target.id {
+                    format!(" after {hops} redirect{} to {end_url}", plural(hops))
                 } else {
                     String::new()
                 };
@@ -557,21 +621,22 @@ impl Auditor<'_, '_> {
                 push(
                     FindingKind::BrokenLink,
                     Severity::Error,
-                    target.url.clone(),
-                    format!("The link to {} is broken: {what}{after}.", target.url),
+                    target_url.clone(),
+                    format!("The link to {target_url} is broken: {what}{after}."),
                     extra,
                 );
             }
             Resolved::Works { end, hops } => {
                 // A "not found" page linking to itself is not a second problem.
                 if end.site_id.is_some()
-                    && link.page != target.url
+                    && link.page_id != target.id
                     && self.soft.is(end, &mut self.pages)
                 {
-                    let landing = if hops > 0 && end.url != target.url {
+                    let target_url = urls.get(target.id);
+                    let landing = if hops > 0 && end.id != target.id {
                         format!(
                             " (it redirects to {}, which says the page is gone)",
-                            end.url
+                            urls.get(end.id)
                         )
                     } else {
                         String::new()
@@ -579,26 +644,27 @@ impl Auditor<'_, '_> {
                     push(
                         FindingKind::Soft404,
                         Severity::Error,
-                        target.url.clone(),
+                        target_url.clone(),
                         format!(
                             "The link to {} leads to a \"not found\" page that the server answers with 200 OK{landing}.",
-                            target.url
+                            target_url
                         ),
                         Map::new(),
                     );
                     return;
                 }
                 if hops >= 2 {
+                    let (target_url, end_url) = (urls.get(target.id), urls.get(end.id));
                     let mut extra = Map::new();
                     extra.insert("hops".into(), json!(hops));
-                    extra.insert("final_url".into(), json!(end.url));
+                    extra.insert("final_url".into(), json!(end_url));
                     push(
                         FindingKind::RedirectChain,
                         Severity::Warning,
-                        target.url.clone(),
+                        target_url.clone(),
                         format!(
                             "The link to {} goes through {hops} redirects; link to {} directly.",
-                            target.url, end.url
+                            target_url, end_url
                         ),
                         extra,
                     );
@@ -606,25 +672,29 @@ impl Auditor<'_, '_> {
                 let Some(fragment) = link.fragment.as_deref() else {
                     return;
                 };
-                let html_page = end.site_id.is_some()
-                    && end.status == Some(200)
-                    && end.content_type.as_deref() == Some("text/html");
+                let html_page =
+                    end.site_id.is_some() && end.status == Some(200) && end.is(AuditTarget::HTML);
                 let decoded = percent_encoding::percent_decode_str(fragment)
                     .decode_utf8_lossy()
                     .into_owned();
                 if !html_page || !names_an_element(&decoded) {
                     return;
                 }
-                let Some(page) = self.pages.get(&end.url) else {
+                let Some(page) = self.pages.anchors(end.id) else {
                     return;
                 };
-                if page.anchors.contains(fragment) || page.anchors.contains(&decoded) {
+                if page.ids.contains(fragment) || page.ids.contains(&decoded) {
                     return;
                 }
-                let landed = if end.url == target.url {
-                    String::new()
+                let target_url = urls.get(target.id);
+                let end_url = if end.id == target.id {
+                    None
                 } else {
-                    format!(" (it now leads to {})", end.url)
+                    Some(urls.get(end.id))
+                };
+                let landed = match &end_url {
+                    None => String::new(),
+                    Some(end_url) => format!(" (it now leads to {end_url})"),
                 };
                 if page.script_builds_content {
                     // A script may create the element when the page runs: say what we could
@@ -632,31 +702,30 @@ impl Auditor<'_, '_> {
                     push(
                         FindingKind::UnverifiedFragment,
                         Severity::Info,
-                        format!("{}#{fragment}", target.url),
+                        format!("{target_url}#{fragment}"),
                         format!(
                             "The link to {}#{fragment} names a part (id=\"{decoded}\") that the page's HTML does not have; its scripts may create it, so check it in a browser{landed}.",
-                            target.url
+                            target_url
                         ),
                         Map::new(),
                     );
                     return;
                 }
                 // After a redirect the section is looked for where the reader lands.
-                let message = if end.url == target.url {
-                    format!(
+                let message = match end_url {
+                    None => format!(
                         "The link to {}#{fragment} points to a part of the page that does not exist (no id=\"{decoded}\").",
-                        target.url
-                    )
-                } else {
-                    format!(
+                        target_url
+                    ),
+                    Some(end_url) => format!(
                         "The link to {}#{fragment} now leads to {}, which has no part with id=\"{decoded}\".",
-                        target.url, end.url
-                    )
+                        target_url, end_url
+                    ),
                 };
                 push(
                     FindingKind::BrokenFragment,
                     Severity::Warning,
-                    format!("{}#{fragment}", target.url),
+                    format!("{target_url}#{fragment}"),
                     message,
                     Map::new(),
                 );

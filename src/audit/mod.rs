@@ -118,17 +118,18 @@ pub fn run_with(
         ..links::Scope::default()
     };
     scope.same_as = same_as;
-    let targets = store.audit_targets(run_id)?;
+    let targets = store.audit_targets(
+        run_id,
+        &links::title_says_not_found,
+        &links::path_names_not_found,
+    )?;
     // Governance judges a link by where it leads, too: the titles of the pages fetched.
-    let governance = governance::Checker::new(
-        &rules.governance,
-        targets
-            .iter()
-            .filter(|t| t.status == Some(200))
-            .filter_map(|t| Some((t.url.as_str(), t.title.as_deref()?))),
-    );
-    let mut page_of = |url: &str| -> Option<crate::extract::page::Page> {
-        let html = store.body(url).ok().flatten()?;
+    let mut governance =
+        governance::Checker::new(&rules.governance, std::iter::empty::<(&str, &str)>());
+    store.each_fetched_title(run_id, &mut |url, title| governance.learn_title(url, title))?;
+    let mut url_of = |id: i64| store.url_of(id);
+    let mut page_of = |id: i64| -> Option<crate::extract::page::Page> {
+        let html = store.body_of(id).ok().flatten()?;
         Some(crate::extract::page::parse(&html))
     };
     // Links per site, and per page (by `urls` id, sorted), to take out the links of the pages
@@ -154,6 +155,7 @@ pub fn run_with(
         },
         &targets,
         &scope,
+        &mut url_of,
         &mut page_of,
     )?;
     links_on.sort_unstable();
@@ -305,9 +307,9 @@ pub fn run_with(
     // Governance per site, then the recommendation, which weighs every other audit's results.
     // The links of the pages people read: the population broken links are a share of.
     for p in &listed {
-        if content.not_pages.contains_key(&p.url) || scope.same_as.contains_key(&p.url) {
+        if content.not_pages.contains_key(&*p.url) || scope.same_as.contains_key(&*p.url) {
             let on = links_on.binary_search_by_key(&p.url_id, |l| l.0);
-            if let (Ok(i), Some(n)) = (on, site_links.get_mut(&p.site)) {
+            if let (Ok(i), Some(n)) = (on, site_links.get_mut(&*p.site)) {
                 *n -= links_on[i].1 as i64;
             }
         }
@@ -414,18 +416,18 @@ fn same_page_addresses(pages: &[ContentPage]) -> HashMap<String, String> {
             continue;
         };
         groups
-            .entry((p.site.as_str(), path, hash))
+            .entry((&*p.site, path, hash))
             .or_default()
-            .push(p.url.as_str());
+            .push(&*p.url);
     }
     // The address without a query joins its variants' group when its body is the same.
     for p in pages.iter().filter(|p| !p.url.contains('?')) {
         if let Some(g) = p
             .body_hash
             .as_deref()
-            .and_then(|h| groups.get_mut(&(p.site.as_str(), p.url.as_str(), h)))
+            .and_then(|h| groups.get_mut(&(&*p.site, &*p.url, h)))
         {
-            g.push(p.url.as_str());
+            g.push(&*p.url);
         }
     }
     let mut out = HashMap::new();

@@ -557,7 +557,7 @@ pub(super) fn run(
     writer.send(store::WriteOp::BeginAudit)?;
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let names: Vec<&str> = site_names
-            .get(&site_pages[0].site)
+            .get(&*site_pages[0].site)
             .map(|n| n.iter().map(String::as_str).collect())
             .unwrap_or_default();
         pass.site(site_pages, &names, &mut out, &mut spent)?;
@@ -598,7 +598,7 @@ struct Pass<'a> {
     global: u64,
     today: String,
     /// Each page's server and sitemap dates, by `urls` id.
-    dates: HashMap<i64, (Option<String>, Option<String>)>,
+    dates: HashMap<i64, store::ServerDates>,
 }
 
 impl Pass<'_> {
@@ -616,14 +616,14 @@ impl Pass<'_> {
     ) -> Result<(Vec<&'p ContentPage>, Vec<Entry>), Error> {
         let (store, ctx, reuse) = (self.store, self.ctx, self.reuse);
         let program =
-            |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
+            |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&*p.url));
         let pack = site_pages.len() > PACK_ABOVE;
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut entries: Vec<Entry> = Vec::with_capacity(site_pages.len());
         for chunk in site_pages.chunks(READ_CHUNK) {
             let mut work = Vec::with_capacity(chunk.len());
             for p in chunk {
-                if ctx.same_as.contains_key(&p.url) {
+                if ctx.same_as.contains_key(&*p.url) {
                     work.push(Work::Skip);
                     continue;
                 }
@@ -659,10 +659,10 @@ impl Pass<'_> {
                 })
                 .collect();
             for (p, d) in chunk.iter().zip(done) {
-                if let Some(first) = ctx.same_as.get(&p.url) {
+                if let Some(first) = ctx.same_as.get(&*p.url) {
                     let why = NotAPage::SameAs(first.clone());
                     out.measured.push(not_measured(p.url_id, &why));
-                    out.not_pages.insert(p.url.clone(), why);
+                    out.not_pages.insert(p.url.to_string(), why);
                     continue;
                 }
                 let d = match d {
@@ -687,12 +687,12 @@ impl Pass<'_> {
                             });
                         }
                         out.measured.push(not_measured(p.url_id, &why));
-                        out.not_pages.insert(p.url.clone(), why);
+                        out.not_pages.insert(p.url.to_string(), why);
                     }
                     Done::Kept(Kept::NotAPage(why), _, _) => {
                         out.reused += 1;
                         out.measured.push(not_measured(p.url_id, &why));
-                        out.not_pages.insert(p.url.clone(), why);
+                        out.not_pages.insert(p.url.to_string(), why);
                     }
                     Done::Read(Read::Page(mut r, signals)) => {
                         if let Some(spill) = spill.as_mut() {
@@ -726,12 +726,12 @@ impl Pass<'_> {
         out: &mut Content,
         spent: &mut Spent,
     ) -> Result<(), Error> {
-        let site = site_pages[0].site.as_str();
+        let site = &*site_pages[0].site;
         let first_candidate = out.candidates.len();
         let (store, ctx, reuse, checker) = (self.store, self.ctx, self.reuse, &self.checker);
         let pack = site_pages.len() > PACK_ABOVE;
         let program =
-            |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&p.url));
+            |p: &ContentPage| program_hash(self.global, names, ctx.soft_404.contains(&*p.url));
         let mut keep: Vec<store::KeptPage> = Vec::new();
         // Packed pages wait for the template in a scratch file, deleted with the site.
         let mut spill = if pack {
@@ -964,7 +964,7 @@ impl Content {
     fn add_page(
         &mut self,
         row: &ContentPage,
-        dates: &HashMap<i64, (Option<String>, Option<String>)>,
+        dates: &HashMap<i64, store::ServerDates>,
         signals: governance::PageSignals,
         mut m: Measured,
     ) -> Result<(), scratch::Error> {
@@ -972,16 +972,26 @@ impl Content {
             self.spill_sample(p)?;
         }
         self.site_dated.push(freshness::PageDates {
-            url: row.url.clone(),
-            header: dates.get(&row.url_id).and_then(|d| d.0.clone()),
-            sitemap: dates.get(&row.url_id).and_then(|d| d.1.clone()),
+            url: row.url.to_string(),
+            header: dates
+                .get(&row.url_id)
+                .and_then(|d| d.0.as_ref().and_then(store::day_text)),
+            sitemap: dates
+                .get(&row.url_id)
+                .and_then(|d| d.1.as_ref().and_then(store::day_text)),
             stated: signals.stated_update.clone(),
         });
         self.site_signals.push(signals);
         self.topics.add_counts(&row.site, &m.topic_words);
-        let entry = self.measured_pages.entry(row.site.clone()).or_default();
-        entry.0 += 1;
-        entry.1.extend(m.grade);
+        // (A new String for the key only once per site.)
+        if !self.measured_pages.contains_key(&*row.site) {
+            self.measured_pages
+                .insert(row.site.to_string(), Default::default());
+        }
+        if let Some(entry) = self.measured_pages.get_mut(&*row.site) {
+            entry.0 += 1;
+            entry.1.extend(m.grade);
+        }
         self.claims.extend(m.claims);
         self.ahead.extend(m.findings);
         self.measured.push(m.page_text);
@@ -996,7 +1006,7 @@ impl Content {
         let dated = std::mem::take(&mut self.site_dated);
         let dates = freshness::page_dates(&dated, today);
         for (p, _) in &mut self.candidates[first..] {
-            if let Some(d) = dates.get(&p.url) {
+            if let Some(d) = dates.get(&*p.url) {
                 p.date = Some(d.clone());
             }
         }
@@ -1068,14 +1078,14 @@ impl SharedBlock {
         let urls: Vec<&str> = on
             .iter()
             .take(links::TEMPLATE_SAMPLE)
-            .map(|&i| rows[i].url.as_str())
+            .map(|&i| &*rows[i].url)
             .collect();
         self.findings
             .iter()
             .map(|f| {
                 let mut f = f.clone();
-                f.site = first.site.clone();
-                f.url = first.url.clone();
+                f.site = first.site.to_string();
+                f.url = first.url.to_string();
                 f.message = format!(
                     "{} (in a block of text {} pages share)",
                     f.message.trim_end_matches('.'),
@@ -1214,8 +1224,8 @@ fn measure(
             found.extend(readability::check(&counts, &rules.readability, "this page"));
         }
         for mut f in found {
-            f.site = row.site.clone();
-            f.url = row.url.clone();
+            f.site = row.site.to_string();
+            f.url = row.url.to_string();
             findings.push(f);
         }
     }

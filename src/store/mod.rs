@@ -15,13 +15,16 @@ mod site_audit;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::model::FindingKind;
 use rusqlite::{params, Connection, OptionalExtension};
 use schema::url_state_sql;
 use serde::Serialize;
 
-pub use site_audit::{EarlierRun, Fetch, SiteAudit, SiteFiles, WebSite};
+pub use site_audit::{
+    day_text, Day, EarlierRun, Fetch, ServerDates, SiteAudit, SiteFiles, WebSite,
+};
 pub use writer::{
     compress, day_of, decompress, now_rfc3339, this_year, today, Discovery, FetchRecord, HopRecord,
     KeptPage, LinkRecord, PageText, Prepared, PreparedSite, SiteInput, WriteOp, Writer,
@@ -202,37 +205,60 @@ pub struct AuditLink {
     pub anchor: Option<String>,
 }
 
-/// A URL and what fetching it found, as the links audit reads it.
+/// A URL and what fetching it found, as the links audit reads it: a few dozen bytes, so that every
+/// URL of a million-page agency fits in memory at once. The address and title stay in the store;
+/// what the audit asks of them is decided as the row is read ([`AuditTarget::TITLE_NOT_FOUND`]…),
+/// and the address is read back by id ([`Store::url_of`]) when a finding names it.
 #[derive(Debug, Clone)]
 pub struct AuditTarget {
     /// Row id.
     pub id: i64,
-    /// The URL.
-    pub url: String,
     /// Its site, or None outside the inventory.
     pub site_id: Option<i64>,
-    /// Frontier state (see `schema::url_state`).
-    pub state: i64,
-    /// Why it was not fetched.
-    pub reason: Option<String>,
     /// Status in the run, if fetched and answered.
-    pub status: Option<i64>,
-    /// Error in the run.
-    pub error: Option<String>,
-    /// Media type.
-    pub content_type: Option<String>,
-    /// Where a redirect pointed (or a checked chain ended).
-    pub final_url: Option<String>,
+    pub status: Option<u16>,
     /// Redirect hops stored for it.
-    pub hops: i64,
-    /// Where its `<meta http-equiv="refresh">` sends the reader, if it has one.
-    pub refresh_to: Option<String>,
-    /// Its `<title>`.
-    pub title: Option<String>,
+    pub hops: u32,
+    /// Where it sends the reader when [`AuditTarget::MOVES`] is set (a redirect's `Location`,
+    /// or a 200 page's `<meta http-equiv="refresh">`): that URL's id, or None when the crawl
+    /// did not store that URL.
+    pub moved_to: Option<i64>,
+    /// A hash of its `<title>` (to compare titles without holding them).
+    pub title_hash: Option<u64>,
+    /// Error in the run.
+    pub error: Option<Box<str>>,
+    /// [`AuditTarget::MOVES`] and the other flags.
+    pub flags: u8,
+}
+
+impl AuditTarget {
+    /// A redirect with a `Location`, or a 200 page whose meta refresh sends the reader on.
+    pub const MOVES: u8 = 1;
+    /// The frontier state is `blocked` (robots.txt disallows it).
+    pub const BLOCKED: u8 = 2;
+    /// Its media type is `text/html`.
+    pub const HTML: u8 = 4;
     /// It is a site's soft-404 probe (a path that does not exist).
-    pub probe: bool,
+    pub const PROBE: u8 = 8;
     /// A sitemap of its site lists it.
-    pub in_sitemap: bool,
+    pub const IN_SITEMAP: u8 = 16;
+    /// Its title says the page was not found (see `audit::links::title_says_not_found`).
+    pub const TITLE_NOT_FOUND: u8 = 32;
+    /// Its path names a "not found" page (`/404.html`, `/page-not-found/`, `/error`).
+    pub const PATH_NOT_FOUND: u8 = 64;
+
+    /// Whether a flag is set.
+    pub fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// A hash of a page title, stable within one process (see [`AuditTarget::title_hash`]).
+pub fn title_hash(title: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    title.hash(&mut h);
+    h.finish()
 }
 
 /// An HTML page of an inventory site that answered 200 in a run: what content audits read.
@@ -240,10 +266,11 @@ pub struct AuditTarget {
 pub struct ContentPage {
     /// The page's `urls` id.
     pub url_id: i64,
-    /// The public URL.
-    pub url: String,
-    /// Its site's origin.
-    pub site: String,
+    /// The public URL (shared with what the audit keeps of the page).
+    pub url: Arc<str>,
+    /// Its site's origin (one string for all the site's pages: a million pages list it a
+    /// million times).
+    pub site: Arc<str>,
     /// XXH3-128 of the whole decoded body (hex).
     pub body_hash: Option<String>,
 }
@@ -941,17 +968,27 @@ impl Store {
                  ORDER BY s.origin, u.url",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![run_id], |r| {
-                Ok(ContentPage {
+        let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
+        let mut out: Vec<ContentPage> = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let page = (|| {
+                let origin = r.get_ref(2)?.as_str()?;
+                // Rows come sorted by site: the previous page's site is this one's, or a new one.
+                let site = match out.last() {
+                    Some(last) if *last.site == *origin => last.site.clone(),
+                    _ => Arc::from(origin),
+                };
+                Ok::<_, rusqlite::Error>(ContentPage {
                     url_id: r.get(0)?,
-                    url: r.get(1)?,
-                    site: r.get(2)?,
+                    url: Arc::from(r.get_ref(1)?.as_str()?),
+                    site,
                     body_hash: r.get(3)?,
                 })
-            })
+            })()
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            out.push(page);
+        }
+        Ok(out)
     }
 
     /// The kb and publication texts read by the newest run, in inventory order.
@@ -1043,41 +1080,129 @@ impl Store {
         Ok(row.and_then(|(enc, bytes)| writer::decompress(&enc, &bytes)))
     }
 
-    /// Every URL with what its fetch in a run found (if it was fetched in that run).
-    pub fn audit_targets(&self, run_id: i64) -> Result<Vec<AuditTarget>, Error> {
+    /// Every URL with what its fetch in a run found (if it was fetched in that run), sorted by
+    /// id. `title_not_found` and `path_not_found` judge each title and address as it is read
+    /// (see [`AuditTarget::TITLE_NOT_FOUND`]).
+    pub fn audit_targets(
+        &self,
+        run_id: i64,
+        title_not_found: &dyn Fn(&str) -> bool,
+        path_not_found: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<AuditTarget>, Error> {
+        // Only a redirect's Location or a 200 page's meta refresh sends the reader on; the
+        // address it names is looked up while the rows stream (SQLite reads both at once).
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT u.id, u.url, u.site_id, u.state, u.reason, p.status, p.error,
-                        p.content_type, p.final_url,
+                "SELECT u.id, u.url, u.site_id, u.state, p.status, p.error,
+                        p.content_type = 'text/html',
                         (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id),
-                        (SELECT t.url FROM links l JOIN urls t ON t.id = l.to_id
-                          WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1),
+                        CASE WHEN p.status BETWEEN 300 AND 399 THEN p.final_url
+                             WHEN p.status = 200 THEN
+                               (SELECT t.url FROM links l JOIN urls t ON t.id = l.to_id
+                                WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1)
+                        END,
                         p.title, u.found_via, u.in_sitemap
-                 FROM urls u LEFT JOIN pages p ON p.url_id = u.id AND p.run_id = ?1",
+                 FROM urls u LEFT JOIN pages p ON p.url_id = u.id AND p.run_id = ?1
+                 ORDER BY u.id",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![run_id], |r| {
-                Ok(AuditTarget {
-                    id: r.get(0)?,
-                    url: r.get(1)?,
-                    site_id: r.get(2)?,
-                    state: r.get(3)?,
-                    reason: r.get(4)?,
-                    status: r.get(5)?,
-                    error: r.get(6)?,
-                    content_type: r.get(7)?,
-                    final_url: r.get(8)?,
-                    hops: r.get(9)?,
-                    refresh_to: r.get(10)?,
-                    title: r.get(11)?,
-                    probe: r.get::<_, String>(12)? == schema::FoundVia::Probe.as_str(),
-                    in_sitemap: r.get(13)?,
-                })
-            })
+        let mut id_of = self
+            .conn
+            .prepare("SELECT id FROM urls WHERE url = ?1")
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let target = (|| {
+                let url: String = r.get(1)?;
+                let moved: Option<String> = r.get(8)?;
+                let title: Option<String> = r.get(9)?;
+                let mut flags = 0;
+                let mut set = |flag: u8, on: bool| {
+                    if on {
+                        flags |= flag;
+                    }
+                };
+                set(AuditTarget::MOVES, moved.is_some());
+                set(
+                    AuditTarget::BLOCKED,
+                    r.get::<_, i64>(3)? == schema::url_state::BLOCKED,
+                );
+                set(
+                    AuditTarget::HTML,
+                    r.get::<_, Option<bool>>(6)? == Some(true),
+                );
+                set(
+                    AuditTarget::PROBE,
+                    r.get::<_, String>(10)? == schema::FoundVia::Probe.as_str(),
+                );
+                set(AuditTarget::IN_SITEMAP, r.get(11)?);
+                set(
+                    AuditTarget::TITLE_NOT_FOUND,
+                    title.as_deref().is_some_and(title_not_found),
+                );
+                set(AuditTarget::PATH_NOT_FOUND, path_not_found(&url));
+                let moved_to = match moved {
+                    Some(m) => id_of
+                        .query_row(params![m.split('#').next().unwrap_or(&m)], |r| r.get(0))
+                        .optional()?,
+                    None => None,
+                };
+                Ok::<_, rusqlite::Error>(AuditTarget {
+                    id: r.get(0)?,
+                    site_id: r.get(2)?,
+                    status: r
+                        .get::<_, Option<i64>>(4)?
+                        .map(|s| u16::try_from(s).unwrap_or(u16::MAX)),
+                    hops: u32::try_from(r.get::<_, i64>(7)?).unwrap_or(u32::MAX),
+                    moved_to,
+                    title_hash: title.as_deref().map(title_hash),
+                    error: r.get::<_, Option<String>>(5)?.map(String::into_boxed_str),
+                    flags,
+                })
+            })()
+            .map_err(|e| self.err(e))?;
+            out.push(target);
+        }
+        Ok(out)
+    }
+
+    /// A URL's address by its id.
+    pub fn url_of(&self, url_id: i64) -> Result<Option<String>, Error> {
+        self.conn
+            .prepare_cached("SELECT url FROM urls WHERE id = ?1")
+            .and_then(|mut st| st.query_row(params![url_id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Hands the address and title of every URL that answered 200 in a run, with a title, to
+    /// `f` as the rows are read.
+    pub fn each_fetched_title(
+        &self,
+        run_id: i64,
+        f: &mut dyn FnMut(&str, &str),
+    ) -> Result<(), Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT u.url, p.title FROM pages p JOIN urls u ON u.id = p.url_id
+                 WHERE p.run_id = ?1 AND p.status = 200 AND p.title IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let url = r
+                .get_ref(0)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(|e| self.err(e))?;
+            let title = r
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(|e| self.err(e))?;
+            f(url, title);
+        }
+        Ok(())
     }
 
     /// The findings of a run, optionally only some kinds and one site (origin or host), in
