@@ -5,7 +5,8 @@
 # two re-audits' findings compared byte for byte; `report` after the first audit and after the
 # re-audit (its progress section compares the two runs). Prints the time and peak RSS of each step.
 # Usage: bench/audit.sh [PAGES_PER_HOST (default 4000)] [HOSTS (5)] [EDITED_PERCENT (5)]
-# FIRST_AUDIT_ONLY=1 stops after the first audit (for the largest sizes).
+# FIRST_AUDIT_ONLY=1 stops after the first audit (for the largest sizes); CRAWL_ONLY=1 stops after
+# the crawl, leaving $WORK/bench.db to audit with other builds.
 # Needs: cargo, python3, GNU time (/usr/bin/time). Disk: about 16 KB of database per page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,7 @@ timed crawl "$BIN" "${CRAWL[@]}" "${MAPS[@]}"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 PAGES=$(python3 -c "import sqlite3;print(sqlite3.connect('$WORK/bench.db').execute('select count(*) from pages where status=200').fetchone()[0])")
 echo "pages stored: $PAGES; database $(du -m "$WORK/bench.db" | cut -f1) MB"
+if [ "${CRAWL_ONLY:-}" = 1 ]; then exit 0; fi
 timed audit "$BIN" --debug audit --db "$WORK/bench.db"
 grep -h "audit memory\|audit times\|page pass kept" "$WORK/audit.log" | sed 's/^.*\] /  /' || true
 FINDINGS=$(python3 -c "import sqlite3;print(sqlite3.connect('$WORK/bench.db').execute('select count(*) from findings where run_id=(select max(id) from runs)').fetchone()[0])")
