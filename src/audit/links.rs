@@ -391,15 +391,8 @@ impl SoftNotFound {
 
     /// The pages judged "not found" pages (only a false verdict from the title alone is not
     /// kept: it costs nothing to reach again).
-    fn found(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .verdicts
-            .iter()
-            .filter(|(_, &v)| v)
-            .map(|(&id, _)| id)
-            .collect();
-        ids.sort_unstable();
-        ids
+    fn found(&self) -> impl Iterator<Item = i64> + '_ {
+        self.verdicts.iter().filter(|(_, &v)| v).map(|(&id, _)| id)
     }
 }
 
@@ -497,7 +490,7 @@ pub fn audit<E>(
             extra,
         });
     }
-    let not_found_pages = soft.found().into_iter().map(|id| urls.get(id)).collect();
+    let not_found_pages = soft.found().map(|id| urls.get(id)).collect();
     if let Some(e) = urls.failed {
         return Err(e);
     }

@@ -247,7 +247,7 @@ pub fn run_with(
     let site_pages: HashMap<String, usize> = content
         .measured_pages
         .iter()
-        .map(|(site, m)| (site.clone(), m.0))
+        .map(|(site, m)| (site.to_string(), m.0))
         .collect();
     let from_pages: Vec<Finding> = links
         .findings
@@ -341,7 +341,7 @@ pub fn run_with(
         .iter()
         .zip(&results)
         .map(|(facts, governance)| {
-            let measured = content.measured_pages.get(&facts.origin);
+            let measured = content.measured_pages.get(facts.origin.as_str());
             consolidation::SiteFigures {
                 facts,
                 governance,

@@ -73,7 +73,7 @@ pub(super) struct Content {
     /// Main-text vocabulary per site.
     pub topics: consolidation::Topics,
     /// Per site: pages measured, and the grades of its scored pages.
-    pub measured_pages: HashMap<String, (usize, Vec<f64>)>,
+    pub measured_pages: HashMap<std::sync::Arc<str>, (usize, Vec<f64>)>,
     /// Fetched `text/html` answers that are not pages, and why.
     pub not_pages: HashMap<String, NotAPage>,
     /// Pages (and non-pages) whose kept result was used.
@@ -983,15 +983,9 @@ impl Content {
         });
         self.site_signals.push(signals);
         self.topics.add_counts(&row.site, &m.topic_words);
-        // (A new String for the key only once per site.)
-        if !self.measured_pages.contains_key(&*row.site) {
-            self.measured_pages
-                .insert(row.site.to_string(), Default::default());
-        }
-        if let Some(entry) = self.measured_pages.get_mut(&*row.site) {
-            entry.0 += 1;
-            entry.1.extend(m.grade);
-        }
+        let entry = self.measured_pages.entry(row.site.clone()).or_default();
+        entry.0 += 1;
+        entry.1.extend(m.grade);
         self.claims.extend(m.claims);
         self.ahead.extend(m.findings);
         self.measured.push(m.page_text);

@@ -253,12 +253,9 @@ impl AuditTarget {
     }
 }
 
-/// A hash of a page title, stable within one process (see [`AuditTarget::title_hash`]).
+/// A hash of a page title (see [`AuditTarget::title_hash`]).
 pub fn title_hash(title: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    title.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64(title.as_bytes())
 }
 
 /// An HTML page of an inventory site that answered 200 in a run: what content audits read.
