@@ -43,8 +43,8 @@ use crate::rules::DuplicateRules;
 /// What the comparison needs of one page's main text.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
-    /// XXH3-128 of the normalised words, hex (the `content_hash` of `govaudit pages`).
-    pub hash: String,
+    /// XXH3-128 of the normalised words (in hex, the `content_hash` of `govaudit pages`).
+    pub hash: u128,
     /// Hashes of every run of `passage_words` words, in text order (numbers made one word when
     /// `ignore_numbers`).
     #[serde(with = "runs_as_bytes")]
@@ -139,7 +139,7 @@ impl Fingerprint {
         figures.sort_unstable();
         figures.dedup();
         Fingerprint {
-            hash: format!("{:032x}", exact.digest128()),
+            hash: exact.digest128(),
             runs,
             words,
             figures,
@@ -239,7 +239,7 @@ impl std::ops::Deref for Print<'_> {
 impl Fingerprint {
     fn clone_without_runs(&self) -> Fingerprint {
         Fingerprint {
-            hash: self.hash.clone(),
+            hash: self.hash,
             runs: Vec::new(),
             words: self.words,
             figures: self.figures.clone(),
@@ -423,31 +423,83 @@ pub struct Groups {
 /// copy (every pair measured); larger ones are grouped by their linked pairs.
 const MAX_CLIQUE_COMPONENT: usize = 200;
 
-/// The candidate index is built in `2^INDEX_PART_BITS` parts (by the runs' top bits): at a
-/// million pages of a thousand sampled runs each, a part is about 250 MB.
-const INDEX_PART_BITS: u32 = 5;
-/// Parts of the candidate index.
-pub(crate) const INDEX_PARTS: u32 = 1 << INDEX_PART_BITS;
+/// How the candidate index is split: in `2^bits` parts by the runs' top bits, built one at a
+/// time, so that a part stays near a few million sampled runs (tens of MB) whatever the number
+/// of pages. Where the index's sampled runs wait on disk, a file holds one part or, above
+/// [`IndexParts::MAX_FILES`] parts, several neighbouring ones (read once for each of them):
+/// the number of open scratch files stays within every system's default limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexParts {
+    bits: u32,
+}
 
-/// The part of the candidate index a run is in.
-pub(crate) fn index_part(run: u32) -> u32 {
-    run >> (32 - INDEX_PART_BITS)
+impl IndexParts {
+    /// Parts of a small audit: a few thousand pages' index is one part or a few.
+    const MIN_BITS: u32 = 5;
+    /// At most 2^12 parts: one per 250 pages at a million.
+    const MAX_BITS: u32 = 12;
+    /// Pages per part: a long page samples about a thousand runs, so a part is near 8 M
+    /// runs (64 MB, and as much again for the pairs they make).
+    const PAGES_PER_PART: usize = 8_000;
+    /// Scratch files at most (macOS allows 256 open files by default).
+    pub const MAX_FILES: usize = 128;
+
+    /// The parts for an index of `pages` pages.
+    pub fn for_pages(pages: usize) -> IndexParts {
+        let wanted = pages.div_ceil(Self::PAGES_PER_PART).max(1);
+        let bits = wanted.next_power_of_two().trailing_zeros();
+        IndexParts {
+            bits: bits.clamp(Self::MIN_BITS, Self::MAX_BITS),
+        }
+    }
+
+    /// How many parts.
+    pub fn count(self) -> u32 {
+        1 << self.bits
+    }
+
+    /// The part a run is in.
+    pub fn of(self, run: u32) -> u32 {
+        run >> (32 - self.bits)
+    }
+
+    /// How many scratch files the parts are kept in.
+    pub fn files(self) -> usize {
+        self.count().min(Self::MAX_FILES as u32) as usize
+    }
+
+    /// The scratch file that holds part `part`.
+    pub fn file_of_part(self, part: u32) -> usize {
+        let shared = self.count() as usize / self.files();
+        part as usize / shared
+    }
+
+    /// The scratch file that holds a run.
+    pub fn file_of(self, run: u32) -> usize {
+        self.file_of_part(self.of(run))
+    }
 }
 
 /// Reads the sampled runs of the pages that hold none in memory (their fingerprint is sampled
 /// and its `runs` empty) for one part of the index: each such page's `url_id` with its sampled
-/// runs in that part.
+/// runs in that part (runs of other parts among them are ignored).
 pub type SampledRuns<'a> = dyn Fn(u32, &mut dyn FnMut(i64, &[u32])) + 'a;
 
 /// [`SampledRuns`] by doc index rather than url id.
 pub type SampledDocs<'a> = dyn Fn(u32, &mut dyn FnMut(usize, &[u32])) + 'a;
 
 /// Appends doc `d`'s distinct runs among `runs` that are in `part` and sampled to `index`.
-fn index_runs(index: &mut Vec<(u32, u32)>, d: u32, runs: &[u32], part: u32, sample: u32) {
+fn index_runs(
+    index: &mut Vec<(u32, u32)>,
+    d: u32,
+    runs: &[u32],
+    (parts, part): (IndexParts, u32),
+    sample: u32,
+) {
     let start = index.len();
     index.extend(
         runs.iter()
-            .filter(|&&r| r % sample == 0 && index_part(r) == part)
+            .filter(|&&r| r % sample == 0 && parts.of(r) == part)
             .map(|&r| (r, d)),
     );
     // A run a text repeats counts once for it.
@@ -460,6 +512,46 @@ fn index_runs(index: &mut Vec<(u32, u32)>, d: u32, runs: &[u32], part: u32, samp
         }
     }
     index.truncate(kept);
+}
+
+/// Docs with the same text (their exact hash), each class's members in order and the classes
+/// in the order of their first member: flat, as a million one-member lists were 50 MB.
+struct Classes {
+    members: Vec<usize>,
+    /// Where each class starts in `members`, and its end.
+    starts: Vec<usize>,
+}
+
+impl Classes {
+    fn of<D: std::borrow::Borrow<Fingerprint>>(docs: &[D]) -> Classes {
+        let hash = |i: usize| docs[i].borrow().hash;
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order.sort_unstable_by_key(|&i| (hash(i), i));
+        let mut same: Vec<&[usize]> = order.chunk_by(|&a, &b| hash(a) == hash(b)).collect();
+        same.sort_unstable_by_key(|c| c[0]);
+        let mut members = Vec::with_capacity(docs.len());
+        let mut starts = Vec::with_capacity(same.len() + 1);
+        for c in same {
+            starts.push(members.len());
+            members.extend_from_slice(c);
+        }
+        starts.push(members.len());
+        Classes { members, starts }
+    }
+
+    /// Class `c`'s members.
+    fn get(&self, c: usize) -> &[usize] {
+        &self.members[self.starts[c]..self.starts[c + 1]]
+    }
+
+    /// The member that stands for class `c`.
+    fn first(&self, c: usize) -> usize {
+        self.members[self.starts[c]]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.starts.windows(2).map(|w| &self.members[w[0]..w[1]])
+    }
 }
 
 /// Indexed runs two texts must share to be measured.
@@ -483,17 +575,25 @@ pub fn find_groups_with<D: std::borrow::Borrow<Fingerprint>>(
     series: &[Option<String>],
     rules: &DuplicateRules,
 ) -> Result<Groups, super::Error> {
-    find_groups_loading(docs, series, rules, &|_| None, &|_, _| {})
+    find_groups_loading(
+        docs,
+        series,
+        rules,
+        IndexParts::for_pages(docs.len()),
+        &|_| None,
+        &|_, _| {},
+    )
 }
 
 /// [`find_groups_with`] where some docs hold only their sampled runs ([`Fingerprint::sample`]):
 /// `load(i)` reads doc `i`'s full list when a pair of it is measured. Docs whose sampled runs
 /// are not in memory either are given by `sampled(part, each)`: `each(i, runs)` with doc `i`'s
-/// sampled runs in that part of the index.
+/// sampled runs in that part of the index (of `parts`).
 pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     docs: &[D],
     series: &[Option<String>],
     rules: &DuplicateRules,
+    parts: IndexParts,
     load: &dyn Fn(usize) -> Option<Vec<u32>>,
     sampled: &SampledDocs<'_>,
 ) -> Result<Groups, super::Error> {
@@ -503,23 +603,19 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
         cache: Default::default(),
     };
     // 1. Exact groups; the first member of each stands for it from here on.
-    let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, d) in docs.iter().enumerate() {
-        by_hash.entry(d.borrow().hash.as_str()).or_default().push(i);
-    }
-    let mut classes: Vec<Vec<usize>> = by_hash.into_values().collect();
-    classes.sort_unstable_by_key(|c| c[0]);
+    let classes = Classes::of(docs);
     let exact: Vec<Group> = classes
         .iter()
         .filter(|c| c.len() > 1)
         .map(|c| Group {
-            members: c.clone(),
+            members: c.to_vec(),
             similarity: 1.0,
             pairs: Vec::new(),
             series: false,
         })
         .collect();
     let reps: Vec<&Fingerprint> = classes.iter().map(|c| docs[c[0]].borrow()).collect();
+    let classes = &classes;
     let n = reps.len();
 
     // 2. The index of sampled runs (sorted (run, text) pairs: no map of small lists), then the
@@ -537,14 +633,14 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     // run are most of them: held in a map, they were the duplicate audit's memory.
     let mut counts = super::scratch::Counts::new();
     let mut largest_part = 0;
-    for part in 0..INDEX_PARTS {
+    for part in 0..parts.count() {
         let mut index: Vec<(u32, u32)> = Vec::new();
         for (d, f) in reps.iter().enumerate() {
-            index_runs(&mut index, d as u32, &f.runs, part, sample);
+            index_runs(&mut index, d as u32, &f.runs, (parts, part), sample);
         }
         sampled(part, &mut |doc, runs| {
             if let Some(d) = rep_of.get(doc).copied().flatten() {
-                index_runs(&mut index, d, runs, part, sample);
+                index_runs(&mut index, d, runs, (parts, part), sample);
             }
         });
         index.sort_unstable();
@@ -578,8 +674,9 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
         }
     })?;
     log::debug!(
-        "duplicates: {n} texts, {distinct} pairs sharing a sampled passage, {} measured, largest index part {largest_part} runs",
-        candidates.len()
+        "duplicates: {n} texts, {distinct} pairs sharing a sampled passage, {} measured, largest of {} index parts {largest_part} runs",
+        candidates.len(),
+        parts.count()
     );
 
     // 3. Every candidate measured exactly.
@@ -588,7 +685,7 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     let verified = candidates.len();
     for (a, b) in candidates {
         let (a, b) = (a as usize, b as usize);
-        let o = full.overlap(classes[a][0], classes[b][0], rules);
+        let o = full.overlap(classes.first(a), classes.first(b), rules);
         if o.similarity >= rules.threshold {
             let (ra, rb) = (sets.find(a), sets.find(b));
             sets.union(ra, rb);
@@ -606,7 +703,7 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
     for &(a, b, o) in &confirmed_pairs {
         pairs_of.entry(sets.find(a)).or_default().push((a, b, o));
     }
-    let series_of = |rep: usize| series.get(classes[rep][0]).cloned().flatten();
+    let series_of = |rep: usize| series.get(classes.first(rep)).cloned().flatten();
     let mut near: Vec<Group> = Vec::new();
     let mut components: Vec<(usize, Vec<usize>)> = components
         .into_iter()
@@ -641,9 +738,10 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
             .map(|&(a, b, o)| ((a.min(b), a.max(b)), o.similarity))
             .collect();
         let mut sim = |a: usize, b: usize| -> f64 {
-            *alike
-                .entry((a.min(b), a.max(b)))
-                .or_insert_with(|| full.overlap(classes[a][0], classes[b][0], rules).similarity)
+            *alike.entry((a.min(b), a.max(b))).or_insert_with(|| {
+                full.overlap(classes.first(a), classes.first(b), rules)
+                    .similarity
+            })
         };
         if rest.len() <= MAX_CLIQUE_COMPONENT {
             for &r in &rest {
@@ -712,14 +810,17 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
                 }
                 low
             };
-            let mut members: Vec<usize> = part.iter().flat_map(|&r| classes[r].clone()).collect();
+            let mut members: Vec<usize> = part
+                .iter()
+                .flat_map(|&r| classes.get(r).iter().copied())
+                .collect();
             members.sort_unstable();
             near.push(Group {
                 members,
                 similarity,
                 pairs: linked
                     .into_iter()
-                    .map(|(a, b, o)| (classes[a][0], classes[b][0], o))
+                    .map(|(a, b, o)| (classes.first(a), classes.first(b), o))
                     .collect(),
                 series: chained,
             });
@@ -785,9 +886,10 @@ pub struct ComparedPage {
     /// Its site's origin (one string for all the site's pages).
     pub site: Arc<str>,
     /// Its title.
-    pub title: Option<String>,
-    /// The newest date the page carries that means an edit (`YYYY-MM-DD`), if any.
-    pub date: Option<String>,
+    pub title: Option<Box<str>>,
+    /// The newest date the page carries that means an edit (`YYYY-MM-DD`), if any: ten bytes
+    /// in place, not a string of its own for each of a million pages.
+    pub date: Option<crate::store::Day>,
     /// Its main text's fingerprint.
     pub fingerprint: Fingerprint,
     /// Its `urls` id, by which its full passage hashes are found when the fingerprint holds
@@ -813,14 +915,22 @@ pub fn audit_with(
     rules: &DuplicateRules,
     load: &LoadRuns<'_>,
 ) -> Result<Vec<Finding>, super::Error> {
-    audit_spilled(pages, rules, load, &|_, _| {})
+    audit_spilled(
+        pages,
+        rules,
+        IndexParts::for_pages(pages.len()),
+        load,
+        &|_, _| {},
+    )
 }
 
 /// [`audit_with`] where some pages' sampled runs are not in memory either (their fingerprint
-/// is sampled and its runs empty): `sampled` gives them, one part of the index at a time.
+/// is sampled and its runs empty): `sampled` gives them, one part of the index (of `parts`)
+/// at a time.
 pub fn audit_spilled(
     pages: &[ComparedPage],
     rules: &DuplicateRules,
+    parts: IndexParts,
     load: &LoadRuns<'_>,
     sampled: &SampledRuns<'_>,
 ) -> Result<Vec<Finding>, super::Error> {
@@ -829,34 +939,46 @@ pub fn audit_spilled(
         .filter(|p| p.fingerprint.has_passages(rules) && !is_listing(&p.url))
         .collect();
     order.sort_by(|a, b| (a.url.len(), &a.url).cmp(&(b.url.len(), &b.url)));
-    let mut seen: HashSet<(String, &str)> = HashSet::new();
-    let pages: Vec<&ComparedPage> = order
-        .into_iter()
-        .filter(|p| {
-            let key = page_key(&p.url).unwrap_or_else(|| p.url.to_string());
-            let without_query = key.split('?').next().unwrap_or(&key).to_string();
-            seen.insert((without_query, p.fingerprint.hash.as_str()))
-        })
-        .collect();
+    // (Dropped before the index is built: at a million pages it is a hundred MB.)
+    let pages: Vec<&ComparedPage> = {
+        let mut seen: HashSet<(String, u128)> = HashSet::new();
+        order
+            .into_iter()
+            .filter(|p| {
+                let key = page_key(&p.url).unwrap_or_else(|| p.url.to_string());
+                let without_query = key.split('?').next().unwrap_or(&key).to_string();
+                seen.insert((without_query, p.fingerprint.hash))
+            })
+            .collect()
+    };
     let fps: Vec<&Fingerprint> = pages.iter().map(|p| &p.fingerprint).collect();
     let series = series_keys(&pages);
-    let doc_of: HashMap<i64, usize> = pages
+    // Sorted (url id, doc): a third of a map's memory.
+    let mut doc_of: Vec<(i64, u32)> = pages
         .iter()
         .enumerate()
         .filter(|(_, p)| p.fingerprint.sampled && p.fingerprint.runs.is_empty())
-        .filter_map(|(i, p)| Some((p.url_id?, i)))
+        .filter_map(|(i, p)| Some((p.url_id?, i as u32)))
         .collect();
-    let groups = find_groups_loading(&fps, &series, rules, &|i| load(pages[i]), &|part, each| {
-        sampled(part, &mut |url_id, runs| {
-            if let Some(&i) = doc_of.get(&url_id) {
-                each(i, runs);
-            }
-        })
-    })?;
+    doc_of.sort_unstable();
+    let groups = find_groups_loading(
+        &fps,
+        &series,
+        rules,
+        parts,
+        &|i| load(pages[i]),
+        &|part, each| {
+            sampled(part, &mut |url_id, runs| {
+                if let Ok(at) = doc_of.binary_search_by_key(&url_id, |d| d.0) {
+                    each(doc_of[at].1 as usize, runs);
+                }
+            })
+        },
+    )?;
     let mut out = Vec::new();
     for g in &groups.exact {
-        let hash = &pages[g.members[0]].fingerprint.hash;
-        let id = format!("dup-{}", hash.get(..12).unwrap_or(hash));
+        // The hex hash's first 12 digits.
+        let id = format!("dup-{:012x}", pages[g.members[0]].fingerprint.hash >> 80);
         out.push(exact_finding(id, g, &pages));
     }
     for g in &groups.near {
@@ -1093,7 +1215,7 @@ fn near_finding(id: String, g: &Group, pages: &[&ComparedPage], rules: &Duplicat
     // Which copy looks older, when the pages' dates tell.
     let dated: Vec<(&str, &str)> = members
         .iter()
-        .filter_map(|p| Some((p.date.as_deref()?, &*p.url)))
+        .filter_map(|p| Some((std::str::from_utf8(p.date.as_ref()?).ok()?, &*p.url)))
         .collect();
     let older = if dated.len() == members.len() {
         let oldest = dated.iter().min().map(|d| d.0);
@@ -1376,13 +1498,13 @@ mod tests {
             "Grants",
             body.clone(),
         );
-        old.date = Some("2009-04-01".into());
+        old.date = Some(*b"2009-04-01");
         let mut new = page("https://a.gov/grants/", "https://a.gov", "Grants", {
             let mut w = body.clone();
             w[100] = "updated".into();
             w
         });
-        new.date = Some("2025-01-06".into());
+        new.date = Some(*b"2025-01-06");
         let f = audit(&[old, new], &r).unwrap();
         assert_eq!(f[0].extra["copy_kind"], "edited");
         assert_eq!(
@@ -1463,36 +1585,76 @@ mod tests {
         assert_eq!(audit_with(&sampled, &r, &load).unwrap(), whole);
         assert!(loads.get() > 0, "pairs were measured on loaded runs");
 
-        // The samples out of memory too, given back one part of the index at a time (as the
-        // audit's scratch files do), in any order within a part.
-        let mut parts: HashMap<u32, Vec<(i64, Vec<u32>)>> = HashMap::new();
+        // The samples out of memory too, given back one scratch file at a time (as the audit's
+        // files do), in any order within a file: a file is one part of the index or, with more
+        // parts than files, several (the runs of the other parts are then ignored).
         let mut spilled = sampled.clone();
-        for p in &mut spilled {
-            for run in std::mem::take(&mut p.fingerprint.runs).into_iter().rev() {
-                let part = parts.entry(index_part(run)).or_default();
-                match part.iter_mut().find(|(id, _)| Some(*id) == p.url_id) {
-                    Some((_, runs)) => runs.push(run),
-                    None => part.push((p.url_id.unwrap_or_default(), vec![run])),
+        let samples: Vec<(i64, Vec<u32>)> = spilled
+            .iter_mut()
+            .map(|p| {
+                let mut runs = std::mem::take(&mut p.fingerprint.runs);
+                runs.reverse();
+                (p.url_id.unwrap_or_default(), runs)
+            })
+            .collect();
+        for index in [
+            IndexParts::for_pages(spilled.len()),
+            IndexParts::for_pages(5_000_000),
+        ] {
+            let mut files: HashMap<usize, Vec<(i64, Vec<u32>)>> = HashMap::new();
+            for (id, runs) in &samples {
+                for &run in runs {
+                    let file = files.entry(index.file_of(run)).or_default();
+                    match file.iter_mut().find(|(i, _)| i == id) {
+                        Some((_, runs)) => runs.push(run),
+                        None => file.push((*id, vec![run])),
+                    }
                 }
             }
+            assert!(files.len() > 1, "the runs fall in several files");
+            let asked = std::cell::RefCell::new(Vec::new());
+            let give = |part: u32, each: &mut dyn FnMut(i64, &[u32])| {
+                asked.borrow_mut().push(part);
+                for (id, runs) in files.get(&index.file_of_part(part)).into_iter().flatten() {
+                    each(*id, runs);
+                }
+            };
+            assert_eq!(
+                audit_spilled(&spilled, &r, index, &load, &give).unwrap(),
+                whole
+            );
+            assert_eq!(*asked.borrow(), (0..index.count()).collect::<Vec<_>>());
         }
-        assert!(parts.len() > 1, "the runs fall in several parts");
-        let asked = std::cell::RefCell::new(Vec::new());
-        let give = |part: u32, each: &mut dyn FnMut(i64, &[u32])| {
-            asked.borrow_mut().push(part);
-            for (id, runs) in parts.get(&part).into_iter().flatten() {
-                each(*id, runs);
-            }
-        };
-        assert_eq!(audit_spilled(&spilled, &r, &load, &give).unwrap(), whole);
-        assert_eq!(*asked.borrow(), (0..INDEX_PARTS).collect::<Vec<_>>());
+        let index = IndexParts::for_pages(spilled.len());
         // Without them, the pages share nothing to be compared by.
         assert!(
-            audit_spilled(&spilled, &r, &load, &|_, _| {})
+            audit_spilled(&spilled, &r, index, &load, &|_, _| {})
                 .unwrap()
                 .len()
                 < whole.len()
         );
+    }
+
+    #[test]
+    fn the_index_has_more_parts_as_pages_grow_and_files_stay_few() {
+        let small = IndexParts::for_pages(20_000);
+        assert_eq!(small.count(), 32);
+        assert_eq!(small.files(), 32);
+        let million = IndexParts::for_pages(1_000_000);
+        assert_eq!(million.count(), 128);
+        assert_eq!(IndexParts::for_pages(2_000_000).count(), 256);
+        let huge = IndexParts::for_pages(100_000_000);
+        assert_eq!(huge.count(), 4096);
+        assert_eq!(huge.files(), IndexParts::MAX_FILES);
+        for parts in [small, million, huge] {
+            for run in [0, 1, 0x7fff_ffff, 0x8000_0000, u32::MAX] {
+                assert!(parts.of(run) < parts.count());
+                assert!(parts.file_of(run) < parts.files());
+            }
+            // Neighbouring parts share a file; every file is used.
+            assert_eq!(parts.file_of_part(parts.count() - 1), parts.files() - 1);
+            assert_eq!(parts.file_of(u32::MAX), parts.files() - 1);
+        }
     }
 
     #[test]

@@ -287,14 +287,16 @@ pub fn run_with(
         scratch::Parts::new(0)?,
     ));
     let failed: std::cell::RefCell<Option<scratch::Error>> = Default::default();
+    let parts = content.index_parts;
     let sampled = |part: u32, each: &mut dyn FnMut(i64, &[u32])| {
-        if let Err(e) = samples.borrow_mut().read(part as usize, each) {
+        if let Err(e) = samples.borrow_mut().read(parts.file_of_part(part), each) {
             failed.borrow_mut().get_or_insert(e);
         }
     };
     findings.extend(duplicates::audit_spilled(
         &content.compared,
         &rules.duplicates,
+        parts,
         &load,
         &sampled,
     )?);

@@ -82,11 +82,14 @@ pub(super) struct Content {
     pub claims: Vec<answers::SourceClaims>,
     /// Every site's shared blocks as checked, to keep for the next audit: (id, JSON).
     pub blocks: Vec<(String, String)>,
-    /// Pages the duplicate audit may compare, with the page their canonical link names.
-    candidates: Vec<(duplicates::ComparedPage, Option<String>)>,
+    /// The compared pages that name a canonical page: (index in `compared`, its page key).
+    canonicals: Vec<(usize, String)>,
     /// The sampled passage hashes of the compared pages, by part of the duplicate index, under
     /// each page's `urls` id: their fingerprints hold none (see [`Content::spill_sample`]).
     pub samples: scratch::Parts,
+    /// How the duplicate index is split (for as many pages as are read), and so which of
+    /// `samples`' files a part is in.
+    pub index_parts: duplicates::IndexParts,
 }
 
 /// What the page pass needs besides the pages.
@@ -534,6 +537,7 @@ pub(super) fn run(
         today: ctx.governance.today().to_string(),
         dates: store.page_dates()?,
     };
+    let index_parts = duplicates::IndexParts::for_pages(all.len());
     let mut out = Content {
         compared: Vec::new(),
         measured: Vec::new(),
@@ -550,8 +554,9 @@ pub(super) fn run(
         reused: 0,
         claims: Vec::new(),
         blocks: Vec::new(),
-        candidates: Vec::new(),
-        samples: scratch::Parts::new(duplicates::INDEX_PARTS as usize)?,
+        canonicals: Vec::new(),
+        samples: scratch::Parts::new(index_parts.files())?,
+        index_parts,
     };
     let mut spent = Spent::default();
     writer.send(store::WriteOp::BeginAudit)?;
@@ -565,15 +570,26 @@ pub(super) fn run(
     // A page that names another stored page of its site as canonical is that page's copy by the
     // site's own account (`/page?print=1`). A canonical pointing at a page we do not have, or at
     // the home page (a CMS misconfigured to name it on every page), changes nothing.
+    // (Only the named pages are looked for, and the list is cut where it is: at a million
+    // pages, every page's key or a second list was 300 MB more at the pass's end.)
+    let named: HashSet<&str> = out.canonicals.iter().map(|(_, c)| c.as_str()).collect();
     let stored: HashSet<String> = all
         .iter()
         .filter_map(|p| duplicates::page_key(&p.url))
+        .filter(|key| named.contains(key.as_str()))
         .collect();
-    out.compared = std::mem::take(&mut out.candidates)
-        .into_iter()
-        .filter(|(_, canonical)| canonical.as_ref().is_none_or(|c| !stored.contains(c)))
-        .map(|(p, _)| p)
+    let copies: HashSet<usize> = out
+        .canonicals
+        .iter()
+        .filter(|(_, c)| stored.contains(c))
+        .map(|(i, _)| *i)
         .collect();
+    let mut at = 0;
+    out.compared.retain(|_| {
+        at += 1;
+        !copies.contains(&(at - 1))
+    });
+    out.canonicals = Vec::new();
     let s = &spent.0;
     log::info!(
         "page pass (CPU time over all threads): parse {:.1} s, template {:.1} s, fingerprints {:.1} s, answer sources {:.1} s, plain language {:.1} s",
@@ -727,7 +743,7 @@ impl Pass<'_> {
         spent: &mut Spent,
     ) -> Result<(), Error> {
         let site = &*site_pages[0].site;
-        let first_candidate = out.candidates.len();
+        let first_candidate = out.compared.len();
         let (store, ctx, reuse, checker) = (self.store, self.ctx, self.reuse, &self.checker);
         let pack = site_pages.len() > PACK_ABOVE;
         let program =
@@ -989,7 +1005,12 @@ impl Content {
         self.claims.extend(m.claims);
         self.ahead.extend(m.findings);
         self.measured.push(m.page_text);
-        self.candidates.extend(m.compared);
+        if let Some((page, canonical)) = m.compared {
+            if let Some(c) = canonical {
+                self.canonicals.push((self.compared.len(), c));
+            }
+            self.compared.push(page);
+        }
         Ok(())
     }
 
@@ -999,9 +1020,9 @@ impl Content {
     fn finish_site(&mut self, site: &str, first: usize, ctx: &Context<'_>, today: &str) {
         let dated = std::mem::take(&mut self.site_dated);
         let dates = freshness::page_dates(&dated, today);
-        for (p, _) in &mut self.candidates[first..] {
+        for p in &mut self.compared[first..] {
             if let Some(d) = dates.get(&*p.url) {
-                p.date = Some(d.clone());
+                p.date = d.as_bytes().try_into().ok();
             }
         }
         if let Some(newest) = freshness::newest_update(&dated, today) {
@@ -1024,13 +1045,13 @@ impl Content {
             return Ok(());
         };
         let mut runs = std::mem::take(&mut p.fingerprint.runs);
-        // Sorted, the runs of a part are together (a part is the runs' top bits).
+        // Sorted, the runs of a file are together (a part is the runs' top bits, and a file
+        // holds neighbouring parts).
         runs.sort_unstable();
-        for in_part in
-            runs.chunk_by(|a, b| duplicates::index_part(*a) == duplicates::index_part(*b))
-        {
+        let parts = self.index_parts;
+        for in_file in runs.chunk_by(|a, b| parts.file_of(*a) == parts.file_of(*b)) {
             self.samples
-                .put(duplicates::index_part(in_part[0]) as usize, url_id, in_part)?;
+                .put(parts.file_of(in_file[0]), url_id, in_file)?;
         }
         Ok(())
     }
@@ -1227,7 +1248,7 @@ fn measure(
     let page_text = PageText {
         url_id: row.url_id,
         word_count: counts.words as i64,
-        content_hash: fingerprint.hash.clone(),
+        content_hash: format!("{:032x}", fingerprint.hash),
         sentence_count: counts.sentence_count() as i64,
         syllable_count: counts.syllables as i64,
         scores,
@@ -1240,7 +1261,7 @@ fn measure(
             duplicates::ComparedPage {
                 url: row.url.clone(),
                 site: row.site.clone(),
-                title: pg.title.clone(),
+                title: pg.title.as_deref().map(Box::from),
                 date: None,
                 fingerprint,
                 url_id: Some(row.url_id),
