@@ -46,6 +46,11 @@ pub enum Error {
     /// A scratch file (what a large audit keeps on disk meanwhile) failed.
     #[error(transparent)]
     Scratch(#[from] scratch::Error),
+    /// A kept page result decoded in part and then not whole: a damaged database row.
+    #[error(
+        "a page result kept by the last audit could not be read back; run `govaudit audit --full` to measure every page again"
+    )]
+    KeptResult,
 }
 
 /// What an audit run produced.

@@ -318,6 +318,12 @@ struct Measured {
 /// hashes, kept beside it (the result and the audit hold only a sample of them).
 type MeasuredNow = (Measured, [Duration; 3], Vec<u8>, Option<Vec<u8>>);
 
+/// One page of a chunk, measured now or decoded from what was kept.
+enum Measure {
+    Fresh(MeasuredNow),
+    Kept(Box<Measured>),
+}
+
 /// What the page pass keeps of one page for the next audit (`page_audit.result`).
 #[derive(Serialize, Deserialize)]
 enum Kept {
@@ -349,6 +355,36 @@ impl Kept {
     }
 }
 
+/// A kept result as the read step decodes it: what the site's template and contexts need (the
+/// signals), the measurement checked and skipped. The measurement is decoded when the page's
+/// chunk is measured: a site of 20,000 reused pages held decoded at once was 300 MB.
+#[derive(Deserialize)]
+enum KeptHead {
+    NotAPage(NotAPage),
+    Page(governance::PageSignals, serde::de::IgnoredAny),
+}
+
+impl KeptHead {
+    fn decode(bytes: &[u8]) -> Option<KeptHead> {
+        let text = store::decompress("deflate", bytes)?;
+        serde_json::from_str(&text)
+            .map_err(|e| log::debug!("a kept page result does not decode ({e}): read again"))
+            .ok()
+    }
+}
+
+/// A kept page's measurement, decoded from its kept result.
+fn kept_measured(result: &[u8], ctx: &Context<'_>) -> Result<Box<Measured>, Error> {
+    match Kept::decode(result) {
+        Some(Kept::Page(_, mut m)) => {
+            m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
+            Ok(m)
+        }
+        // The same bytes decoded in part by the same build: only a broken kept row can differ.
+        _ => Err(Error::KeptResult),
+    }
+}
+
 /// What the read step does with one page.
 enum Work {
     /// Nothing: the page stands for another address.
@@ -362,8 +398,9 @@ enum Work {
 /// What the read step did with one page.
 enum Done {
     Read(Read),
-    /// A kept result, the page's block keys and exact keys, and the context it was computed in.
-    Kept(Kept, (Vec<u128>, Vec<u128>), String),
+    /// A kept result (read in part, and whole), the page's block keys and exact keys, and the
+    /// context it was computed in.
+    Kept(KeptHead, Vec<u8>, (Vec<u128>, Vec<u128>), String),
     /// A kept result this build cannot decode.
     Unreadable,
 }
@@ -408,7 +445,8 @@ enum Entry {
         exact: Vec<u128>,
         context: String,
         signals: governance::PageSignals,
-        measured: Box<Measured>,
+        /// The kept result, compressed ([`kept_measured`] decodes it).
+        result: Vec<u8>,
     },
 }
 
@@ -660,15 +698,11 @@ impl Pass<'_> {
                 .map(|(p, w)| match w {
                     Work::Skip => Done::Read(Read::NoBody),
                     Work::Read(body) => Done::Read(packed(read(&p.url, body, ctx), pack)),
-                    Work::Kept(k) => match Kept::decode(&k.result) {
-                        Some(mut kept) => {
-                            if let Kept::Page(_, m) = &mut kept {
-                                m.claims =
-                                    m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
-                            }
+                    Work::Kept(k) => match KeptHead::decode(&k.result) {
+                        Some(head) => {
                             let mut keys = keys_from_bytes(&k.keys);
                             let exact = keys.split_off(keys.len() / 2);
-                            Done::Kept(kept, (keys, exact), k.context)
+                            Done::Kept(head, k.result, (keys, exact), k.context)
                         }
                         None => Done::Unreadable,
                     },
@@ -705,7 +739,7 @@ impl Pass<'_> {
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.to_string(), why);
                     }
-                    Done::Kept(Kept::NotAPage(why), _, _) => {
+                    Done::Kept(KeptHead::NotAPage(why), ..) => {
                         out.reused += 1;
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.to_string(), why);
@@ -718,14 +752,14 @@ impl Pass<'_> {
                         rows.push(p);
                         entries.push(Entry::Fresh(r, signals));
                     }
-                    Done::Kept(Kept::Page(signals, measured), (keys, exact), context) => {
+                    Done::Kept(KeptHead::Page(signals, _), result, (keys, exact), context) => {
                         rows.push(p);
                         entries.push(Entry::Kept {
                             keys,
                             exact,
                             context,
                             signals,
-                            measured,
+                            result,
                         });
                     }
                 }
@@ -879,7 +913,7 @@ impl Pass<'_> {
                 .zip(contexts.by_ref())
                 .take(rows.len())
                 .collect();
-            let measured: Vec<Option<MeasuredNow>> = chunk
+            let measured: Vec<Measure> = chunk
                 .par_iter_mut()
                 .zip(rows.par_iter())
                 .map(|((e, _), row)| match e {
@@ -895,14 +929,14 @@ impl Pass<'_> {
                             _ => None,
                         };
                         let kept = KeptRef::Page(signals, &m).encode();
-                        Ok(Some((m, times, kept, passages)))
+                        Ok(Measure::Fresh((m, times, kept, passages)))
                     }
-                    Entry::Kept { .. } => Ok(None),
+                    Entry::Kept { result, .. } => Ok(Measure::Kept(kept_measured(result, ctx)?)),
                 })
-                .collect::<Result<_, scratch::Error>>()?;
+                .collect::<Result<_, Error>>()?;
             for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {
                 let (signals, m) = match (e, fresh) {
-                    (Entry::Fresh(r, signals), Some((m, times, kept, passages))) => {
+                    (Entry::Fresh(r, signals), Measure::Fresh((m, times, kept, passages))) => {
                         spent.0[2] += times[0];
                         spent.0[3] += times[1];
                         spent.0[4] += times[2];
@@ -919,17 +953,12 @@ impl Pass<'_> {
                         }
                         (signals, m)
                     }
-                    (
-                        Entry::Kept {
-                            signals, measured, ..
-                        },
-                        _,
-                    ) => {
+                    (Entry::Kept { signals, .. }, Measure::Kept(measured)) => {
                         out.reused += 1;
                         (signals, *measured)
                     }
-                    // Every page read in this audit was measured.
-                    (Entry::Fresh(..), None) => continue,
+                    // Every page was measured as it was read (or decoded as it was kept).
+                    _ => continue,
                 };
                 out.add_page(row, &self.dates, signals, m)?;
             }
