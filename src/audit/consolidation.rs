@@ -38,16 +38,34 @@ impl Topics {
     /// The distinct topic words of a page's main text (hashed) with their counts: what
     /// [`Topics::add_counts`] adds. Separate so pages can be read on several threads.
     pub fn words_of(text: &str) -> Vec<(u32, u32)> {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
+        // Hashed into a list, sorted and counted: no map, and no string made for a word in
+        // ASCII (most of them), which is lower-cased in a buffer kept for the page.
+        let mut hashes: Vec<u32> = Vec::new();
+        let mut lower: Vec<u8> = Vec::new();
         for word in text
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+            .filter(|w| w.len() >= 3)
         {
-            *counts
-                .entry(xxh3_64(word.to_lowercase().as_bytes()) as u32)
-                .or_default() += 1;
+            let hash = if word.is_ascii() {
+                if word.bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                lower.clear();
+                lower.extend(word.bytes().map(|b| b.to_ascii_lowercase()));
+                xxh3_64(&lower)
+            } else {
+                if word.chars().count() < 3 || word.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                xxh3_64(word.to_lowercase().as_bytes())
+            };
+            hashes.push(hash as u32);
         }
-        counts.into_iter().collect()
+        hashes.sort_unstable();
+        hashes
+            .chunk_by(|a, b| a == b)
+            .map(|same| (same[0], same.len() as u32))
+            .collect()
     }
 
     /// Adds one page's topic words, as [`Topics::words_of`] counts them.

@@ -16,6 +16,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+/// A set looked up for every word of every page: hashed by foldhash, not SipHash (whose
+/// resistance to chosen keys nothing here needs: the keys are rules and a page's own words).
+type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 use serde_json::{Map, Value};
 
 use crate::extract::page::BlockKind;
@@ -350,9 +354,9 @@ pub struct Checker<'r> {
     phrases: Vec<&'r PhraseRule>,
     by_first: HashMap<String, Vec<Pattern>, foldhash::fast::RandomState>,
     slash_rules: Vec<usize>,
-    known_acronyms: std::collections::HashSet<String>,
+    known_acronyms: FastSet<String>,
     /// The forms of the weak verbs that hide verbs in nouns.
-    linking: std::collections::HashSet<String>,
+    linking: FastSet<String>,
 }
 
 /// Linking verbs that hide a verb in a noun ("make a decision"), in their forms.
@@ -608,7 +612,7 @@ impl<'r> Checker<'r> {
             .filter(|b| b.kind != BlockKind::Code)
             .map(|b| Block::new(b.kind, b.text, b.code))
             .collect();
-        let own_words: std::collections::HashSet<String> = names
+        let own_words: FastSet<String> = names
             .iter()
             .flat_map(|n| n.split(|c: char| !c.is_alphanumeric()))
             .filter(|w| w.len() > 3)
@@ -861,7 +865,7 @@ impl<'r> Checker<'r> {
 
     fn undefined_acronyms(&self, blocks: &[Block], names: &[&str]) -> Option<Hit> {
         let all_text: String = blocks.iter().map(|b| b.text).collect::<Vec<_>>().join("\n");
-        let spelled: std::collections::HashSet<String> = names
+        let spelled: FastSet<String> = names
             .iter()
             .copied()
             .chain(std::iter::once(all_text.as_str()))
