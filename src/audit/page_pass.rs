@@ -321,7 +321,7 @@ type MeasuredNow = (Measured, [Duration; 3], Vec<u8>, Option<Vec<u8>>);
 /// One page of a chunk, measured now or decoded from what was kept.
 enum Measure {
     Fresh(MeasuredNow),
-    Kept(Box<Measured>),
+    Kept(Measured),
 }
 
 /// What the page pass keeps of one page for the next audit (`page_audit.result`).
@@ -931,7 +931,7 @@ impl Pass<'_> {
                         let kept = KeptRef::Page(signals, &m).encode();
                         Ok(Measure::Fresh((m, times, kept, passages)))
                     }
-                    Entry::Kept { result, .. } => Ok(Measure::Kept(kept_measured(result, ctx)?)),
+                    Entry::Kept { result, .. } => Ok(Measure::Kept(*kept_measured(result, ctx)?)),
                 })
                 .collect::<Result<_, Error>>()?;
             for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {
@@ -955,7 +955,7 @@ impl Pass<'_> {
                     }
                     (Entry::Kept { signals, .. }, Measure::Kept(measured)) => {
                         out.reused += 1;
-                        (signals, *measured)
+                        (signals, measured)
                     }
                     // Every page was measured as it was read (or decoded as it was kept).
                     _ => continue,
