@@ -346,13 +346,12 @@ impl KeptRef<'_> {
     }
 }
 
-impl Kept {
-    fn decode(bytes: &[u8]) -> Option<Kept> {
-        let text = store::decompress("deflate", bytes)?;
-        serde_json::from_str(&text)
-            .map_err(|e| log::debug!("a kept page result does not decode ({e}): read again"))
-            .ok()
-    }
+/// A kept page result decoded as `T` (whole, or in part), if it can be.
+fn decode_kept<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let text = store::decompress("deflate", bytes)?;
+    serde_json::from_str(&text)
+        .map_err(|e| log::debug!("a kept page result does not decode ({e}): read again"))
+        .ok()
 }
 
 /// A kept result as the read step decodes it: what the site's template and contexts need (the
@@ -364,18 +363,9 @@ enum KeptHead {
     Page(governance::PageSignals, serde::de::IgnoredAny),
 }
 
-impl KeptHead {
-    fn decode(bytes: &[u8]) -> Option<KeptHead> {
-        let text = store::decompress("deflate", bytes)?;
-        serde_json::from_str(&text)
-            .map_err(|e| log::debug!("a kept page result does not decode ({e}): read again"))
-            .ok()
-    }
-}
-
 /// A kept page's measurement, decoded from its kept result.
 fn kept_measured(result: &[u8], ctx: &Context<'_>) -> Result<Box<Measured>, Error> {
-    match Kept::decode(result) {
+    match decode_kept::<Kept>(result) {
         Some(Kept::Page(_, mut m)) => {
             m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
             Ok(m)
@@ -698,7 +688,7 @@ impl Pass<'_> {
                 .map(|(p, w)| match w {
                     Work::Skip => Done::Read(Read::NoBody),
                     Work::Read(body) => Done::Read(packed(read(&p.url, body, ctx), pack)),
-                    Work::Kept(k) => match KeptHead::decode(&k.result) {
+                    Work::Kept(k) => match decode_kept::<KeptHead>(&k.result) {
                         Some(head) => {
                             let mut keys = keys_from_bytes(&k.keys);
                             let exact = keys.split_off(keys.len() / 2);
