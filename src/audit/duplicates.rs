@@ -615,7 +615,6 @@ pub fn find_groups_loading<D: std::borrow::Borrow<Fingerprint>>(
         })
         .collect();
     let reps: Vec<&Fingerprint> = classes.iter().map(|c| docs[c[0]].borrow()).collect();
-    let classes = &classes;
     let n = reps.len();
 
     // 2. The index of sampled runs (sorted (run, text) pairs: no map of small lists), then the

@@ -324,14 +324,20 @@ enum Measure {
     Kept(Measured),
 }
 
-/// What the page pass keeps of one page for the next audit (`page_audit.result`).
+/// What the page pass keeps of one page for the next audit (`page_audit.result`), decoded
+/// whole (`M` is the measurement) or, in the read step, with the measurement checked and
+/// skipped (`M` = [`serde::de::IgnoredAny`]: the site's template and contexts need only the
+/// signals, and a site of 20,000 reused pages held decoded at once was 300 MB).
 #[derive(Serialize, Deserialize)]
-enum Kept {
+enum Kept<M = Box<Measured>> {
     /// Not a page, and why.
     NotAPage(NotAPage),
     /// A page: its governance signals and what was measured on it.
-    Page(governance::PageSignals, Box<Measured>),
+    Page(governance::PageSignals, M),
 }
+
+/// A kept result as the read step decodes it.
+type KeptHead = Kept<serde::de::IgnoredAny>;
 
 /// [`Kept`] borrowed, to store what is also used at once (serialises the same).
 #[derive(Serialize)]
@@ -354,21 +360,12 @@ fn decode_kept<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
         .ok()
 }
 
-/// A kept result as the read step decodes it: what the site's template and contexts need (the
-/// signals), the measurement checked and skipped. The measurement is decoded when the page's
-/// chunk is measured: a site of 20,000 reused pages held decoded at once was 300 MB.
-#[derive(Deserialize)]
-enum KeptHead {
-    NotAPage(NotAPage),
-    Page(governance::PageSignals, serde::de::IgnoredAny),
-}
-
-/// A kept page's measurement, decoded from its kept result.
-fn kept_measured(result: &[u8], ctx: &Context<'_>) -> Result<Box<Measured>, Error> {
+/// A kept page's measurement, decoded from its kept result when its chunk is measured.
+fn kept_measured(result: &[u8], ctx: &Context<'_>) -> Result<Measured, Error> {
     match decode_kept::<Kept>(result) {
         Some(Kept::Page(_, mut m)) => {
             m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
-            Ok(m)
+            Ok(*m)
         }
         // The same bytes decoded in part by the same build: only a broken kept row can differ.
         _ => Err(Error::KeptResult),
@@ -388,8 +385,8 @@ enum Work {
 /// What the read step did with one page.
 enum Done {
     Read(Read),
-    /// A kept result (read in part, and whole), the page's block keys and exact keys, and the
-    /// context it was computed in.
+    /// A kept result (its signals decoded, and its bytes to decode whole later), the page's
+    /// block keys and exact keys, and the context it was computed in.
     Kept(KeptHead, Vec<u8>, (Vec<u128>, Vec<u128>), String),
     /// A kept result this build cannot decode.
     Unreadable,
@@ -729,7 +726,7 @@ impl Pass<'_> {
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.to_string(), why);
                     }
-                    Done::Kept(KeptHead::NotAPage(why), ..) => {
+                    Done::Kept(Kept::NotAPage(why), ..) => {
                         out.reused += 1;
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.to_string(), why);
@@ -742,7 +739,7 @@ impl Pass<'_> {
                         rows.push(p);
                         entries.push(Entry::Fresh(r, signals));
                     }
-                    Done::Kept(KeptHead::Page(signals, _), result, (keys, exact), context) => {
+                    Done::Kept(Kept::Page(signals, _), result, (keys, exact), context) => {
                         rows.push(p);
                         entries.push(Entry::Kept {
                             keys,
@@ -921,7 +918,7 @@ impl Pass<'_> {
                         let kept = KeptRef::Page(signals, &m).encode();
                         Ok(Measure::Fresh((m, times, kept, passages)))
                     }
-                    Entry::Kept { result, .. } => Ok(Measure::Kept(*kept_measured(result, ctx)?)),
+                    Entry::Kept { result, .. } => Ok(Measure::Kept(kept_measured(result, ctx)?)),
                 })
                 .collect::<Result<_, Error>>()?;
             for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {

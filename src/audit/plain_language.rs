@@ -16,15 +16,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-/// A set looked up for every word of every page: hashed by foldhash, not SipHash (whose
-/// resistance to chosen keys nothing here needs: the keys are rules and a page's own words).
-type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
-
 use serde_json::{Map, Value};
 
 use crate::extract::page::BlockKind;
 use crate::model::{Finding, Severity};
 use crate::rules::{CheckKind, CheckRule, PhraseRule, PlainLanguageRules};
+
+/// A set looked up for every word of every page: hashed by foldhash, not SipHash (whose
+/// resistance to chosen keys nothing here needs: the keys are rules and a page's own words).
+type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// A block of text to check: its kind, its text, and the byte ranges set as inline code.
 #[derive(Debug, Clone, Copy)]
