@@ -6,7 +6,8 @@
 # re-audit (its progress section compares the two runs). Prints the time and peak RSS of each step.
 # Usage: bench/audit.sh [PAGES_PER_HOST (default 4000)] [HOSTS (5)] [EDITED_PERCENT (5)]
 # FIRST_AUDIT_ONLY=1 stops after the first audit (for the largest sizes); CRAWL_ONLY=1 stops after
-# the crawl, leaving $WORK/bench.db to audit with other builds.
+# the crawl, leaving $WORK/bench.db to audit with other builds; KEEP_INPUT=1 keeps the re-crawled
+# database before the re-audits as $WORK/reaudit-input.db.
 # Needs: cargo, python3, GNU time (/usr/bin/time). Disk: about 16 KB of database per page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,8 @@ serve "$EDITED"
 timed "re-crawl ($EDITED% edited)" "$BIN" "${CRAWL[@]}" "${MAPS[@]}"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 cp "$WORK/bench.db" "$WORK/full.db"
+# KEEP_INPUT=1 keeps the re-crawled database as it was before either re-audit, to time other builds.
+if [ "${KEEP_INPUT:-}" = 1 ]; then cp "$WORK/bench.db" "$WORK/reaudit-input.db"; fi
 timed "re-audit (incremental)" "$BIN" --debug audit --db "$WORK/bench.db"
 timed "re-audit (--full)" "$BIN" --debug audit --full --db "$WORK/full.db"
 grep -h "pages reused" "$WORK/re-audit (incremental).log" | sed 's/^.*\] /  /' || true

@@ -275,7 +275,12 @@ pub fn run_with(
     // The pages' full passage hashes are in the store (the page pass sent them with its kept
     // results): read there, pair by pair.
     stage("duplicates");
+    let waited = std::time::Instant::now();
     writer.flush_blocking()?;
+    log::debug!(
+        "waited {:.1} s for the writer before duplicates",
+        waited.elapsed().as_secs_f64()
+    );
     let load = |p: &duplicates::ComparedPage| {
         let id = p.url_id?;
         match store.page_passages(id) {
@@ -390,7 +395,12 @@ pub fn run_with(
         sites: site_audits,
         blocks,
     })?;
+    let storing = std::time::Instant::now();
     writer.close()?;
+    log::debug!(
+        "findings and measurements stored in {:.1} s",
+        storing.elapsed().as_secs_f64()
+    );
     log::info!("audit memory at the end: {}", peak_memory());
     Ok(AuditSummary {
         run_id,

@@ -111,9 +111,28 @@ pub(super) struct Context<'a> {
 }
 
 /// Where the time goes, summed over threads: parse, template, fingerprint, answer claims,
-/// plain language.
+/// plain language; and the wall time of each step over all sites ([`Step`]).
 #[derive(Default)]
-struct Spent([Duration; 5]);
+struct Spent([Duration; 5], [Duration; 5]);
+
+/// The steps of a site's page pass, as timed in [`Spent`]'s wall times.
+#[derive(Clone, Copy)]
+enum Step {
+    Read,
+    Template,
+    ReadAgain,
+    SharedBlocks,
+    Measure,
+}
+
+impl Spent {
+    /// Adds the wall time since `*from` to `step`, and restarts the clock.
+    fn step(&mut self, step: Step, from: &mut Instant) {
+        let now = Instant::now();
+        self.1[step as usize] += now - *from;
+        *from = now;
+    }
+}
 
 /// One page after the read step.
 enum Read {
@@ -198,7 +217,7 @@ impl ReadPage {
     /// was removed when the template became known.
     fn unpack(
         &mut self,
-        template: &HashSet<u128>,
+        template: &page::KeySet,
         from: Option<&scratch::Records>,
     ) -> Result<(), scratch::Error> {
         let Some((page, marked)) = self.parts(from)? else {
@@ -215,7 +234,7 @@ impl ReadPage {
     fn block_after_template(
         &self,
         i: usize,
-        template: &HashSet<u128>,
+        template: &page::KeySet,
         from: Option<&scratch::Records>,
     ) -> Result<Option<page::Block>, scratch::Error> {
         if self.packed.is_none() {
@@ -238,7 +257,7 @@ fn packed(mut read: Read, pack: bool) -> Read {
 }
 
 /// Removes the blocks whose keys are the template's (`keys` parallel to the page's blocks).
-fn remove_template(page: &mut Page, keys: &[u128], template: &HashSet<u128>) {
+fn remove_template(page: &mut Page, keys: &[u128], template: &page::KeySet) {
     if !template.is_empty() {
         let mut keep_block = keys.iter().map(|k| !template.contains(k));
         page.blocks.retain(|_| keep_block.next().unwrap_or(true));
@@ -318,58 +337,79 @@ struct Measured {
 /// hashes, kept beside it (the result and the audit hold only a sample of them).
 type MeasuredNow = (Measured, [Duration; 3], Vec<u8>, Option<Vec<u8>>);
 
+/// A chunk of a site's pages measured and waiting to be merged: its entries with their
+/// contexts, what was measured on each, and its rows.
+type MeasuredChunk<'a, 'p> = (Vec<(Entry, String)>, Vec<Measure>, &'a [&'p ContentPage]);
+
 /// One page of a chunk, measured now or decoded from what was kept.
 enum Measure {
     Fresh(MeasuredNow),
     Kept(Measured),
 }
 
-/// What the page pass keeps of one page for the next audit (`page_audit.result`), decoded
-/// whole (`M` is the measurement) or, in the read step, with the measurement checked and
-/// skipped (`M` = [`serde::de::IgnoredAny`]: the site's template and contexts need only the
-/// signals, and a site of 20,000 reused pages held decoded at once was 300 MB).
-#[derive(Serialize, Deserialize)]
-enum Kept<M = Box<Measured>> {
+/// What the page pass keeps of one page for the next audit, in two parts. The head
+/// (`page_audit.head`, JSON) is what the read step needs before the site's template is known:
+/// whether it is a page, and its governance signals. A page's measurement (`page_audit.result`,
+/// compressed JSON) is decoded only when the page is reused, a chunk at a time (a site of
+/// 20,000 reused pages held decoded at once was 300 MB; and inflating the whole result for the
+/// head was a tenth of a re-audit's CPU).
+#[derive(Deserialize)]
+enum KeptHead {
     /// Not a page, and why.
     NotAPage(NotAPage),
-    /// A page: its governance signals and what was measured on it.
-    Page(governance::PageSignals, M),
+    /// A page, and its governance signals.
+    Page(governance::PageSignals),
 }
 
-/// A kept result as the read step decodes it.
-type KeptHead = Kept<serde::de::IgnoredAny>;
-
-/// [`Kept`] borrowed, to store what is also used at once (serialises the same).
+/// [`KeptHead`] borrowed, to store what is also used at once (serialises the same).
 #[derive(Serialize)]
-enum KeptRef<'a> {
+enum KeptHeadRef<'a> {
     NotAPage(&'a NotAPage),
-    Page(&'a governance::PageSignals, &'a Measured),
+    Page(&'a governance::PageSignals),
 }
 
-impl KeptRef<'_> {
+impl KeptHeadRef<'_> {
     fn encode(&self) -> Vec<u8> {
-        store::compress(&serde_json::to_string(self).unwrap_or_default())
+        serde_json::to_vec(self).unwrap_or_default()
     }
 }
 
-/// A kept page result decoded as `T` (whole, or in part), if it can be.
-fn decode_kept<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    let text = store::decompress("deflate", bytes)?;
-    serde_json::from_str(&text)
+/// A kept head, if it decodes.
+fn decode_head(bytes: &[u8]) -> Option<KeptHead> {
+    serde_json::from_slice(bytes)
         .map_err(|e| log::debug!("a kept page result does not decode ({e}): read again"))
         .ok()
 }
 
+/// A page's measurement as kept (`page_audit.result`).
+fn encode_measured(m: &Measured) -> Vec<u8> {
+    store::compress(&serde_json::to_string(m).unwrap_or_default())
+}
+
 /// A kept page's measurement, decoded from its kept result when its chunk is measured.
 fn kept_measured(result: &[u8], ctx: &Context<'_>) -> Result<Measured, Error> {
-    match decode_kept::<Kept>(result) {
-        Some(Kept::Page(_, mut m)) => {
-            m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
-            Ok(*m)
+    let text = store::decompress("deflate", result).ok_or(Error::KeptResult)?;
+    // The head of the same row decoded: only a broken kept row can fail here.
+    let mut m: Measured = serde_json::from_str(&text).map_err(|_| Error::KeptResult)?;
+    m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
+    Ok(m)
+}
+
+/// Runs `cores` (work spread over the thread pool) on a thread of its own while `meanwhile`
+/// runs on this one: one chunk's serial work (reading the store, merging results in page order)
+/// overlaps the next chunk's parallel work, where it left a core idle.
+fn overlapped<A: Send, B>(
+    cores: impl FnOnce() -> A + Send,
+    meanwhile: impl FnOnce() -> B,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let handle = s.spawn(cores);
+        let b = meanwhile();
+        match handle.join() {
+            Ok(a) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-        // The same bytes decoded in part by the same build: only a broken kept row can differ.
-        _ => Err(Error::KeptResult),
-    }
+    })
 }
 
 /// What the read step does with one page.
@@ -385,7 +425,7 @@ enum Work {
 /// What the read step did with one page.
 enum Done {
     Read(Read),
-    /// A kept result (its signals decoded, and its bytes to decode whole later), the page's
+    /// A kept result (its head decoded, and its measurement's bytes to decode later), the page's
     /// block keys and exact keys, and the context it was computed in.
     Kept(KeptHead, Vec<u8>, (Vec<u128>, Vec<u128>), String),
     /// A kept result this build cannot decode.
@@ -479,8 +519,8 @@ fn program_hash(global: u64, site_names: &[&str], soft_404: bool) -> String {
 /// "last updated" date (a date not after today reads the same on any later day).
 fn context_hash(
     keys: &[u128],
-    template: &HashSet<u128>,
-    shared: &HashMap<u128, Vec<usize>>,
+    template: &page::KeySet,
+    shared: &page::SharedBlocks,
     signals: &governance::PageSignals,
     today: &str,
 ) -> String {
@@ -624,6 +664,15 @@ pub(super) fn run(
         s[3].as_secs_f64(),
         s[4].as_secs_f64()
     );
+    let w = &spent.1;
+    log::debug!(
+        "page pass (wall time over all sites): read {:.1} s, template {:.1} s, read again {:.1} s, shared blocks {:.1} s, measure and merge {:.1} s",
+        w[0].as_secs_f64(),
+        w[1].as_secs_f64(),
+        w[2].as_secs_f64(),
+        w[3].as_secs_f64(),
+        w[4].as_secs_f64()
+    );
     Ok(out)
 }
 
@@ -661,7 +710,9 @@ impl Pass<'_> {
         let pack = site_pages.len() > PACK_ABOVE;
         let mut rows: Vec<&ContentPage> = Vec::with_capacity(site_pages.len());
         let mut entries: Vec<Entry> = Vec::with_capacity(site_pages.len());
-        for chunk in site_pages.chunks(READ_CHUNK) {
+        // What the store holds of each page of a chunk (this thread: the connection is not
+        // shared) ...
+        let gather = |chunk: &[ContentPage]| -> Result<Vec<Work>, Error> {
             let mut work = Vec::with_capacity(chunk.len());
             for p in chunk {
                 if ctx.same_as.contains_key(&*p.url) {
@@ -679,13 +730,17 @@ impl Pass<'_> {
                     None => Work::Read(store.raw_body(p.url_id)?),
                 });
             }
-            let done: Vec<Done> = chunk
+            Ok(work)
+        };
+        // ... and what the cores make of it.
+        let process = |chunk: &[ContentPage], work: Vec<Work>| -> Vec<Done> {
+            chunk
                 .par_iter()
                 .zip(work.into_par_iter())
                 .map(|(p, w)| match w {
                     Work::Skip => Done::Read(Read::NoBody),
                     Work::Read(body) => Done::Read(packed(read(&p.url, body, ctx), pack)),
-                    Work::Kept(k) => match decode_kept::<KeptHead>(&k.result) {
+                    Work::Kept(k) => match decode_head(&k.head) {
                         Some(head) => {
                             let mut keys = keys_from_bytes(&k.keys);
                             let exact = keys.split_off(keys.len() / 2);
@@ -694,7 +749,21 @@ impl Pass<'_> {
                         None => Done::Unreadable,
                     },
                 })
-                .collect();
+                .collect()
+        };
+        let mut chunks = site_pages.chunks(READ_CHUNK).peekable();
+        let mut work = match chunks.peek() {
+            Some(first) => gather(first)?,
+            None => Vec::new(),
+        };
+        while let Some(chunk) = chunks.next() {
+            // The next chunk is read from the store while the cores read this one.
+            let (this, following) = (std::mem::take(&mut work), chunks.peek().copied());
+            let (done, gathered) = overlapped(
+                || process(chunk, this),
+                || following.map(gather).transpose(),
+            );
+            work = gathered?.unwrap_or_default();
             for (p, d) in chunk.iter().zip(done) {
                 if let Some(first) = ctx.same_as.get(&*p.url) {
                     let why = NotAPage::SameAs(first.clone());
@@ -719,14 +788,15 @@ impl Pass<'_> {
                                 program: program(p),
                                 context: String::new(),
                                 keys: Vec::new(),
-                                result: KeptRef::NotAPage(&why).encode(),
+                                head: KeptHeadRef::NotAPage(&why).encode(),
+                                result: Vec::new(),
                                 passages: None,
                             });
                         }
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.to_string(), why);
                     }
-                    Done::Kept(Kept::NotAPage(why), ..) => {
+                    Done::Kept(KeptHead::NotAPage(why), ..) => {
                         out.reused += 1;
                         out.measured.push(not_measured(p.url_id, &why));
                         out.not_pages.insert(p.url.to_string(), why);
@@ -739,7 +809,7 @@ impl Pass<'_> {
                         rows.push(p);
                         entries.push(Entry::Fresh(r, signals));
                     }
-                    Done::Kept(Kept::Page(signals, _), result, (keys, exact), context) => {
+                    Done::Kept(KeptHead::Page(signals), result, (keys, exact), context) => {
                         rows.push(p);
                         entries.push(Entry::Kept {
                             keys,
@@ -777,8 +847,10 @@ impl Pass<'_> {
             None
         };
         // 1. Read (or take what was kept).
+        let mut clock = Instant::now();
         let (rows, mut entries) =
             self.read_site(site_pages, names, out, spent, &mut keep, &mut spill)?;
+        spent.step(Step::Read, &mut clock);
         // 2. The site's template and its shared blocks, from the keys alone.
         let t = Instant::now();
         let template = page::template_keys(
@@ -786,17 +858,11 @@ impl Pass<'_> {
             entries.len(),
             page::DEFAULT_TEMPLATE_SHARE,
         );
-        let after: Vec<Vec<u128>> = entries
-            .iter()
-            .map(|e| {
-                e.keys()
-                    .iter()
-                    .copied()
-                    .filter(|k| !template.contains(k))
-                    .collect()
-            })
-            .collect();
-        let shared = page::shared_keys(after.iter().map(Vec::as_slice), page::MIN_TEMPLATE_PAGES);
+        let shared = page::shared_keys(
+            entries.iter().map(Entry::keys),
+            &template,
+            page::MIN_TEMPLATE_PAGES,
+        );
         let contexts: Vec<String> = entries
             .iter()
             .map(|e| context_hash(e.keys(), &template, &shared, e.signals(), &self.today))
@@ -837,6 +903,7 @@ impl Pass<'_> {
             .filter(|&&i| matches!(&entries[i], Entry::Kept { context, .. } if *context != contexts[i]))
             .count()
     );
+        spent.step(Step::Template, &mut clock);
         let mut bodies = Vec::with_capacity(again.len());
         for &i in &again {
             bodies.push(store.raw_body(rows[i].url_id)?);
@@ -871,6 +938,7 @@ impl Pass<'_> {
                     .collect();
             }
         }
+        spent.step(Step::ReadAgain, &mut clock);
         // A block several pages share (a notice, an archive banner) is one text to fix: its
         // plain-language findings are reported once, with the pages it is on.
         check_shared_blocks(
@@ -892,35 +960,40 @@ impl Pass<'_> {
         // produce is merged and sent to the writer before the next is measured). What is kept
         // for the next audit is encoded here too, on every core.
         out.ahead.extend(shared_found);
-        let mut entries = entries.into_iter();
-        let mut contexts = contexts.into_iter();
-        for rows in rows.chunks(READ_CHUNK) {
-            let mut chunk: Vec<(Entry, String)> = entries
-                .by_ref()
-                .zip(contexts.by_ref())
-                .take(rows.len())
-                .collect();
-            let measured: Vec<Measure> = chunk
+        spent.step(Step::SharedBlocks, &mut clock);
+        let measure_chunk = |chunk: &mut [(Entry, String)],
+                             rows: &[&ContentPage]|
+         -> Result<Vec<Measure>, Error> {
+            chunk
                 .par_iter_mut()
                 .zip(rows.par_iter())
                 .map(|((e, _), row)| match e {
-                    Entry::Fresh(r, signals) => {
+                    Entry::Fresh(r, _) => {
                         r.unpack(&template, spill.as_ref())?;
                         let (mut m, times) = measure(row, r, &shared, checker, names, ctx);
-                        // With a kept row to hold them, a compared page's passage hashes leave
-                        // memory but for the index's sample.
+                        // With a kept row to hold them, a compared page's passage hashes
+                        // leave memory but for the index's sample.
                         let passages = match (&mut m.compared, &row.body_hash) {
                             (Some((p, _)), Some(_)) => {
                                 Some(p.fingerprint.sample(ctx.rules.duplicates.sample))
                             }
                             _ => None,
                         };
-                        let kept = KeptRef::Page(signals, &m).encode();
+                        let kept = encode_measured(&m);
                         Ok(Measure::Fresh((m, times, kept, passages)))
                     }
                     Entry::Kept { result, .. } => Ok(Measure::Kept(kept_measured(result, ctx)?)),
                 })
-                .collect::<Result<_, Error>>()?;
+                .collect()
+        };
+        // A measured chunk merged into `out` in page order, and sent to the writer.
+        let merge = |chunk: Vec<(Entry, String)>,
+                     measured: Vec<Measure>,
+                     rows: &[&ContentPage],
+                     out: &mut Content,
+                     spent: &mut Spent|
+         -> Result<(), Error> {
+            let mut keep = Vec::new();
             for (((e, context), fresh), row) in chunk.into_iter().zip(measured).zip(rows) {
                 let (signals, m) = match (e, fresh) {
                     (Entry::Fresh(r, signals), Measure::Fresh((m, times, kept, passages))) => {
@@ -934,6 +1007,7 @@ impl Pass<'_> {
                                 program: program(row),
                                 context,
                                 keys: keys_to_bytes(&[&r.keys[..], &r.exact[..]].concat()),
+                                head: KeptHeadRef::Page(&signals).encode(),
                                 result: kept,
                                 passages,
                             });
@@ -950,16 +1024,49 @@ impl Pass<'_> {
                 out.add_page(row, &self.dates, signals, m)?;
             }
             if !keep.is_empty() {
-                self.writer
-                    .send(store::WriteOp::KeepPages(std::mem::take(&mut keep)))?;
+                self.writer.send(store::WriteOp::KeepPages(keep))?;
             }
             out.send_ahead(self.writer)?;
             (ctx.progress)(out.measured_rows());
+            Ok(())
+        };
+        if !keep.is_empty() {
+            self.writer
+                .send(store::WriteOp::KeepPages(std::mem::take(&mut keep)))?;
+        }
+        let mut entries = entries.into_iter();
+        let mut contexts = contexts.into_iter();
+        let mut row_chunks = rows.chunks(READ_CHUNK);
+        let mut last: Option<MeasuredChunk> = None;
+        loop {
+            // A chunk is merged while the cores measure the next.
+            let next = row_chunks.next();
+            let mut chunk: Vec<(Entry, String)> = match next {
+                Some(rows) => entries
+                    .by_ref()
+                    .zip(contexts.by_ref())
+                    .take(rows.len())
+                    .collect(),
+                None => Vec::new(),
+            };
+            let (measured, merged) = overlapped(
+                || next.map(|rows| measure_chunk(&mut chunk, rows)),
+                || match last.take() {
+                    Some((chunk, measured, rows)) => merge(chunk, measured, rows, out, spent),
+                    None => Ok(()),
+                },
+            );
+            merged?;
+            match (next, measured) {
+                (Some(rows), Some(measured)) => last = Some((chunk, measured?, rows)),
+                _ => break,
+            }
         }
         out.finish_site(site, first_candidate, ctx, &self.today);
         // The site's governance findings go ahead too: held to the end, their lists of pages
         // (a rule failed on 20,000 pages names them all) were a kilobyte a page.
         out.send_ahead(self.writer)?;
+        spent.step(Step::Measure, &mut clock);
         Ok(())
     }
 }
@@ -1134,8 +1241,8 @@ impl SharedBlock {
 /// first page was read in this audit, see `run`) and adds them.
 fn check_shared_blocks(
     entries: &[Entry],
-    template: &HashSet<u128>,
-    shared: &HashMap<u128, Vec<usize>>,
+    template: &page::KeySet,
+    shared: &page::SharedBlocks,
     checked: &mut HashMap<u128, SharedBlock>,
     checker: &plain_language::Checker<'_>,
     names: &[&str],
@@ -1163,7 +1270,7 @@ fn check_shared_blocks(
 /// first page that has the block, with the pages it is on.
 fn shared_block_findings(
     rows: &[&ContentPage],
-    shared: &HashMap<u128, Vec<usize>>,
+    shared: &page::SharedBlocks,
     checked: &HashMap<u128, SharedBlock>,
 ) -> Vec<Finding> {
     let mut placed: Vec<(usize, &str, Vec<Finding>)> = shared
@@ -1186,7 +1293,7 @@ fn block_id(program: &str, key: u128, exact: u128) -> String {
 fn measure(
     row: &ContentPage,
     r: &ReadPage,
-    shared: &HashMap<u128, Vec<usize>>,
+    shared: &page::SharedBlocks,
     checker: &plain_language::Checker<'_>,
     site_names: &[&str],
     ctx: &Context<'_>,
@@ -1324,7 +1431,7 @@ mod tests {
             <dl><dt>Can I pay online?</dt><dd>Yes, with a card.</dd></dl></main></body></html>";
         let open = read_page(html);
         assert!(open.page.blocks.len() >= 3);
-        let template: HashSet<u128> = [open.keys[0]].into_iter().collect();
+        let template: page::KeySet = [open.keys[0]].into_iter().collect();
         let mut expected = open.page.clone();
         remove_template(&mut expected, &open.keys, &template);
         assert_eq!(expected.blocks.len(), open.page.blocks.len() - 1);

@@ -608,49 +608,67 @@ pub fn strip_site_boilerplate(pages: &mut [Page], share: f64) -> usize {
     template.len()
 }
 
+/// Block keys looked up for every block of every page of a site: hashed by foldhash (the keys
+/// are hashes already; SipHash made the template step a tenth of a re-audit).
+pub type KeySet = HashSet<u128, foldhash::fast::RandomState>;
+
+/// Shared blocks by key ([`shared_keys`]): the indexes of the pages each is on.
+pub type SharedBlocks = HashMap<u128, Vec<usize>, foldhash::fast::RandomState>;
+
+/// Each page's distinct keys, paired with `tag(page index)`, all in one list sorted by key: what
+/// [`template_keys`] and [`shared_keys`] count runs of. (One sort of a site's keys instead of a
+/// map entry, and for shared blocks a list, per distinct key: most keys are on one page.)
+fn sorted_distinct<'a, T: Copy + Ord>(
+    keys: impl Iterator<Item = &'a [u128]>,
+    keep: impl Fn(&u128) -> bool,
+    tag: impl Fn(usize) -> T,
+) -> Vec<(u128, T)> {
+    let mut all: Vec<(u128, T)> = Vec::new();
+    let mut page: Vec<u128> = Vec::new();
+    for (i, keys) in keys.enumerate() {
+        page.clear();
+        page.extend(keys.iter().copied().filter(|k| keep(k)));
+        page.sort_unstable();
+        page.dedup();
+        all.extend(page.iter().map(|&k| (k, tag(i))));
+    }
+    all.sort_unstable();
+    all
+}
+
 /// The template of a site whose pages' blocks are given by key ([`block_key`], one list per
 /// page): the keys on at least `share` of the `pages` pages (and on [`MIN_TEMPLATE_PAGES`] at
 /// least).
-pub fn template_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
-    keys: impl Iterator<Item = &'a [K]>,
+pub fn template_keys<'a>(
+    keys: impl Iterator<Item = &'a [u128]>,
     pages: usize,
     share: f64,
-) -> HashSet<K> {
+) -> KeySet {
     if pages < MIN_TEMPLATE_PAGES {
-        return HashSet::new();
-    }
-    let mut counts: HashMap<K, usize> = HashMap::new();
-    for page in keys {
-        let distinct: HashSet<K> = page.iter().copied().collect();
-        for k in distinct {
-            *counts.entry(k).or_default() += 1;
-        }
+        return KeySet::default();
     }
     let threshold = ((share * pages as f64).ceil() as usize).max(MIN_TEMPLATE_PAGES);
-    counts
-        .into_iter()
-        .filter(|(_, c)| *c >= threshold)
-        .map(|(k, _)| k)
+    sorted_distinct(keys, |_| true, |_| ())
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() >= threshold)
+        .map(|run| run[0].0)
         .collect()
 }
 
 /// Blocks of main content that recur on at least `min_pages` of one site's pages (a notice, an
-/// "About the agency" paragraph, an archive banner), by key ([`block_key`], one list per page,
-/// template removed): each key -> the indexes of the pages it is on, in page order. These are
-/// the shared blocks the template does not explain.
-pub fn shared_keys<'a, K: Copy + Eq + std::hash::Hash + 'a>(
-    keys: impl Iterator<Item = &'a [K]>,
+/// "About the agency" paragraph, an archive banner), by key ([`block_key`], one list per page;
+/// the `template`'s keys are left out): each key -> the indexes of the pages it is on, in page
+/// order. These are the shared blocks the template does not explain.
+pub fn shared_keys<'a>(
+    keys: impl Iterator<Item = &'a [u128]>,
+    template: &KeySet,
     min_pages: usize,
-) -> HashMap<K, Vec<usize>> {
-    let mut on: HashMap<K, Vec<usize>> = HashMap::new();
-    for (i, page) in keys.enumerate() {
-        let distinct: HashSet<K> = page.iter().copied().collect();
-        for k in distinct {
-            on.entry(k).or_default().push(i);
-        }
-    }
-    on.retain(|_, v| v.len() >= min_pages.max(2));
-    on
+) -> SharedBlocks {
+    sorted_distinct(keys, |k| !template.contains(k), |i| i)
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() >= min_pages.max(2))
+        .map(|run| (run[0].0, run.iter().map(|(_, i)| *i).collect()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1015,11 +1015,13 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// What an earlier audit kept of a page's page pass, if anything.
+    /// What an earlier audit kept of a page's page pass, if anything (a row without a head,
+    /// kept by an older build, is nothing).
     pub fn kept_page(&self, url_id: i64) -> Result<Option<KeptPage>, Error> {
         self.conn
             .prepare_cached(
-                "SELECT body_hash, program, context, keys, result FROM page_audit WHERE url_id = ?1",
+                "SELECT body_hash, program, context, keys, head, result FROM page_audit
+                 WHERE url_id = ?1 AND head IS NOT NULL",
             )
             .and_then(|mut st| {
                 st.query_row(params![url_id], |r| {
@@ -1029,7 +1031,8 @@ impl Store {
                         program: r.get(1)?,
                         context: r.get(2)?,
                         keys: r.get(3)?,
-                        result: r.get(4)?,
+                        head: r.get(4)?,
+                        result: r.get(5)?,
                         passages: None,
                     })
                 })

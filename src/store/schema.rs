@@ -62,6 +62,9 @@
 //! - `page_text_staged` (0010): the `page_text` rows a running audit sent ahead (as
 //!   `findings_staged` holds its findings), moved into `page_text` when the audit ends; emptied
 //!   when an audit starts, so a killed audit leaves nothing behind that counts.
+//! - (0011) `page_audit.head`: the part of a kept result a re-audit reads before the site's
+//!   template is known (whether the page is one, its governance signals; JSON); `result` is then
+//!   the rest (the measurement, compressed JSON), read only for the pages reused.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -79,6 +82,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_page_audit.sql"),
     include_str!("migrations/0009_page_passages.sql"),
     include_str!("migrations/0010_page_text_staged.sql"),
+    include_str!("migrations/0011_page_audit_head.sql"),
 ];
 
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).

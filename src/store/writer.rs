@@ -311,7 +311,9 @@ pub struct KeptPage {
     pub context: String,
     /// The page's block keys before template removal.
     pub keys: Vec<u8>,
-    /// The result, compressed.
+    /// What a re-audit reads of the result before the site's template is known (JSON).
+    pub head: Vec<u8>,
+    /// The rest of the result, compressed (empty when the head says it all).
     pub result: Vec<u8>,
     /// A compared page's passage hashes (4 bytes each, little-endian), which the result holds
     /// only a sample of.
@@ -723,8 +725,8 @@ impl WriterState {
             }
             WriteOp::KeepPages(kept) => {
                 let mut stmt = self.conn.prepare_cached(
-                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, result, passages)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, head, result, passages)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?;
                 for k in &kept {
                     stmt.execute(params![
@@ -733,6 +735,7 @@ impl WriterState {
                         k.program,
                         k.context,
                         k.keys,
+                        k.head,
                         k.result,
                         k.passages
                     ])?;
