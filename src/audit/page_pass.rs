@@ -335,7 +335,7 @@ struct Measured {
 /// A page measured in this audit: what was measured, the time each part took (fingerprint,
 /// answer source, plain language), the encoded result to keep, and a compared page's passage
 /// hashes, kept beside it (the result and the audit hold only a sample of them).
-type MeasuredNow = (Measured, [Duration; 3], Vec<u8>, Option<Vec<u8>>);
+type MeasuredNow = (Measured, [Duration; 3], KeptMeasurement, Option<Vec<u8>>);
 
 /// A chunk of a site's pages measured and waiting to be merged: its entries with their
 /// contexts, what was measured on each, and its rows.
@@ -381,18 +381,42 @@ fn decode_head(bytes: &[u8]) -> Option<KeptHead> {
         .ok()
 }
 
-/// A page's measurement as kept (`page_audit.result`).
-fn encode_measured(m: &Measured) -> Vec<u8> {
-    store::compress(&serde_json::to_string(m).unwrap_or_default())
+/// A page's measurement as kept: compressed JSON (`page_audit.result`) and, apart, a compared
+/// page's sampled passage hashes (`page_audit.sample`: in the JSON, they were base64 that
+/// neither compresses nor decodes for free, and most of its bytes).
+struct KeptMeasurement {
+    result: Vec<u8>,
+    sample: Option<Vec<u8>>,
 }
 
-/// A kept page's measurement, decoded from its kept result when its chunk is measured.
-fn kept_measured(result: &[u8], ctx: &Context<'_>) -> Result<Measured, Error> {
-    let text = store::decompress("deflate", result).ok_or(Error::KeptResult)?;
-    // The head of the same row decoded: only a broken kept row can fail here.
-    let mut m: Measured = serde_json::from_str(&text).map_err(|_| Error::KeptResult)?;
-    m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
-    Ok(m)
+impl KeptMeasurement {
+    fn encode(m: &mut Measured) -> KeptMeasurement {
+        let runs = m
+            .compared
+            .as_mut()
+            .map(|(p, _)| std::mem::take(&mut p.fingerprint.runs));
+        let result = store::compress(&serde_json::to_string(m).unwrap_or_default());
+        let sample = runs.map(|runs| {
+            let bytes = runs.iter().flat_map(|r| r.to_le_bytes()).collect();
+            if let Some((p, _)) = &mut m.compared {
+                p.fingerprint.runs = runs;
+            }
+            bytes
+        });
+        KeptMeasurement { result, sample }
+    }
+
+    /// The measurement, decoded when its page's chunk is measured.
+    fn decode(&self, ctx: &Context<'_>) -> Result<Measured, Error> {
+        let text = store::decompress("deflate", &self.result).ok_or(Error::KeptResult)?;
+        // The head of the same row decoded: only a broken kept row can fail here.
+        let mut m: Measured = serde_json::from_str(&text).map_err(|_| Error::KeptResult)?;
+        if let (Some((p, _)), Some(sample)) = (&mut m.compared, &self.sample) {
+            p.fingerprint.runs = duplicates::runs_from_bytes(sample);
+        }
+        m.claims = m.source.as_ref().and_then(|s| ctx.collector.claims_for(s));
+        Ok(m)
+    }
 }
 
 /// Runs `cores` (work spread over the thread pool) on a thread of its own while `meanwhile`
@@ -427,7 +451,7 @@ enum Done {
     Read(Read),
     /// A kept result (its head decoded, and its measurement's bytes to decode later), the page's
     /// block keys and exact keys, and the context it was computed in.
-    Kept(KeptHead, Vec<u8>, (Vec<u128>, Vec<u128>), String),
+    Kept(KeptHead, KeptMeasurement, (Vec<u128>, Vec<u128>), String),
     /// A kept result this build cannot decode.
     Unreadable,
 }
@@ -472,8 +496,8 @@ enum Entry {
         exact: Vec<u128>,
         context: String,
         signals: governance::PageSignals,
-        /// The kept result, compressed ([`kept_measured`] decodes it).
-        result: Vec<u8>,
+        /// The kept measurement, still encoded.
+        result: KeptMeasurement,
     },
 }
 
@@ -744,7 +768,11 @@ impl Pass<'_> {
                         Some(head) => {
                             let mut keys = keys_from_bytes(&k.keys);
                             let exact = keys.split_off(keys.len() / 2);
-                            Done::Kept(head, k.result, (keys, exact), k.context)
+                            let kept = KeptMeasurement {
+                                result: k.result,
+                                sample: k.sample,
+                            };
+                            Done::Kept(head, kept, (keys, exact), k.context)
                         }
                         None => Done::Unreadable,
                     },
@@ -790,6 +818,7 @@ impl Pass<'_> {
                                 keys: Vec::new(),
                                 head: KeptHeadRef::NotAPage(&why).encode(),
                                 result: Vec::new(),
+                                sample: None,
                                 passages: None,
                             });
                         }
@@ -961,31 +990,30 @@ impl Pass<'_> {
         // for the next audit is encoded here too, on every core.
         out.ahead.extend(shared_found);
         spent.step(Step::SharedBlocks, &mut clock);
-        let measure_chunk = |chunk: &mut [(Entry, String)],
-                             rows: &[&ContentPage]|
-         -> Result<Vec<Measure>, Error> {
-            chunk
-                .par_iter_mut()
-                .zip(rows.par_iter())
-                .map(|((e, _), row)| match e {
-                    Entry::Fresh(r, _) => {
-                        r.unpack(&template, spill.as_ref())?;
-                        let (mut m, times) = measure(row, r, &shared, checker, names, ctx);
-                        // With a kept row to hold them, a compared page's passage hashes
-                        // leave memory but for the index's sample.
-                        let passages = match (&mut m.compared, &row.body_hash) {
-                            (Some((p, _)), Some(_)) => {
-                                Some(p.fingerprint.sample(ctx.rules.duplicates.sample))
-                            }
-                            _ => None,
-                        };
-                        let kept = encode_measured(&m);
-                        Ok(Measure::Fresh((m, times, kept, passages)))
-                    }
-                    Entry::Kept { result, .. } => Ok(Measure::Kept(kept_measured(result, ctx)?)),
-                })
-                .collect()
-        };
+        let measure_chunk =
+            |chunk: &mut [(Entry, String)], rows: &[&ContentPage]| -> Result<Vec<Measure>, Error> {
+                chunk
+                    .par_iter_mut()
+                    .zip(rows.par_iter())
+                    .map(|((e, _), row)| match e {
+                        Entry::Fresh(r, _) => {
+                            r.unpack(&template, spill.as_ref())?;
+                            let (mut m, times) = measure(row, r, &shared, checker, names, ctx);
+                            // With a kept row to hold them, a compared page's passage hashes
+                            // leave memory but for the index's sample.
+                            let passages = match (&mut m.compared, &row.body_hash) {
+                                (Some((p, _)), Some(_)) => {
+                                    Some(p.fingerprint.sample(ctx.rules.duplicates.sample))
+                                }
+                                _ => None,
+                            };
+                            let kept = KeptMeasurement::encode(&mut m);
+                            Ok(Measure::Fresh((m, times, kept, passages)))
+                        }
+                        Entry::Kept { result, .. } => Ok(Measure::Kept(result.decode(ctx)?)),
+                    })
+                    .collect()
+            };
         // A measured chunk merged into `out` in page order, and sent to the writer.
         let merge = |chunk: Vec<(Entry, String)>,
                      measured: Vec<Measure>,
@@ -1008,7 +1036,8 @@ impl Pass<'_> {
                                 context,
                                 keys: keys_to_bytes(&[&r.keys[..], &r.exact[..]].concat()),
                                 head: KeptHeadRef::Page(&signals).encode(),
-                                result: kept,
+                                result: kept.result,
+                                sample: kept.sample,
                                 passages,
                             });
                         }

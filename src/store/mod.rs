@@ -1020,7 +1020,7 @@ impl Store {
     pub fn kept_page(&self, url_id: i64) -> Result<Option<KeptPage>, Error> {
         self.conn
             .prepare_cached(
-                "SELECT body_hash, program, context, keys, head, result FROM page_audit
+                "SELECT body_hash, program, context, keys, head, result, sample FROM page_audit
                  WHERE url_id = ?1 AND head IS NOT NULL",
             )
             .and_then(|mut st| {
@@ -1033,6 +1033,7 @@ impl Store {
                         keys: r.get(3)?,
                         head: r.get(4)?,
                         result: r.get(5)?,
+                        sample: r.get(6)?,
                         passages: None,
                     })
                 })

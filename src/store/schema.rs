@@ -64,7 +64,9 @@
 //!   when an audit starts, so a killed audit leaves nothing behind that counts.
 //! - (0011) `page_audit.head`: the part of a kept result a re-audit reads before the site's
 //!   template is known (whether the page is one, its governance signals; JSON); `result` is then
-//!   the rest (the measurement, compressed JSON), read only for the pages reused.
+//!   the rest (the measurement, compressed JSON), read only for the pages reused;
+//!   `page_audit.sample`: a compared page's sampled passage hashes (raw, as `passages`), out of
+//!   `result`.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 

@@ -315,6 +315,9 @@ pub struct KeptPage {
     pub head: Vec<u8>,
     /// The rest of the result, compressed (empty when the head says it all).
     pub result: Vec<u8>,
+    /// A compared page's sampled passage hashes (4 bytes each, little-endian), which `result`
+    /// leaves out.
+    pub sample: Option<Vec<u8>>,
     /// A compared page's passage hashes (4 bytes each, little-endian), which the result holds
     /// only a sample of.
     pub passages: Option<Vec<u8>>,
@@ -725,8 +728,8 @@ impl WriterState {
             }
             WriteOp::KeepPages(kept) => {
                 let mut stmt = self.conn.prepare_cached(
-                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, head, result, passages)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT OR REPLACE INTO page_audit (url_id, body_hash, program, context, keys, head, result, sample, passages)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
                 for k in &kept {
                     stmt.execute(params![
@@ -737,6 +740,7 @@ impl WriterState {
                         k.keys,
                         k.head,
                         k.result,
+                        k.sample,
                         k.passages
                     ])?;
                 }
