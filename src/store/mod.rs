@@ -1015,13 +1015,12 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// What an earlier audit kept of a page's page pass, if anything (a row without a head,
-    /// kept by an older build, is nothing).
+    /// What an earlier audit kept of a page's page pass, if anything.
     pub fn kept_page(&self, url_id: i64) -> Result<Option<KeptPage>, Error> {
         self.conn
             .prepare_cached(
                 "SELECT body_hash, program, context, keys, head, result, sample FROM page_audit
-                 WHERE url_id = ?1 AND head IS NOT NULL",
+                 WHERE url_id = ?1",
             )
             .and_then(|mut st| {
                 st.query_row(params![url_id], |r| {

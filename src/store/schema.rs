@@ -62,11 +62,11 @@
 //! - `page_text_staged` (0010): the `page_text` rows a running audit sent ahead (as
 //!   `findings_staged` holds its findings), moved into `page_text` when the audit ends; emptied
 //!   when an audit starts, so a killed audit leaves nothing behind that counts.
-//! - (0011) `page_audit.head`: the part of a kept result a re-audit reads before the site's
-//!   template is known (whether the page is one, its governance signals; JSON); `result` is then
-//!   the rest (the measurement, compressed JSON), read only for the pages reused;
-//!   `page_audit.sample`: a compared page's sampled passage hashes (raw, as `passages`), out of
-//!   `result`.
+//! - (0011) `page_audit` made anew (its rows dropped: an earlier build's are never reused), its
+//!   columns in the order a re-audit reads them, the passage hashes last: `head` is what a
+//!   re-audit reads before the site's template is known (whether the answer is a page, its
+//!   governance signals; JSON), `result` the rest (the measurement, compressed JSON), `sample` a
+//!   compared page's sampled passage hashes (raw, as `passages`, out of `result`).
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
