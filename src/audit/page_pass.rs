@@ -679,23 +679,13 @@ pub(super) fn run(
         !copies.contains(&(at - 1))
     });
     out.canonicals = Vec::new();
-    let s = &spent.0;
+    let [parse, template, fingerprints, sources, plain] = spent.0.map(|d| d.as_secs_f64());
     log::info!(
-        "page pass (CPU time over all threads): parse {:.1} s, template {:.1} s, fingerprints {:.1} s, answer sources {:.1} s, plain language {:.1} s",
-        s[0].as_secs_f64(),
-        s[1].as_secs_f64(),
-        s[2].as_secs_f64(),
-        s[3].as_secs_f64(),
-        s[4].as_secs_f64()
+        "page pass (CPU time over all threads): parse {parse:.1} s, template {template:.1} s, fingerprints {fingerprints:.1} s, answer sources {sources:.1} s, plain language {plain:.1} s"
     );
-    let w = &spent.1;
+    let [read, template, again, shared, measure] = spent.1.map(|d| d.as_secs_f64());
     log::debug!(
-        "page pass (wall time over all sites): read {:.1} s, template {:.1} s, read again {:.1} s, shared blocks {:.1} s, measure and merge {:.1} s",
-        w[0].as_secs_f64(),
-        w[1].as_secs_f64(),
-        w[2].as_secs_f64(),
-        w[3].as_secs_f64(),
-        w[4].as_secs_f64()
+        "page pass (wall time over all sites): read {read:.1} s, template {template:.1} s, read again {again:.1} s, shared blocks {shared:.1} s, measure and merge {measure:.1} s"
     );
     Ok(out)
 }
