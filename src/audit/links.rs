@@ -420,7 +420,7 @@ pub struct Scope {
 pub const TEMPLATE_SAMPLE: usize = 20;
 
 /// Hands every link to the function it is given, as the store reads them.
-pub type EachLink<'a, E> = dyn FnMut(&mut dyn FnMut(AuditLink)) -> Result<(), E> + 'a;
+pub type EachLink<'a, E> = dyn FnMut(&mut dyn FnMut(AuditLink<'_>)) -> Result<(), E> + 'a;
 
 /// The links audit. `each_link` hands every link of the run to the function it is given (the
 /// store streams them: a million links are never held at once); `targets` are every URL sorted
@@ -450,6 +450,7 @@ pub fn audit<E>(
         scope,
         seen: HashSet::new(),
         out: Vec::new(),
+        page_same_as: None,
     };
     each_link(&mut |link| auditor.link(&link))?;
     let Auditor {
@@ -510,15 +511,26 @@ struct Auditor<'a, 'f, E> {
     /// (page, kind, target) already reported.
     seen: HashSet<(String, FindingKind, String)>,
     out: Vec<Finding>,
+    /// The page whose links are streaming by, and whether it is another page's second address
+    /// (asked once per page, not once per link).
+    page_same_as: Option<(i64, bool)>,
 }
 
 impl<E> Auditor<'_, '_, E> {
     /// Judges one link.
-    fn link(&mut self, link: &AuditLink) {
+    fn link(&mut self, link: &AuditLink<'_>) {
         // A page under a second address repeats its page's links; a "not found" page's links
         // are its template's, resolved against an address that does not exist. (Asked for each
         // link: judging a page's first links can tell that the page itself is "not found".)
-        if self.scope.same_as.contains_key(&link.page)
+        let same_as = match self.page_same_as {
+            Some((page, same_as)) if page == link.page_id => same_as,
+            _ => {
+                let same_as = self.scope.same_as.contains_key(link.page);
+                self.page_same_as = Some((link.page_id, same_as));
+                same_as
+            }
+        };
+        if same_as
             || self
                 .graph
                 .get(link.page_id)
@@ -539,15 +551,15 @@ impl<E> Auditor<'_, '_, E> {
                         target_text: String,
                         message: String,
                         extra: Map<String, Value>| {
-            if seen.insert((link.page.clone(), kind, target_text.clone())) {
+            if seen.insert((link.page.to_string(), kind, target_text.clone())) {
                 let mut fields = Map::new();
                 fields.insert("target".into(), Value::String(target_text));
                 fields.extend(extra);
                 out.push(Finding {
                     kind,
                     severity,
-                    site: link.site.clone(),
-                    url: link.page.clone(),
+                    site: link.site.to_string(),
+                    url: link.page.to_string(),
                     message,
                     extra: fields,
                 });
@@ -662,7 +674,7 @@ impl<E> Auditor<'_, '_, E> {
                         extra,
                     );
                 }
-                let Some(fragment) = link.fragment.as_deref() else {
+                let Some(fragment) = link.fragment else {
                     return;
                 };
                 let html_page =

@@ -142,6 +142,9 @@ pub fn run_with(
     // through the audit; a page's links come together.
     let mut site_links: HashMap<String, i64> = HashMap::new();
     let mut links_on: Vec<(i64, u32)> = Vec::new();
+    // Pages come sorted by address, so a site's links mostly come together: counted here and
+    // added to `site_links` when the site changes, rather than looked up once per link.
+    let mut site_run: (String, i64) = (String::new(), 0);
     let links = links::audit(
         &mut |visit| {
             store.each_audit_link(run_id, &mut |l| {
@@ -149,12 +152,13 @@ pub fn run_with(
                     Some((page, n)) if *page == l.page_id => *n += 1,
                     _ => links_on.push((l.page_id, 1)),
                 }
-                match site_links.get_mut(l.site.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        site_links.insert(l.site.clone(), 1);
+                if site_run.0 != l.site {
+                    let (site, n) = std::mem::replace(&mut site_run, (l.site.to_string(), 0));
+                    if n > 0 {
+                        *site_links.entry(site).or_insert(0) += n;
                     }
                 }
+                site_run.1 += 1;
                 visit(l);
             })
         },
@@ -163,6 +167,10 @@ pub fn run_with(
         &mut url_of,
         &mut page_of,
     )?;
+    let (site, n) = site_run;
+    if n > 0 {
+        *site_links.entry(site).or_insert(0) += n;
+    }
     links_on.sort_unstable();
     drop(targets);
     // "Not found" pages are alike on every site by design: not duplicated content.
@@ -275,14 +283,26 @@ pub fn run_with(
     // The pages' full passage hashes are in the store (the page pass sent them with its kept
     // results): read there, pair by pair.
     stage("duplicates");
-    let waited = std::time::Instant::now();
-    writer.flush_blocking()?;
-    log::debug!(
-        "waited {:.1} s for the writer before duplicates",
-        waited.elapsed().as_secs_f64()
-    );
+    // Pages measured by this audit have their passages on the way to the store: the writer is
+    // waited for when the first pair is measured, not before, so that it stores the findings
+    // sent ahead while the index is built.
+    let flushed = std::cell::Cell::new(false);
+    let flush_failed: std::cell::RefCell<Option<crate::store::Error>> = Default::default();
     let load = |p: &duplicates::ComparedPage| {
         let id = p.url_id?;
+        if !flushed.replace(true) {
+            let waited = std::time::Instant::now();
+            if let Err(e) = writer.flush_blocking() {
+                flush_failed.borrow_mut().get_or_insert(e);
+            }
+            log::debug!(
+                "waited {:.1} s for the writer when duplicates measured a first pair",
+                waited.elapsed().as_secs_f64()
+            );
+        }
+        if flush_failed.borrow().is_some() {
+            return None;
+        }
         match store.page_passages(id) {
             Ok(bytes) => bytes.map(|b| duplicates::runs_from_bytes(&b)),
             Err(e) => {
@@ -311,6 +331,9 @@ pub fn run_with(
         &sampled,
     )?);
     if let Some(e) = failed.into_inner() {
+        return Err(e.into());
+    }
+    if let Some(e) = flush_failed.into_inner() {
         return Err(e.into());
     }
     drop(samples);

@@ -186,23 +186,20 @@ pub struct PageRow {
     pub skipped: Option<String>,
 }
 
-/// A link as the links audit reads it.
-#[derive(Debug, Clone)]
-pub struct AuditLink {
+/// A link as the links audit reads it: borrowed from the row being read, since an agency has
+/// millions of links and the audit keeps only the few that make findings.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditLink<'a> {
     /// The page the link is on.
-    pub page: String,
+    pub page: &'a str,
     /// That page's `urls` id.
     pub page_id: i64,
     /// That page's site origin.
-    pub site: String,
+    pub site: &'a str,
     /// The target's `urls` id.
     pub target_id: i64,
-    /// `a`, `area`, `frame`, `refresh`.
-    pub kind: String,
     /// The `#fragment`, without `#`.
-    pub fragment: Option<String>,
-    /// Anchor text.
-    pub anchor: Option<String>,
+    pub fragment: Option<&'a str>,
 }
 
 /// A URL and what fetching it found, as the links audit reads it: a few dozen bytes, so that every
@@ -870,7 +867,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT f.data FROM findings f
-                 WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = ?1",
+                 WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = ?1
+                 ORDER BY f.site, f.url, f.target, f.id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -904,7 +902,11 @@ impl Store {
     /// links are never held at once. Sorted by page address and position, so that what the links
     /// audit learns on the way (which pages are "not found" pages) comes in the same order
     /// whatever order the crawl stored the pages in.
-    pub fn each_audit_link(&self, run_id: i64, f: &mut dyn FnMut(AuditLink)) -> Result<(), Error> {
+    pub fn each_audit_link(
+        &self,
+        run_id: i64,
+        f: &mut dyn FnMut(AuditLink<'_>),
+    ) -> Result<(), Error> {
         // The pages are sorted (a few bytes each), then each page's links read in position
         // order from the links' primary key: the same order as sorting every link by page and
         // position, without SQLite sorting millions of link rows in a temporary B-tree.
@@ -923,26 +925,29 @@ impl Store {
         let mut links = self
             .conn
             .prepare(
-                "SELECT to_id, kind, fragment, anchor FROM links
+                "SELECT to_id, fragment FROM links
                  WHERE from_id = ?1 AND kind <> 'redirect' ORDER BY position",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = pages.query(params![run_id]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let (id, page, site): (i64, String, String) =
-                (|| Ok::<_, rusqlite::Error>((r.get(0)?, r.get(1)?, r.get(2)?)))()
-                    .map_err(|e| self.err(e))?;
-            let mut of_page = links.query(params![id]).map_err(|e| self.err(e))?;
+            let (page_id, page, site) = (|| {
+                Ok::<_, rusqlite::Error>((
+                    r.get(0)?,
+                    r.get_ref(1)?.as_str()?,
+                    r.get_ref(2)?.as_str()?,
+                ))
+            })()
+            .map_err(|e| self.err(e))?;
+            let mut of_page = links.query(params![page_id]).map_err(|e| self.err(e))?;
             while let Some(l) = of_page.next().map_err(|e| self.err(e))? {
                 let link = (|| {
                     Ok(AuditLink {
-                        page: page.clone(),
-                        page_id: id,
-                        site: site.clone(),
+                        page,
+                        page_id,
+                        site,
                         target_id: l.get(0)?,
-                        kind: l.get(1)?,
-                        fragment: l.get(2)?,
-                        anchor: l.get(3)?,
+                        fragment: l.get_ref(1)?.as_str_or_null()?,
                     })
                 })()
                 .map_err(|e| self.err(e))?;
@@ -1311,7 +1316,7 @@ impl Store {
             .prepare(
                 "SELECT url, site, kind, severity,
                         CASE WHEN json_type(data, '$.rule') = 'text' THEN json_extract(data, '$.rule') END
-                 FROM findings WHERE run_id = ?1 ORDER BY url",
+                 FROM findings WHERE run_id = ?1 ORDER BY url, kind, target, id",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
