@@ -181,7 +181,7 @@ pub fn run_with(
     // about which program a fact belongs to. Channel names are left out: "Family Caregiver
     // Guide" names its subject.
     let org_names: Vec<String> = store
-        .sites()?
+        .site_names()?
         .into_iter()
         .flat_map(|s| {
             let site_name = if s.channel == "web" { s.name } else { None };

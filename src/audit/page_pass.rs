@@ -600,7 +600,7 @@ pub(super) fn run(
 ) -> Result<Content, Error> {
     // What readers see besides the main text: the site's and agency's names.
     let site_names: HashMap<String, Vec<String>> = store
-        .sites()?
+        .site_names()?
         .into_iter()
         .map(|s| {
             let names = [s.name, s.agency, s.office].into_iter().flatten().collect();

@@ -286,6 +286,21 @@ pub struct ChannelDoc {
     pub error: Option<String>,
 }
 
+/// A site's names as the inventory gives them ([`Store::site_names`]).
+#[derive(Debug, Clone)]
+pub struct SiteName {
+    /// The origin.
+    pub site: String,
+    /// Display name from the inventory.
+    pub name: Option<String>,
+    /// Agency.
+    pub agency: Option<String>,
+    /// Office or bureau.
+    pub office: Option<String>,
+    /// `web`, `kb` or `publication`.
+    pub channel: String,
+}
+
 /// Crawl figures for one site, as the `sites` command prints them.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SiteRow {
@@ -888,6 +903,28 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// The inventory's names of each site (origin, name, agency, office, channel), without the
+    /// counts [`Store::sites`] works out: what the audit needs to recognise an organisation's
+    /// own names, read in milliseconds where those counts take seconds at 100,000 pages.
+    pub fn site_names(&self) -> Result<Vec<SiteName>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT origin, name, agency, office, channel FROM sites ORDER BY origin")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SiteName {
+                    site: r.get(0)?,
+                    name: r.get(1)?,
+                    agency: r.get(2)?,
+                    office: r.get(3)?,
+                    channel: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// The newest run id, if any crawl ran.
