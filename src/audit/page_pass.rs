@@ -391,10 +391,16 @@ struct KeptMeasurement {
 
 impl KeptMeasurement {
     fn encode(m: &mut Measured) -> KeptMeasurement {
-        let runs = m
-            .compared
-            .as_mut()
-            .map(|(p, _)| std::mem::take(&mut p.fingerprint.runs));
+        let runs = m.compared.as_mut().map(|(p, _)| {
+            let mut runs = std::mem::take(&mut p.fingerprint.runs);
+            // Sorted as `Content::spill_sample` files them for the duplicate index (the only
+            // use of a sample it spills): done here, on every core, and kept sorted, so that
+            // a reused page's sample needs no sorting in the merge, which runs on one.
+            if p.url_id.is_some() && p.fingerprint.sampled {
+                runs.sort_unstable();
+            }
+            runs
+        });
         let result = store::compress(&serde_json::to_string(m).unwrap_or_default());
         let sample = runs.map(|runs| {
             let bytes = runs.iter().flat_map(|r| r.to_le_bytes()).collect();
