@@ -567,7 +567,7 @@ impl WriterState {
             }
             let committing = Instant::now();
             self.conn.execute_batch("COMMIT")?;
-            if committing.elapsed() > Duration::from_millis(200) {
+            if committing.elapsed() > Duration::from_secs(1) {
                 log::debug!("committed in {:.1} s", committing.elapsed().as_secs_f64());
             }
             committed.store(last_seq, Ordering::SeqCst);
