@@ -192,6 +192,8 @@ pub fn run_with(
         .into_iter()
         .collect();
     let mut collector = answers::Collector::new(&rules.answers, &org_names);
+    // From here on the page pass sends findings and measurements ahead to the writer.
+    writer.send(store::WriteOp::BeginAudit { run_id })?;
     let mut content = page_pass::run(
         store,
         &writer,

@@ -654,7 +654,6 @@ pub(super) fn run(
         index_parts,
     };
     let mut spent = Spent::default();
-    writer.send(store::WriteOp::BeginAudit)?;
     for site_pages in all.chunk_by(|a, b| a.site == b.site) {
         let names: Vec<&str> = site_names
             .get(&*site_pages[0].site)

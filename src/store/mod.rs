@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::model::FindingKind;
 use rusqlite::{params, Connection, OptionalExtension};
-use schema::url_state_sql;
+use schema::{audited_sql, url_state_sql};
 use serde::Serialize;
 
 pub use site_audit::{
@@ -834,6 +834,7 @@ impl Store {
             .prepare(
                 "SELECT f.site, json_extract(f.data, '$.rule'), COUNT(*)
                  FROM findings f WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = ?1
+                   AND (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NOT NULL
                  GROUP BY f.site, json_extract(f.data, '$.rule')
                  ORDER BY f.site, COUNT(*) DESC, json_extract(f.data, '$.rule')",
             )
@@ -883,6 +884,7 @@ impl Store {
             .prepare(
                 "SELECT f.data FROM findings f
                  WHERE f.run_id = (SELECT MAX(id) FROM runs) AND f.kind = ?1
+                   AND (SELECT audited_at FROM runs ORDER BY id DESC LIMIT 1) IS NOT NULL
                  ORDER BY f.site, f.url, f.target, f.id",
             )
             .map_err(|e| self.err(e))?;
@@ -1283,10 +1285,10 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT kind, severity, site, url, message, data, id FROM findings
-                 WHERE run_id = ?1
+                concat!("SELECT kind, severity, site, url, message, data, id FROM findings
+                 WHERE run_id = ?1 AND ", audited_sql!("?1"), "
                    AND (?2 IS NULL OR site = ?2 OR site = 'https://' || ?2 OR site = 'http://' || ?2)
-                 ORDER BY site, url, kind, target, id",
+                 ORDER BY site, url, kind, target, id"),
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![run_id, site]).map_err(|e| self.err(e))?;
@@ -1351,9 +1353,10 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT url, site, kind, severity,
+                concat!("SELECT url, site, kind, severity,
                         CASE WHEN json_type(data, '$.rule') = 'text' THEN json_extract(data, '$.rule') END
-                 FROM findings WHERE run_id = ?1 ORDER BY url, kind, target, id",
+                 FROM findings WHERE run_id = ?1 AND ", audited_sql!("?1"), "
+                 ORDER BY url, kind, target, id"),
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![run_id]).map_err(|e| self.err(e))?;
@@ -1383,14 +1386,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT kind, COUNT(*) FROM (
-                     SELECT kind, url AS page FROM findings WHERE run_id = ?1
+                concat!("SELECT kind, COUNT(*) FROM (
+                     SELECT kind, url AS page FROM findings WHERE run_id = ?1 AND ", audited_sql!("?1"), "
                      UNION
                      SELECT f.kind, j.value FROM findings f, json_each(f.data, '$.urls') j
-                      WHERE f.run_id = ?1 AND json_type(f.data, '$.urls') = 'array' AND j.type = 'text'
+                      WHERE f.run_id = ?1 AND ", audited_sql!("?1"), " AND json_type(f.data, '$.urls') = 'array' AND j.type = 'text'
                         AND (json_type(f.data, '$.pages') IS NOT NULL
                              OR f.kind NOT IN ('duplicate', 'near_duplicate', 'inconsistent_answer')))
-                 GROUP BY kind",
+                 GROUP BY kind"),
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -1561,6 +1564,112 @@ mod tests {
         drop(Store::open(&path).expect("create"));
         let store = Store::open_reading(&path, true).expect("immutable open");
         assert!(store.latest_run_id().expect("query").is_none());
+    }
+
+    fn finding(url: &str) -> crate::model::Finding {
+        crate::model::Finding {
+            kind: FindingKind::BrokenLink,
+            severity: crate::model::Severity::Error,
+            site: "https://www.agency.gov".into(),
+            url: url.into(),
+            message: format!("{url} links to a page that is gone."),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    fn replace_audit(run_id: i64, findings: Vec<crate::model::Finding>) -> WriteOp {
+        WriteOp::ReplaceAudit {
+            run_id,
+            findings,
+            pages: Vec::new(),
+            sites: Vec::new(),
+            blocks: Vec::new(),
+        }
+    }
+
+    fn urls_of(store: &Store, run_id: i64) -> Vec<String> {
+        let found = store.findings(run_id, &[], None).expect("findings");
+        found.into_iter().map(|f| f.url).collect()
+    }
+
+    /// A run's first audit writes its findings in place as it goes; until it ends, readers see
+    /// none of them (as before it began), and a later audit of the same run keeps the earlier
+    /// findings readable until its own are all in.
+    #[test]
+    fn findings_sent_ahead_are_read_only_once_their_audit_ends() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.db");
+        let store = Store::open(&path).expect("open");
+        store
+            .conn
+            .execute(
+                "INSERT INTO runs (inventory, started_at, status, settings)
+                 VALUES ('inventory.csv', '2026-12-03T00:00:00Z', 'finished', '{}')",
+                [],
+            )
+            .expect("run");
+        let run = store.latest_run_id().expect("query").expect("a run");
+
+        // A first audit killed after sending findings ahead: nothing readable.
+        let writer = store.writer().expect("writer");
+        writer
+            .send(WriteOp::BeginAudit { run_id: run })
+            .expect("send");
+        writer
+            .send(WriteOp::StageFindings(vec![finding(
+                "https://www.agency.gov/a",
+            )]))
+            .expect("send");
+        writer.close().expect("close");
+        assert!(urls_of(&store, run).is_empty());
+
+        // The next first audit forgets those rows, sends some ahead (still unread), then ends.
+        let writer = store.writer().expect("writer");
+        writer
+            .send(WriteOp::BeginAudit { run_id: run })
+            .expect("send");
+        writer
+            .send(WriteOp::StageFindings(vec![
+                finding("https://www.agency.gov/c"),
+                finding("https://www.agency.gov/b"),
+            ]))
+            .expect("send");
+        writer.flush_blocking().expect("flush");
+        assert!(urls_of(&store, run).is_empty());
+        writer
+            .send(replace_audit(
+                run,
+                vec![finding("https://www.agency.gov/d")],
+            ))
+            .expect("send");
+        writer.close().expect("close");
+        let first = vec![
+            "https://www.agency.gov/b".to_string(),
+            "https://www.agency.gov/c".to_string(),
+            "https://www.agency.gov/d".to_string(),
+        ];
+        assert_eq!(urls_of(&store, run), first);
+        assert_eq!(
+            store.count("SELECT COUNT(*) FROM findings").expect("count"),
+            3,
+            "the killed audit's row is gone"
+        );
+
+        // A second audit of the run: the first audit's findings stay until it ends.
+        let writer = store.writer().expect("writer");
+        writer
+            .send(WriteOp::BeginAudit { run_id: run })
+            .expect("send");
+        writer
+            .send(WriteOp::StageFindings(vec![finding(
+                "https://www.agency.gov/e",
+            )]))
+            .expect("send");
+        writer.flush_blocking().expect("flush");
+        assert_eq!(urls_of(&store, run), first);
+        writer.send(replace_audit(run, Vec::new())).expect("send");
+        writer.close().expect("close");
+        assert_eq!(urls_of(&store, run), vec!["https://www.agency.gov/e"]);
     }
 
     /// The schema in one diff: every table and index a fresh database gets.

@@ -161,6 +161,16 @@ macro_rules! url_state_sql {
 }
 pub(crate) use url_state_sql;
 
+/// SQL true when the audit of run `?1` has finished: the first audit of a run writes its
+/// findings into `findings` as it goes (not through `findings_staged`), so until it ends the
+/// rows there are a part of them, which readers must not take for the whole.
+macro_rules! audited_sql {
+    ("?1") => {
+        "EXISTS (SELECT 1 FROM runs WHERE id = ?1 AND audited_at IS NOT NULL)"
+    };
+}
+pub(crate) use audited_sql;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -251,8 +251,8 @@ pub enum WriteOp {
         /// Run id.
         run_id: i64,
         /// The findings not sent ahead with [`WriteOp::StageFindings`]. With those, they are
-        /// stored sorted by site, page, kind and target, in the order they were sent when those
-        /// are equal.
+        /// stored in the order they were sent (listings sort them by site, page, kind and
+        /// target, then by that order).
         findings: Vec<crate::model::Finding>,
         /// The pages' measurements not sent ahead with [`WriteOp::StagePages`]; with those,
         /// they replace the stored ones.
@@ -265,10 +265,14 @@ pub enum WriteOp {
     },
     /// Keep what the audit's page pass found on some pages, for the next audit.
     KeepPages(Vec<KeptPage>),
-    /// Start an audit: forget findings a killed audit sent ahead.
-    BeginAudit,
-    /// Findings an audit sends ahead of the rest ([`WriteOp::ReplaceAudit`] moves them into
-    /// place, in output order with its own).
+    /// Start an audit of a run: forget findings a killed audit sent ahead.
+    BeginAudit {
+        /// Run id.
+        run_id: i64,
+    },
+    /// Findings an audit sends ahead of the rest: into `findings` when the run was never
+    /// audited (readers wait for the audit's end to read them), else into `findings_staged`,
+    /// which [`WriteOp::ReplaceAudit`] moves into place.
     StageFindings(Vec<crate::model::Finding>),
     /// Pages' measurements an audit sends ahead of the rest ([`WriteOp::ReplaceAudit`] moves
     /// them into place with its own).
@@ -521,6 +525,10 @@ struct WriterState {
     /// 100,000-page crawl small.
     urls: HashMap<u64, (i64, i64)>,
     hasher: foldhash::fast::RandomState,
+    /// The run whose first audit is running: its findings go straight into `findings`, since
+    /// there are no earlier ones to keep until it ends. Written twice (staged, then copied),
+    /// 588,000 findings cost a 100,000-page re-audit seconds of writing and checkpointing.
+    first_audit: Option<i64>,
 }
 
 type SqlResult<T> = rusqlite::Result<T>;
@@ -538,6 +546,7 @@ impl WriterState {
             earlier_pages: true,
             urls: HashMap::new(),
             hasher: foldhash::fast::RandomState::default(),
+            first_audit: None,
         }
     }
 
@@ -660,8 +669,11 @@ impl WriterState {
                 blocks,
             } => {
                 let started = Instant::now();
-                self.conn
-                    .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
+                let first_audit = self.first_audit.take() == Some(run_id);
+                if !first_audit {
+                    self.conn
+                        .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
+                }
                 self.conn
                     .execute("DELETE FROM site_audit WHERE run_id = ?1", params![run_id])?;
                 let mut stmt = self.conn.prepare_cached(
@@ -686,18 +698,22 @@ impl WriterState {
                     "UPDATE runs SET audited_at = ?2 WHERE id = ?1",
                     params![run_id, now_rfc3339()],
                 )?;
-                self.stage_findings(&findings)?;
-                // Copied in the order they were sent, not sorted: listings sort by site, page,
-                // kind and target, then by id, and ids given in sending order break those ties
-                // as a sorted copy did. Sorting here cost SQLite a temporary B-tree of every
-                // finding (0.5 s of 1 s at 117,651 findings).
-                self.conn.execute(
-                    "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
-                     SELECT ?1, kind, severity, site, url, target, message, data
-                     FROM findings_staged ORDER BY id",
-                    params![run_id],
-                )?;
-                self.conn.execute("DELETE FROM findings_staged", [])?;
+                if first_audit {
+                    self.insert_findings(run_id, &findings)?;
+                } else {
+                    self.stage_findings(&findings)?;
+                    // Copied in the order they were sent, not sorted: listings sort them by
+                    // site, page, kind and target, then by id, and ids given in sending order
+                    // break those ties as a sorted copy did. Sorting here cost SQLite a
+                    // temporary B-tree of every finding (0.5 s of 1 s at 117,651 findings).
+                    self.conn.execute(
+                        "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
+                         SELECT ?1, kind, severity, site, url, target, message, data
+                         FROM findings_staged ORDER BY id",
+                        params![run_id],
+                    )?;
+                    self.conn.execute("DELETE FROM findings_staged", [])?;
+                }
                 let findings_stored = started.elapsed();
                 self.stage_pages(&pages)?;
                 self.conn.execute("DELETE FROM page_text", [])?;
@@ -733,13 +749,32 @@ impl WriterState {
                 );
                 Ok(true)
             }
-            WriteOp::BeginAudit => {
+            WriteOp::BeginAudit { run_id } => {
                 self.conn.execute("DELETE FROM findings_staged", [])?;
                 self.conn.execute("DELETE FROM page_text_staged", [])?;
+                let audited: Option<String> = self
+                    .conn
+                    .query_row(
+                        "SELECT audited_at FROM runs WHERE id = ?1",
+                        params![run_id],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .flatten();
+                self.first_audit = None;
+                if audited.is_none() {
+                    // What a killed first audit of this run wrote is of no use.
+                    self.conn
+                        .execute("DELETE FROM findings WHERE run_id = ?1", params![run_id])?;
+                    self.first_audit = Some(run_id);
+                }
                 Ok(false)
             }
             WriteOp::StageFindings(findings) => {
-                self.stage_findings(&findings)?;
+                match self.first_audit {
+                    Some(run_id) => self.insert_findings(run_id, &findings)?,
+                    None => self.stage_findings(&findings)?,
+                }
                 Ok(false)
             }
             WriteOp::StagePages(pages) => {
@@ -986,6 +1021,32 @@ impl WriterState {
         for f in findings {
             let data = serde_json::to_string(&f.extra).unwrap_or_else(|_| "{}".into());
             stmt.execute(params![
+                f.kind,
+                f.severity.as_str(),
+                f.site,
+                f.url,
+                f.target(),
+                f.message,
+                data
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Adds findings of a run's first audit to the run's findings.
+    fn insert_findings(
+        &self,
+        run_id: i64,
+        findings: &[crate::model::Finding],
+    ) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for f in findings {
+            let data = serde_json::to_string(&f.extra).unwrap_or_else(|_| "{}".into());
+            stmt.execute(params![
+                run_id,
                 f.kind,
                 f.severity.as_str(),
                 f.site,
