@@ -699,9 +699,9 @@ impl WriterState {
                     params![run_id, now_rfc3339()],
                 )?;
                 if first_audit {
-                    self.insert_findings(run_id, &findings)?;
+                    self.add_findings(Some(run_id), &findings)?;
                 } else {
-                    self.stage_findings(&findings)?;
+                    self.add_findings(None, &findings)?;
                     // Copied in the order they were sent, not sorted: listings sort them by
                     // site, page, kind and target, then by id, and ids given in sending order
                     // break those ties as a sorted copy did. Sorting here cost SQLite a
@@ -771,10 +771,7 @@ impl WriterState {
                 Ok(false)
             }
             WriteOp::StageFindings(findings) => {
-                match self.first_audit {
-                    Some(run_id) => self.insert_findings(run_id, &findings)?,
-                    None => self.stage_findings(&findings)?,
-                }
+                self.add_findings(self.first_audit, &findings)?;
                 Ok(false)
             }
             WriteOp::StagePages(pages) => {
@@ -1012,41 +1009,26 @@ impl WriterState {
         Ok(())
     }
 
-    /// Adds findings to those the running audit sent ahead.
-    fn stage_findings(&self, findings: &[crate::model::Finding]) -> rusqlite::Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO findings_staged (kind, severity, site, url, target, message, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for f in findings {
-            let data = serde_json::to_string(&f.extra).unwrap_or_else(|_| "{}".into());
-            stmt.execute(params![
-                f.kind,
-                f.severity.as_str(),
-                f.site,
-                f.url,
-                f.target(),
-                f.message,
-                data
-            ])?;
-        }
-        Ok(())
-    }
-
-    /// Adds findings of a run's first audit to the run's findings.
-    fn insert_findings(
+    /// Adds findings the running audit sends: to run `run_id`'s findings (its first audit), or
+    /// with none, to `findings_staged`.
+    fn add_findings(
         &self,
-        run_id: i64,
+        run_id: Option<i64>,
         findings: &[crate::model::Finding],
     ) -> rusqlite::Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO findings (run_id, kind, severity, site, url, target, message, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
+        let mut stmt = self.conn.prepare_cached(match run_id {
+            Some(_) => {
+                "INSERT INTO findings (kind, severity, site, url, target, message, data, run_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            }
+            None => {
+                "INSERT INTO findings_staged (kind, severity, site, url, target, message, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            }
+        })?;
         for f in findings {
             let data = serde_json::to_string(&f.extra).unwrap_or_else(|_| "{}".into());
-            stmt.execute(params![
-                run_id,
+            let row = params![
                 f.kind,
                 f.severity.as_str(),
                 f.site,
@@ -1054,7 +1036,13 @@ impl WriterState {
                 f.target(),
                 f.message,
                 data
-            ])?;
+            ];
+            match &run_id {
+                Some(run) => stmt.execute(rusqlite::params_from_iter(
+                    row.iter().chain([&(run as &dyn rusqlite::ToSql)]),
+                ))?,
+                None => stmt.execute(row)?,
+            };
         }
         Ok(())
     }
