@@ -1143,7 +1143,8 @@ impl Store {
                         (SELECT COUNT(*) FROM redirects r WHERE r.url_id = u.id),
                         CASE WHEN p.status BETWEEN 300 AND 399 THEN p.final_url
                              WHEN p.status = 200 THEN
-                               (SELECT t.url FROM links l JOIN urls t ON t.id = l.to_id
+                               (SELECT t.url FROM links l INDEXED BY links_refresh
+                                JOIN urls t ON t.id = l.to_id
                                 WHERE l.from_id = u.id AND l.kind = 'refresh' LIMIT 1)
                         END,
                         p.title, u.found_via, u.in_sitemap
@@ -1688,6 +1689,7 @@ mod tests {
             [
                 "index fetch_errors_url",
                 "index findings_run_kind",
+                "index links_refresh",
                 "index links_to",
                 "index pages_run",
                 "index urls_queue",

@@ -67,6 +67,8 @@
 //!   re-audit reads before the site's template is known (whether the answer is a page, its
 //!   governance signals; JSON), `result` the rest (the measurement, compressed JSON), `sample` a
 //!   compared page's sampled passage hashes (raw, as `passages`, out of `result`).
+//! - (0012) `links_refresh`: the meta refreshes among the links (a partial index), so that the
+//!   links audit finds a page's refresh without walking all of its links.
 //! - `fetch_errors`: every failed attempt (timeouts, resets, 429s, cut bodies), kept even when a
 //!   retry later succeeded.
 
@@ -85,6 +87,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_page_passages.sql"),
     include_str!("migrations/0010_page_text_staged.sql"),
     include_str!("migrations/0011_page_audit_head.sql"),
+    include_str!("migrations/0012_links_refresh.sql"),
 ];
 
 /// The migrations, oldest first. Their count is the schema version (`PRAGMA user_version`).
