@@ -6,6 +6,7 @@ mod config;
 mod progress;
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -14,8 +15,7 @@ use serde_json::{Map, Value};
 
 use govaudit::inventory::{self, ProblemLevel};
 use govaudit::report::tables::{
-    finding_rows, site_rows, FINDING_COLUMNS, PAGE_COLUMNS, PAGE_TABLE_COLUMNS, SITE_COLUMNS,
-    SITE_TABLE_COLUMNS,
+    site_rows, FINDING_COLUMNS, PAGE_COLUMNS, PAGE_TABLE_COLUMNS, SITE_COLUMNS, SITE_TABLE_COLUMNS,
 };
 use govaudit::report::{self, Format};
 use govaudit::{crawl, CrawlSummary, Store};
@@ -185,19 +185,25 @@ fn print_findings(
     format: Format,
 ) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    // JSON and CSV are written as the store reads the findings, so a listing of millions holds
-    // one at a time; the table groups them by target first.
+    // Written as the store reads the findings, so a listing of millions holds one at a time;
+    // the first failed write (`| head` closing the pipe) stops the reading.
     let mut failed: Option<std::io::Error> = None;
+    let mut keep = |written: std::io::Result<()>| match written {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            failed = Some(e);
+            ControlFlow::Break(())
+        }
+    };
     match format {
         Format::Json => {
             // Each finding with exactly its own fields, as the interface specifies.
             report::tables::each_finding_row(store, kinds, site, &mut |r| {
-                if failed.is_none() {
-                    let written = serde_json::to_writer(&mut out, &r)
+                keep(
+                    serde_json::to_writer(&mut out, &r)
                         .map_err(std::io::Error::from)
-                        .and_then(|()| out.write_all(b"\n"));
-                    failed = written.err();
-                }
+                        .and_then(|()| out.write_all(b"\n")),
+                )
             })
             .map_err(govaudit::Error::from)?;
         }
@@ -205,24 +211,23 @@ fn print_findings(
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(FINDING_COLUMNS)?;
             report::tables::each_finding_row(store, kinds, site, &mut |r| {
-                if failed.is_none() {
-                    failed = w
-                        .write_record(report::csv_cells(FINDING_COLUMNS, &r))
-                        .err()
-                        .map(report::csv_io);
-                }
+                keep(
+                    w.write_record(report::csv_cells(FINDING_COLUMNS, &r))
+                        .map_err(report::csv_io),
+                )
             })
             .map_err(govaudit::Error::from)?;
             w.flush()?;
         }
         Format::Table => {
-            let rows = finding_rows(store, kinds, site).map_err(govaudit::Error::from)?;
-            report::write_rows(
-                &mut out,
-                format,
-                report::BY_TARGET_COLUMNS,
-                &report::findings_by_target(rows),
-            )?;
+            // Grouped by target in SQL and read twice (widths, then lines): one snapshot.
+            store
+                .snapshot(|| {
+                    report::write_rows_from(&mut out, format, report::BY_TARGET_COLUMNS, &|each| {
+                        report::tables::each_finding_group_row(store, kinds, site, each)
+                    })
+                })
+                .map_err(govaudit::Error::from)?;
         }
     }
     if let Some(e) = failed {
@@ -299,10 +304,13 @@ fn print_pages(store: &Store, site: Option<&str>, format: Format) -> Result<()> 
         PAGE_COLUMNS
     };
     let mut out = std::io::stdout().lock();
-    report::write_rows_from(&mut out, format, cols, &|each| {
-        store.each_page(site, &mut |p| each(report::tables::to_row(&p)))
-    })
-    .map_err(govaudit::Error::from)?;
+    store
+        .snapshot(|| {
+            report::write_rows_from(&mut out, format, cols, &|each| {
+                store.each_page(site, &mut |p| each(report::tables::to_row(&p)))
+            })
+        })
+        .map_err(govaudit::Error::from)?;
     out.flush()?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod story;
 pub mod tables;
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -172,14 +173,18 @@ fn write_report_from(store: &Store, out: &Path, outputs: &[Output]) -> Result<Ve
     }
     // The same rows as `govaudit findings/pages/sites` print, read from the store one at a time.
     let run = report.run_id;
-    let findings = |each: &mut dyn FnMut(Map<String, Value>)| {
+    let findings = |each: &mut dyn FnMut(Map<String, Value>) -> ControlFlow<()>| {
         store.each_finding(run, &[], None, &mut |f| each(tables::to_row(&f)))
     };
-    let pages = |each: &mut dyn FnMut(Map<String, Value>)| {
+    let pages = |each: &mut dyn FnMut(Map<String, Value>) -> ControlFlow<()>| {
         store.each_page(None, &mut |p| each(tables::to_row(&p)))
     };
-    let sites = |each: &mut dyn FnMut(Map<String, Value>)| {
-        report.sites.iter().for_each(|s| each(tables::to_row(s)));
+    let sites = |each: &mut dyn FnMut(Map<String, Value>) -> ControlFlow<()>| {
+        for s in &report.sites {
+            if each(tables::to_row(s)).is_break() {
+                break;
+            }
+        }
         Ok(())
     };
     if outputs.contains(&Output::Csv) {
@@ -204,8 +209,24 @@ fn write_report_from(store: &Store, out: &Path, outputs: &[Output]) -> Result<Ve
     Ok(written)
 }
 
-/// Rows as a reader hands them over, one at a time.
-pub type EachRow<'a> = dyn Fn(&mut dyn FnMut(Map<String, Value>)) -> Result<(), store::Error> + 'a;
+/// Rows as a reader hands them over, one at a time; the receiver returns
+/// [`ControlFlow::Break`] when it wants no more (its output failed: a closed pipe, a full disk).
+pub type EachRow<'a> =
+    dyn Fn(&mut dyn FnMut(Map<String, Value>) -> ControlFlow<()>) -> Result<(), store::Error> + 'a;
+
+/// Stops the reading at the first failed write, keeping the error for the caller.
+fn keep_first(
+    failed: &mut Option<std::io::Error>,
+    written: std::io::Result<()>,
+) -> ControlFlow<()> {
+    match written {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            *failed = Some(e);
+            ControlFlow::Break(())
+        }
+    }
+}
 
 /// CSV with a header row, written as the rows are read.
 fn stream_csv(out: &mut dyn Write, columns: &[&str], rows: &EachRow<'_>) -> Result<(), Fail> {
@@ -213,9 +234,8 @@ fn stream_csv(out: &mut dyn Write, columns: &[&str], rows: &EachRow<'_>) -> Resu
     w.write_record(columns).map_err(csv_io)?;
     let mut failed: Option<std::io::Error> = None;
     rows(&mut |row| {
-        if failed.is_none() {
-            failed = w.write_record(csv_cells(columns, &row)).err().map(csv_io);
-        }
+        let written = w.write_record(csv_cells(columns, &row)).map_err(csv_io);
+        keep_first(&mut failed, written)
     })
     .map_err(Fail::Store)?;
     if let Some(e) = failed {
@@ -228,12 +248,56 @@ fn stream_csv(out: &mut dyn Write, columns: &[&str], rows: &EachRow<'_>) -> Resu
 fn stream_ndjson(out: &mut dyn Write, rows: &EachRow<'_>) -> Result<(), Fail> {
     let mut failed: Option<std::io::Error> = None;
     rows(&mut |row| {
-        if failed.is_none() {
-            failed = serde_json::to_writer(&mut *out, &row)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-                .err();
+        let written = serde_json::to_writer(&mut *out, &row)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        keep_first(&mut failed, written)
+    })
+    .map_err(Fail::Store)?;
+    match failed {
+        Some(e) => Err(Fail::Io(e)),
+        None => Ok(()),
+    }
+}
+
+/// An aligned table, read twice: once for the columns' widths, once to write the lines, so a
+/// table of millions of rows holds one row at a time. The caller reads both times from one
+/// snapshot of the store ([`Store::snapshot`]), so both passes see the same rows.
+fn stream_table(out: &mut dyn Write, columns: &[&str], rows: &EachRow<'_>) -> Result<(), Fail> {
+    let cells = |row: &Map<String, Value>| -> Vec<String> {
+        columns
+            .iter()
+            .map(|c| shorten(&cell(row.get(*c))))
+            .collect()
+    };
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    rows(&mut |row| {
+        for (w, v) in widths.iter_mut().zip(cells(&row)) {
+            *w = (*w).max(v.chars().count());
         }
+        ControlFlow::Continue(())
+    })
+    .map_err(Fail::Store)?;
+    let line = |out: &mut dyn Write, vals: &[String]| -> std::io::Result<()> {
+        let mut s = String::new();
+        for (i, v) in vals.iter().enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(v);
+            if i + 1 < vals.len() {
+                let pad = widths[i].saturating_sub(v.chars().count());
+                s.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        writeln!(out, "{s}")
+    };
+    let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    line(out, &header)?;
+    let mut failed: Option<std::io::Error> = None;
+    rows(&mut |row| {
+        let written = line(out, &cells(&row));
+        keep_first(&mut failed, written)
     })
     .map_err(Fail::Store)?;
     match failed {
@@ -365,8 +429,8 @@ pub enum Format {
 /// Longest cell shown in a table (CSV and JSON are never cut).
 pub const TABLE_CELL_CHARS: usize = 60;
 
-/// Writes rows in a format as `rows` reads them: JSON and CSV one row at a time, so a listing
-/// of millions never holds them all (a table needs every row first, to align its columns).
+/// Writes rows in a format as `rows` reads them, one row at a time, so a listing of millions
+/// never holds them all (a table reads its rows twice: the first time to align its columns).
 pub fn write_rows_from(
     out: &mut dyn Write,
     format: Format,
@@ -374,15 +438,13 @@ pub fn write_rows_from(
     rows: &EachRow<'_>,
 ) -> Result<(), Error> {
     let failed = match format {
-        Format::Json => stream_ndjson(out, &|each: &mut dyn FnMut(Map<String, Value>)| {
+        Format::Json => stream_ndjson(out, &|each: &mut dyn FnMut(
+            Map<String, Value>,
+        ) -> ControlFlow<()>| {
             rows(&mut |row| each(ordered(columns, &row)))
         }),
         Format::Csv => stream_csv(out, columns, rows),
-        Format::Table => {
-            let mut all = Vec::new();
-            rows(&mut |row| all.push(row))?;
-            write_rows(out, format, columns, &all).map_err(Fail::Io)
-        }
+        Format::Table => stream_table(out, columns, rows),
     };
     match failed {
         Ok(()) => Ok(()),
@@ -419,51 +481,28 @@ pub fn write_rows(
         }
         Format::Csv => write_csv(out, columns, rows)?,
         Format::Table => {
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|row| {
-                    columns
-                        .iter()
-                        .map(|c| shorten(&cell(row.get(*c))))
-                        .collect()
-                })
-                .collect();
-            let widths: Vec<usize> = columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    cells
-                        .iter()
-                        .map(|r| r[i].chars().count())
-                        .chain(std::iter::once(c.len()))
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |out: &mut dyn Write, vals: &[String]| -> std::io::Result<()> {
-                let mut s = String::new();
-                for (i, v) in vals.iter().enumerate() {
-                    if i > 0 {
-                        s.push_str("  ");
-                    }
-                    s.push_str(v);
-                    if i + 1 < vals.len() {
-                        s.extend(std::iter::repeat_n(' ', widths[i] - v.chars().count()));
+            match stream_table(out, columns, &|each: &mut dyn FnMut(
+                Map<String, Value>,
+            )
+                -> ControlFlow<()>| {
+                for row in rows {
+                    if each(row.clone()).is_break() {
+                        break;
                     }
                 }
-                writeln!(out, "{s}")
-            };
-            let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-            line(out, &header)?;
-            for r in &cells {
-                line(out, r)?;
+                Ok(())
+            }) {
+                Ok(()) => {}
+                Err(Fail::Io(e)) => return Err(e),
+                Err(Fail::Store(e)) => return Err(std::io::Error::other(e)),
             }
         }
     }
     Ok(())
 }
 
-/// Columns of [`findings_by_target`].
+/// Columns of the findings table, one row per [`store::FindingGroup`]
+/// ([`tables::finding_group_row`]).
 pub const BY_TARGET_COLUMNS: &[&str] = &[
     "pages",
     "kind",
@@ -472,62 +511,6 @@ pub const BY_TARGET_COLUMNS: &[&str] = &[
     "example page",
     "message",
 ];
-
-/// Groups findings (JSON objects) by kind and target, most pages first: a broken target linked
-/// from 300 pages is one fix. Findings without a target group by their page.
-pub fn findings_by_target(
-    rows: Vec<serde_json::Map<String, Value>>,
-) -> Vec<serde_json::Map<String, Value>> {
-    let text = |r: &serde_json::Map<String, Value>, k: &str| {
-        r.get(k).and_then(Value::as_str).unwrap_or("").to_string()
-    };
-    let mut groups: Vec<(String, String, serde_json::Map<String, Value>, usize)> = Vec::new();
-    let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
-    for r in rows {
-        let kind = text(&r, "kind");
-        // A group finding (duplicates) is one row already: its "target" is the other members.
-        if let Some(urls) = r.get("urls").and_then(Value::as_array) {
-            let others: Vec<&str> = urls.iter().skip(1).filter_map(Value::as_str).collect();
-            let n = urls.len();
-            groups.push((kind, others.join(" "), r, n));
-            continue;
-        }
-        let target = match r.get("target").and_then(Value::as_str) {
-            Some(t) => t.to_string(),
-            None => text(&r, "url"),
-        };
-        match index.get(&(kind.clone(), target.clone())) {
-            Some(&i) => groups[i].3 += 1,
-            None => {
-                index.insert((kind.clone(), target.clone()), groups.len());
-                groups.push((kind, target, r, 1));
-            }
-        }
-    }
-    groups.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
-    groups
-        .into_iter()
-        .map(|(kind, target, first, pages)| {
-            let mut m = serde_json::Map::new();
-            m.insert("pages".into(), Value::from(pages));
-            m.insert("kind".into(), Value::String(kind));
-            m.insert(
-                "severity".into(),
-                first.get("severity").cloned().unwrap_or(Value::Null),
-            );
-            m.insert("target".into(), Value::String(target));
-            m.insert(
-                "example page".into(),
-                first.get("url").cloned().unwrap_or(Value::Null),
-            );
-            m.insert(
-                "message".into(),
-                first.get("message").cloned().unwrap_or(Value::Null),
-            );
-            m
-        })
-        .collect()
-}
 
 fn cell(v: Option<&Value>) -> String {
     match v {
@@ -608,23 +591,6 @@ mod tests {
         let v =
             serde_json::json!({"url": "https://a.gov/", "status": 200, "title": "Home, \"sweet\""});
         vec![v.as_object().cloned().unwrap_or_default()]
-    }
-
-    #[test]
-    fn groups_by_target_most_pages_first() {
-        let f = |url: &str, target: &str| {
-            serde_json::json!({"kind": "broken_link", "severity": "error", "url": url, "target": target, "message": "m"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
-        };
-        let grouped = findings_by_target(vec![f("/a", "/x"), f("/b", "/y"), f("/c", "/y")]);
-        let got: Vec<(Value, Value)> = grouped
-            .iter()
-            .map(|g| (g["target"].clone(), g["pages"].clone()))
-            .collect();
-        assert_eq!(got, vec![("/y".into(), 2.into()), ("/x".into(), 1.into())]);
-        assert_eq!(grouped[0]["example page"], "/b");
     }
 
     #[test]

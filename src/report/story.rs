@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::ops::ControlFlow;
 
 use serde_json::Value;
 
@@ -561,7 +562,10 @@ impl Report {
         };
         memory("opening the store");
         let mut findings = Tally::default();
-        store.each_finding_with_id(run_id, &[], None, &mut |id, f| findings.add(id, f))?;
+        store.each_finding_with_id(run_id, &[], None, &mut |id, f| {
+            findings.add(id, f);
+            ControlFlow::Continue(())
+        })?;
         findings.finish(&mut |id| store.finding(id))?;
         memory("the findings");
         findings.kind_pages = store.pages_per_kind(run_id)?.into_iter().collect();
@@ -587,6 +591,7 @@ impl Report {
                             fixed.push(f);
                         }
                     }
+                    ControlFlow::Continue(())
                 })?;
                 before.sort_unstable();
                 before.dedup();

@@ -3,6 +3,8 @@
 //!
 //! Reads: the store (typed rows). Writes nothing.
 
+use std::ops::ControlFlow;
+
 use serde_json::{Map, Value};
 
 use crate::model::FindingKind;
@@ -36,30 +38,44 @@ pub const FINDING_COLUMNS: &[&str] = &[
     "values",
 ];
 
-/// The newest run's findings (of the given kinds, on one site when given) as rows.
-pub fn finding_rows(
-    store: &Store,
-    kinds: &[FindingKind],
-    site: Option<&str>,
-) -> Result<Vec<Map<String, Value>>, store::Error> {
-    let Some(run_id) = store.latest_run_id()? else {
-        return Ok(Vec::new());
-    };
-    let findings = store.findings(run_id, kinds, site)?;
-    Ok(findings.into_iter().map(|f| to_row(&f)).collect())
-}
-
-/// [`finding_rows`] one at a time, as the store reads them.
+/// [`Store::findings`] of the newest run (of the given kinds, on one site when given) as rows,
+/// one at a time as the store reads them.
 pub fn each_finding_row(
     store: &Store,
     kinds: &[FindingKind],
     site: Option<&str>,
-    f: &mut dyn FnMut(Map<String, Value>),
+    f: &mut dyn FnMut(Map<String, Value>) -> ControlFlow<()>,
 ) -> Result<(), store::Error> {
     let Some(run_id) = store.latest_run_id()? else {
         return Ok(());
     };
     store.each_finding(run_id, kinds, site, &mut |finding| f(to_row(&finding)))
+}
+
+/// The newest run's findings grouped by target ([`Store::each_finding_group`]) as rows of
+/// [`crate::report::BY_TARGET_COLUMNS`], one at a time.
+pub fn each_finding_group_row(
+    store: &Store,
+    kinds: &[FindingKind],
+    site: Option<&str>,
+    f: &mut dyn FnMut(Map<String, Value>) -> ControlFlow<()>,
+) -> Result<(), store::Error> {
+    let Some(run_id) = store.latest_run_id()? else {
+        return Ok(());
+    };
+    store.each_finding_group(run_id, kinds, site, &mut |g| f(finding_group_row(g)))
+}
+
+/// A group of findings as a row of [`crate::report::BY_TARGET_COLUMNS`].
+pub fn finding_group_row(g: store::FindingGroup) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("pages".into(), Value::from(g.pages));
+    m.insert("kind".into(), Value::String(g.kind));
+    m.insert("severity".into(), Value::String(g.severity));
+    m.insert("target".into(), Value::String(g.target));
+    m.insert("example page".into(), Value::String(g.example_page));
+    m.insert("message".into(), Value::String(g.message));
+    m
 }
 
 /// Columns of the pages listing.

@@ -14,6 +14,7 @@ pub mod schema;
 mod site_audit;
 mod writer;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -130,6 +131,24 @@ pub struct PageFinding {
     pub severity: crate::model::Severity,
     /// The rule it breaks, when it names one.
     pub rule: Option<String>,
+}
+
+/// Findings of one kind that share a target, as `govaudit findings --format table` shows them:
+/// a broken address linked from 300 pages is one fix ([`Store::each_finding_group`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingGroup {
+    /// Pages with the finding (a group finding's members).
+    pub pages: i64,
+    /// The kind.
+    pub kind: String,
+    /// The first finding's severity.
+    pub severity: String,
+    /// What the findings share: their target, else their page; a group finding's other members.
+    pub target: String,
+    /// The first finding's page.
+    pub example_page: String,
+    /// The first finding's message.
+    pub message: String,
 }
 
 /// One fetched page, as the `pages` command prints it.
@@ -688,7 +707,12 @@ impl Store {
     /// Fetched pages of the inventory's sites (latest run of each page), optionally of one site
     /// (`site` is an origin or a host name), sorted by site then URL, one at a time as the rows
     /// are read.
-    pub fn each_page(&self, site: Option<&str>, f: &mut dyn FnMut(PageRow)) -> Result<(), Error> {
+    /// `f` returns [`ControlFlow::Break`] to stop reading (a closed output pipe).
+    pub fn each_page(
+        &self,
+        site: Option<&str>,
+        f: &mut dyn FnMut(PageRow) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -733,7 +757,9 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         for row in rows {
-            f(row.map_err(|e| self.err(e))?);
+            if f(row.map_err(|e| self.err(e))?).is_break() {
+                break;
+            }
         }
         Ok(())
     }
@@ -1259,7 +1285,10 @@ impl Store {
         site: Option<&str>,
     ) -> Result<Vec<crate::model::Finding>, Error> {
         let mut out = Vec::new();
-        self.each_finding(run_id, kinds, site, &mut |f| out.push(f))?;
+        self.each_finding(run_id, kinds, site, &mut |f| {
+            out.push(f);
+            ControlFlow::Continue(())
+        })?;
         Ok(out)
     }
 
@@ -1270,7 +1299,7 @@ impl Store {
         run_id: i64,
         kinds: &[FindingKind],
         site: Option<&str>,
-        f: &mut dyn FnMut(crate::model::Finding),
+        f: &mut dyn FnMut(crate::model::Finding) -> ControlFlow<()>,
     ) -> Result<(), Error> {
         self.each_finding_with_id(run_id, kinds, site, &mut |_, finding| f(finding))
     }
@@ -1281,7 +1310,7 @@ impl Store {
         run_id: i64,
         kinds: &[FindingKind],
         site: Option<&str>,
-        f: &mut dyn FnMut(i64, crate::model::Finding),
+        f: &mut dyn FnMut(i64, crate::model::Finding) -> ControlFlow<()>,
     ) -> Result<(), Error> {
         let mut stmt = self
             .conn
@@ -1299,7 +1328,81 @@ impl Store {
                 continue;
             }
             let id: i64 = r.get(6).map_err(|e| self.err(e))?;
-            f(id, self.finding_of_row(kind, r)?);
+            if f(id, self.finding_of_row(kind, r)?).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// A run's findings grouped by kind and target, most pages first (then by kind and target,
+    /// then in listing order); a finding without a target groups by its page, and a group
+    /// finding (one that lists its pages in `urls`) is a group of its own. SQLite groups and
+    /// sorts on disk, so the memory stays flat at millions of findings.
+    pub fn each_finding_group(
+        &self,
+        run_id: i64,
+        kinds: &[FindingKind],
+        site: Option<&str>,
+        f: &mut dyn FnMut(FindingGroup) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
+        let kinds = (!kinds.is_empty()).then(|| {
+            serde_json::Value::from(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>())
+                .to_string()
+        });
+        let mut stmt = self
+            .conn
+            .prepare(concat!(
+                "WITH chosen AS (
+                   SELECT id, kind, severity, site, url, target, message, data,
+                          COALESCE(json_type(data, '$.urls') = 'array', 0) AS listed
+                   FROM findings
+                   WHERE run_id = ?1 AND ", audited_sql!("?1"), "
+                     AND (?2 IS NULL OR site = ?2 OR site = 'https://' || ?2 OR site = 'http://' || ?2)
+                     AND (?3 IS NULL OR kind IN (SELECT value FROM json_each(?3)))
+                 ),
+                 keyed AS (
+                   SELECT *, CASE WHEN listed THEN id END AS own,
+                          CASE WHEN listed THEN '' ELSE COALESCE(target, url) END AS shared
+                   FROM chosen
+                 ),
+                 firsts AS (
+                   SELECT *, COUNT(*) OVER (PARTITION BY kind, shared, own) AS n,
+                          ROW_NUMBER() OVER (PARTITION BY kind, shared, own
+                                             ORDER BY site, url, target, id) AS nth
+                   FROM keyed
+                 ),
+                 groups AS (
+                   SELECT kind, severity, url, message, site, target, id,
+                          CASE WHEN listed THEN json_array_length(data, '$.urls') ELSE n END AS pages,
+                          CASE WHEN listed THEN COALESCE(
+                            (SELECT group_concat(value, ' ' ORDER BY key) FROM json_each(data, '$.urls')
+                             WHERE key > 0 AND type = 'text'), '')
+                          ELSE shared END AS grouped_by
+                   FROM firsts WHERE nth = 1
+                 )
+                 SELECT pages, kind, severity, grouped_by, url, message FROM groups
+                 ORDER BY pages DESC, kind, grouped_by, site, url, target, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![run_id, site, kinds])
+            .map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let group = (|| {
+                Ok::<_, rusqlite::Error>(FindingGroup {
+                    pages: r.get(0)?,
+                    kind: r.get(1)?,
+                    severity: r.get(2)?,
+                    target: r.get(3)?,
+                    example_page: r.get(4)?,
+                    message: r.get(5)?,
+                })
+            })()
+            .map_err(|e| self.err(e))?;
+            if f(group).is_break() {
+                break;
+            }
         }
         Ok(())
     }
@@ -1671,6 +1774,93 @@ mod tests {
         writer.send(replace_audit(run, Vec::new())).expect("send");
         writer.close().expect("close");
         assert_eq!(urls_of(&store, run), vec!["https://www.agency.gov/e"]);
+    }
+
+    /// The findings table groups by kind and target (else page), most pages first; a group
+    /// finding stands alone with its other members as its target; the first finding in listing
+    /// order is the example; kinds and site filter before grouping; a receiver can stop early.
+    #[test]
+    fn findings_group_by_target_most_pages_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("g.db")).expect("open");
+        store
+            .conn
+            .execute(
+                "INSERT INTO runs (inventory, started_at, status, settings)
+                 VALUES ('inventory.csv', '2026-12-03T00:00:00Z', 'finished', '{}')",
+                [],
+            )
+            .expect("run");
+        let run = store.latest_run_id().expect("query").expect("a run");
+        let linking = |url: &str, target: &str| {
+            let mut f = finding(url);
+            f.extra.insert("target".into(), target.into());
+            f
+        };
+        let mut copies = finding("https://www.agency.gov/c");
+        copies.kind = FindingKind::Duplicate;
+        copies.extra.insert(
+            "urls".into(),
+            serde_json::json!(["https://www.agency.gov/c", "https://www.agency.gov/d", 7]),
+        );
+        let mut elsewhere = linking("https://other.gov/z", "https://www.agency.gov/x");
+        elsewhere.site = "https://other.gov".into();
+        let writer = store.writer().expect("writer");
+        let findings = vec![
+            linking("https://www.agency.gov/c", "https://www.agency.gov/y"),
+            linking("https://www.agency.gov/a", "https://www.agency.gov/x"),
+            linking("https://www.agency.gov/b", "https://www.agency.gov/y"),
+            finding("https://www.agency.gov/e"),
+            copies,
+            elsewhere,
+        ];
+        writer.send(replace_audit(run, findings)).expect("send");
+        writer.close().expect("close");
+        let groups = |kinds: &[FindingKind], site: Option<&str>, stop_after: usize| {
+            let mut got = Vec::new();
+            store
+                .each_finding_group(run, kinds, site, &mut |g| {
+                    got.push((g.pages, g.kind, g.target, g.example_page));
+                    if got.len() == stop_after {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .expect("groups");
+            got
+        };
+        let g = |pages: i64, kind: &str, target: &str, example: &str| {
+            (
+                pages,
+                kind.to_string(),
+                target.to_string(),
+                example.to_string(),
+            )
+        };
+        let a = "https://www.agency.gov/";
+        assert_eq!(
+            groups(&[], None, usize::MAX),
+            vec![
+                g(3, "duplicate", &format!("{a}d"), &format!("{a}c")),
+                g(2, "broken_link", &format!("{a}x"), "https://other.gov/z"),
+                g(2, "broken_link", &format!("{a}y"), &format!("{a}b")),
+                g(1, "broken_link", &format!("{a}e"), &format!("{a}e")),
+            ]
+        );
+        assert_eq!(
+            groups(
+                &[FindingKind::BrokenLink],
+                Some("www.agency.gov"),
+                usize::MAX
+            ),
+            vec![
+                g(2, "broken_link", &format!("{a}y"), &format!("{a}b")),
+                g(1, "broken_link", &format!("{a}e"), &format!("{a}e")),
+                g(1, "broken_link", &format!("{a}x"), &format!("{a}a")),
+            ]
+        );
+        assert_eq!(groups(&[], None, 1).len(), 1);
     }
 
     /// The schema in one diff: every table and index a fresh database gets.

@@ -104,6 +104,8 @@ fn a_listing_read_by_head_ends_quietly() {
         ("pages", "json"),
         ("findings", "csv"),
         ("findings", "json"),
+        ("pages", "table"),
+        ("findings", "table"),
     ] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_govaudit"))
             .args([
